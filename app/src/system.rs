@@ -1,0 +1,67 @@
+//! The server's own status: version, database and uptime.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the server reports about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    pub version: String,
+    /// `mem`, `surrealkv` or `ws`.
+    pub database_engine: String,
+    pub database_up: bool,
+    /// Newest applied schema migration; 0 when the database did not answer.
+    pub schema_version: i64,
+    /// When this installation was first started (RFC 3339), if the database answered.
+    pub installed_at: Option<String>,
+    pub uptime_seconds: u64,
+}
+
+/// Reports the server's version, database state and uptime.
+///
+/// It reveals no more than `/healthz` plus the version, so it needs no session today;
+/// the accounts issue puts every server function behind `require_user()`.
+#[server(endpoint = "system/status")]
+pub async fn fetch_system_status() -> Result<SystemStatus, ServerFnError> {
+    use crate::state::AppState;
+
+    let state = expect_context::<AppState>();
+    let facts = backend::instance::facts(&state.store).await;
+    if let Err(error) = &facts {
+        leptos::logging::warn!("server status: database did not answer: {error}");
+    }
+    let facts = facts.ok();
+    Ok(SystemStatus {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        database_engine: state.store.engine().to_owned(),
+        database_up: facts.is_some(),
+        schema_version: facts.as_ref().map_or(0, |f| f.schema_version),
+        installed_at: facts.map(|f| f.installed_at),
+        uptime_seconds: state.started_at.elapsed().as_secs(),
+    })
+}
+
+/// "3 d 4 h", "2 h 5 min", "42 s": a duration in its two largest units.
+pub fn human_duration(seconds: u64) -> String {
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min {} s", seconds % 60),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(0), "0 s");
+        assert_eq!(human_duration(42), "42 s");
+        assert_eq!(human_duration(125), "2 min 5 s");
+        assert_eq!(human_duration(7_500), "2 h 5 min");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3_600 + 59), "3 d 4 h");
+    }
+}

@@ -1,0 +1,216 @@
+//! The one database handle: SurrealDB chosen by URL, with migrations applied on open.
+//!
+//! `mem://` gives a fresh in-memory database (tests), `surrealkv://<path>` the embedded
+//! file engine (the default), `ws://host:port` a SurrealDB server shared by replicas.
+
+mod migrations;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use surrealdb::Surreal;
+use surrealdb::engine::any::{self, Any};
+use surrealdb::opt::auth::Root;
+
+pub use migrations::{MIGRATIONS, Migration, MigrationReport};
+
+/// Namespace and database every Corral install uses inside SurrealDB.
+pub const NAMESPACE: &str = "corral";
+/// See [`NAMESPACE`].
+pub const DATABASE: &str = "corral";
+
+/// What can go wrong while opening or using the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names an engine this build does not know.
+    #[error("unsupported database URL `{0}`: use mem://, surrealkv://<path> or ws://host:port")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or opened.
+    #[error("cannot open the database at {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: surrealdb::Error,
+    },
+    /// A schema migration failed; nothing of that migration was applied.
+    #[error("migration {version:04} `{name}` failed: {message}")]
+    Migration {
+        version: u32,
+        name: String,
+        message: String,
+    },
+    /// The recorded schema does not match the migrations this binary carries.
+    #[error("database schema mismatch: {0}")]
+    SchemaMismatch(String),
+    /// The embedded database did not shut down in time (or is still in use elsewhere).
+    #[error("the database did not close: {0}")]
+    Close(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[from] surrealdb::Error),
+}
+
+/// Root credentials for a SurrealDB server (`ws://`); embedded engines need none.
+#[derive(Clone)]
+pub struct DatabaseCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for DatabaseCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseCredentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The shared database handle. Cloning is cheap and shares one SurrealDB session.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Surreal<Any>>,
+    engine: &'static str,
+    /// For the embedded file engine: its lock file, released once the engine has shut down.
+    lock_file: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens the database at `url` and applies every pending migration of [`MIGRATIONS`].
+    pub async fn open(
+        url: &str,
+        credentials: Option<&DatabaseCredentials>,
+    ) -> Result<(Self, MigrationReport), StoreError> {
+        Self::open_with_migrations(url, credentials, MIGRATIONS).await
+    }
+
+    /// Like [`Store::open`] with an explicit migration list (tests use this).
+    pub async fn open_with_migrations(
+        url: &str,
+        credentials: Option<&DatabaseCredentials>,
+        migrations: &[Migration],
+    ) -> Result<(Self, MigrationReport), StoreError> {
+        let engine = engine_of(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
+        let connect_error = |source| StoreError::Connect {
+            url: url.to_owned(),
+            source,
+        };
+        let db = any::connect(url).await.map_err(connect_error)?;
+        if let Some(credentials) = credentials {
+            db.signin(Root {
+                username: credentials.username.clone(),
+                password: credentials.password.clone(),
+            })
+            .await
+            .map_err(connect_error)?;
+        }
+        db.use_ns(NAMESPACE)
+            .use_db(DATABASE)
+            .await
+            .map_err(connect_error)?;
+        let store = Store {
+            db: Arc::new(db),
+            engine,
+            lock_file: url
+                .strip_prefix("surrealkv://")
+                .map(|path| PathBuf::from(path).join("LOCK")),
+        };
+        match migrations::apply(&store.db, migrations).await {
+            Ok(report) => Ok((store, report)),
+            Err(error) => {
+                if let Err(close_error) = store.close().await {
+                    tracing::warn!(%close_error, "closing after a failed migration");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The SurrealDB client, for the backend's repositories.
+    pub fn db(&self) -> &Surreal<Any> {
+        &self.db
+    }
+
+    /// The engine in use: `mem`, `surrealkv`, `ws` or `wss`.
+    pub fn engine(&self) -> &'static str {
+        self.engine
+    }
+
+    /// Answers whether the database responds to a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.query("RETURN true").await?.check()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Shuts the database down and, for the embedded file engine, waits until its files
+    /// are released, so the same directory can be opened again at once. Every clone of
+    /// this store must have been dropped first.
+    pub async fn close(self) -> Result<(), StoreError> {
+        if Arc::strong_count(&self.db) > 1 {
+            return Err(StoreError::Close("other handles to the database are still open".into()));
+        }
+        let Store { db, lock_file, .. } = self;
+        // The engine shuts down when its last handle goes away; that happens in the background.
+        drop(db);
+        let Some(lock_file) = lock_file else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + CLOSE_TIMEOUT;
+        while !lock_is_free(&lock_file) {
+            if Instant::now() >= deadline {
+                return Err(StoreError::Close(format!(
+                    "{} is still locked after {CLOSE_TIMEOUT:?}",
+                    lock_file.display()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(())
+    }
+}
+
+/// How long [`Store::close`] waits for the embedded engine to release its files.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether nobody holds the engine's lock (a missing lock file counts as free).
+fn lock_is_free(lock_file: &std::path::Path) -> bool {
+    match std::fs::File::open(lock_file) {
+        Ok(file) => file.try_lock().is_ok(),
+        Err(_) => true,
+    }
+}
+
+/// The engine named by a database URL, if this build supports it.
+fn engine_of(url: &str) -> Option<&'static str> {
+    let (scheme, _) = url.split_once("://")?;
+    ["mem", "surrealkv", "ws", "wss"]
+        .into_iter()
+        .find(|known| *known == scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_are_recognised_by_scheme() {
+        assert_eq!(engine_of("mem://"), Some("mem"));
+        assert_eq!(engine_of("surrealkv:///var/lib/corral/db"), Some("surrealkv"));
+        assert_eq!(engine_of("ws://127.0.0.1:8000"), Some("ws"));
+        assert_eq!(engine_of("rocksdb://x"), None);
+        assert_eq!(engine_of("postgres://x"), None);
+        assert_eq!(engine_of("no scheme"), None);
+    }
+
+    #[test]
+    fn credentials_never_print_the_password() {
+        let credentials = DatabaseCredentials {
+            username: "root".into(),
+            password: "hunter2-secret".into(),
+        };
+        assert!(!format!("{credentials:?}").contains("hunter2"));
+    }
+}

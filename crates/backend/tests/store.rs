@@ -1,0 +1,143 @@
+//! The store opens by URL and applies migrations exactly once, atomically.
+
+use backend::store::{MIGRATIONS, Migration, Store, StoreError};
+
+const GOOD: Migration = Migration {
+    version: 1,
+    name: "gadgets",
+    sql: "DEFINE TABLE gadget SCHEMAFULL; DEFINE FIELD label ON gadget TYPE string;",
+};
+
+fn surrealkv_url(dir: &tempfile::TempDir) -> String {
+    format!("surrealkv://{}", dir.path().join("db").display())
+}
+
+async fn count(store: &Store, table: &str) -> usize {
+    let rows: Vec<surrealdb::types::Value> = store
+        .db()
+        .query(format!("SELECT * FROM {table}"))
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap();
+    rows.len()
+}
+
+#[tokio::test]
+async fn a_fresh_memory_database_gets_every_migration() {
+    let (store, report) = Store::open("mem://", None).await.unwrap();
+    let all: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
+    assert_eq!(report.applied, all);
+    assert_eq!(report.current_version, MIGRATIONS.len() as u32);
+    assert_eq!(store.engine(), "mem");
+    store.ping().await.unwrap();
+    assert_eq!(count(&store, "instance").await, 1);
+}
+
+#[tokio::test]
+async fn a_second_start_applies_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(&dir);
+    let (store, first) = Store::open(&url, None).await.unwrap();
+    assert_eq!(first.applied.len(), MIGRATIONS.len());
+    assert_eq!(store.engine(), "surrealkv");
+    store.close().await.unwrap();
+    let (store, second) = Store::open(&url, None).await.unwrap();
+    assert!(second.applied.is_empty(), "applied again: {second:?}");
+    assert_eq!(second.current_version, MIGRATIONS.len() as u32);
+    assert_eq!(count(&store, "instance").await, 1, "instance created twice");
+}
+
+#[tokio::test]
+async fn a_syntax_error_stops_start_up_with_a_clear_message() {
+    let bad = Migration {
+        version: 2,
+        name: "broken",
+        sql: "DEFINE TABLE oops SCHEMAFULL; DEFINE FELD x ON oops TYPE string;",
+    };
+    let error = Store::open_with_migrations("mem://", None, &[GOOD, bad])
+        .await
+        .err()
+        .expect("a broken migration must stop start-up");
+    let message = error.to_string();
+    assert!(
+        matches!(error, StoreError::Migration { version: 2, .. }),
+        "{error:?}"
+    );
+    assert!(message.starts_with("migration 0002 `broken` failed: "), "{message}");
+}
+
+#[tokio::test]
+async fn a_failing_migration_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(&dir);
+    let failing = Migration {
+        version: 2,
+        name: "half",
+        sql: "DEFINE TABLE half SCHEMALESS; CREATE half:one; THROW 'the second step broke';",
+    };
+    let error = Store::open_with_migrations(&url, None, &[GOOD, failing])
+        .await
+        .err()
+        .expect("a failing migration must stop start-up");
+    assert!(error.to_string().contains("the second step broke"), "{error}");
+
+    // Reopen with only the good migration: it is recorded, the failed one left no rows.
+    let (store, report) = Store::open_with_migrations(&url, None, &[GOOD]).await.unwrap();
+    assert!(report.applied.is_empty());
+    assert_eq!(report.current_version, 1);
+    assert_eq!(count(&store, "schema_migration").await, 1);
+    // Not even the table the failed migration defined before it broke exists.
+    let error = store.db().query("SELECT * FROM half").await.unwrap().check().unwrap_err();
+    assert!(error.to_string().contains("'half' does not exist"), "{error}");
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(&dir);
+    Store::open_with_migrations(&url, None, &[GOOD]).await.unwrap().0.close().await.unwrap();
+    let edited = Migration {
+        sql: "DEFINE TABLE gadget SCHEMALESS;",
+        ..GOOD
+    };
+    let error = Store::open_with_migrations(&url, None, &[edited])
+        .await
+        .err()
+        .expect("an edited migration must be refused");
+    assert!(matches!(error, StoreError::SchemaMismatch(_)), "{error:?}");
+    assert!(error.to_string().contains("must never be edited"), "{error}");
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(&dir);
+    let newer = Migration {
+        version: 2,
+        name: "future",
+        sql: "DEFINE TABLE future SCHEMALESS;",
+    };
+    Store::open_with_migrations(&url, None, &[GOOD, newer]).await.unwrap().0.close().await.unwrap();
+    let error = Store::open_with_migrations(&url, None, &[GOOD])
+        .await
+        .err()
+        .expect("a newer schema must be refused");
+    assert!(error.to_string().contains("newer than this Corral build"), "{error}");
+}
+
+#[tokio::test]
+async fn unknown_engines_are_named_in_the_error() {
+    let error = Store::open("rocksdb:///tmp/x", None).await.err().unwrap();
+    assert!(error.to_string().contains("unsupported database URL"), "{error}");
+}
+
+#[tokio::test]
+async fn the_instance_records_when_it_was_installed() {
+    let (store, _) = Store::open("mem://", None).await.unwrap();
+    let facts = backend::instance::facts(&store).await.unwrap();
+    assert_eq!(facts.schema_version, MIGRATIONS.len() as i64);
+    assert!(facts.installed_at.starts_with("20"), "{facts:?}");
+}
