@@ -6,7 +6,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints its name; the durations are summed up at the end (docs/building.md).
+timings=()
+started=$SECONDS
+last_step=""
+last_start=$SECONDS
+finish_step() {
+  [ -n "$last_step" ] && timings+=("$(printf '%5ds  %s' $((SECONDS - last_start)) "$last_step")")
+  return 0
+}
+step() {
+  finish_step
+  last_step="$*"
+  last_start=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+report() {
+  finish_step
+  last_step=""
+  printf '\n==> step timings so far (Playwright prints its own below)\n'
+  printf '%s\n' "${timings[@]}"
+  printf '%5ds  total\n' $((SECONDS - started))
+}
 
 step "tools"
 scripts/tools.sh --e2e
@@ -28,8 +49,9 @@ cargo test --workspace --locked
 step "site: wasm, JavaScript glue and CSS"
 cargo leptos build --frontend-only
 
-step "end-to-end (Playwright, Chromium)"
+report
+# Last, so that the output ends with Playwright's summary line.
+printf '\n==> end-to-end (Playwright, Chromium)\n'
 export CORRAL_BIN="$CARGO_TARGET_DIR/debug/corral"
 export LEPTOS_SITE_ROOT="$PWD/target/site"
-cd end2end
-npx playwright test
+(cd end2end && npx playwright test)

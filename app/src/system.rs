@@ -52,9 +52,29 @@ pub fn human_duration(seconds: u64) -> String {
     }
 }
 
+/// "2026-11-26 12:38 UTC" from an RFC 3339 UTC timestamp; anything else is returned as is.
+pub fn short_utc(timestamp: &str) -> String {
+    match (timestamp.get(..10), timestamp.get(11..16)) {
+        (Some(date), Some(time)) if timestamp.as_bytes().get(10) == Some(&b'T') => {
+            format!("{date} {time} UTC")
+        }
+        _ => timestamp.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::human_duration;
+    use super::{human_duration, short_utc};
+
+    #[test]
+    fn timestamps_are_shortened_to_the_minute() {
+        assert_eq!(
+            short_utc("2026-11-26T12:38:51.936762001Z"),
+            "2026-11-26 12:38 UTC"
+        );
+        assert_eq!(short_utc("yesterday"), "yesterday");
+        assert_eq!(short_utc(""), "");
+    }
 
     #[test]
     fn durations_read_naturally() {

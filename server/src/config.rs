@@ -7,7 +7,11 @@ use clap::{Parser, ValueEnum};
 
 /// How Corral is configured: every flag has an environment variable twin.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "corral", version, about = "Corral: a dashboard for LXC containers on Proxmox VE")]
+#[command(
+    name = "corral",
+    version,
+    about = "Corral: a dashboard for LXC containers on Proxmox VE"
+)]
 pub struct Config {
     /// Address and port to listen on.
     #[arg(long, env = "CORRAL_LISTEN", default_value = "127.0.0.1:3000")]
@@ -35,8 +39,12 @@ pub struct Config {
     #[arg(long, env = "CORRAL_DATABASE_PASSWORD", hide_env_values = true)]
     pub database_password: Option<String>,
 
-    /// Log filter, e.g. `info` or `info,server=debug`.
-    #[arg(long, env = "CORRAL_LOG", default_value = "info")]
+    /// Log filter, e.g. `info` or `info,server=debug` (the database engine is quiet by default).
+    #[arg(
+        long,
+        env = "CORRAL_LOG",
+        default_value = "info,surrealdb=warn,surrealkv=warn"
+    )]
     pub log: String,
 
     /// Log line format.
@@ -130,10 +138,16 @@ mod tests {
     #[test]
     fn bad_values_are_refused_with_a_reason() {
         let error = parse(&["--public-url", "corral.example.net"]).unwrap_err();
-        assert!(error.to_string().contains("must start with http"), "{error}");
+        assert!(
+            error.to_string().contains("must start with http"),
+            "{error}"
+        );
         let error = parse(&["--public-url", "https://x.example/app"]).unwrap_err();
         assert!(error.to_string().contains("no path"), "{error}");
         assert!(parse(&["--listen", "nowhere"]).is_err());
-        assert!(parse(&["--database-user", "root"]).is_err(), "user needs a password");
+        assert!(
+            parse(&["--database-user", "root"]).is_err(),
+            "user needs a password"
+        );
     }
 }

@@ -40,6 +40,7 @@ pub enum StartError {
 /// Opens the store, builds the router and serves until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let state = open_state(&config).await?;
+    let store = state.store.clone();
     let app = router::build(state);
     let listener = TcpListener::bind(config.listen)
         .await
@@ -56,6 +57,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(StartError::Serve)?;
+    // The router and its copies of the state are gone; let the database flush and close.
+    if let Err(error) = store.close().await {
+        tracing::warn!(%error, "the database did not close cleanly");
+    }
     tracing::info!("Corral stopped");
     Ok(())
 }

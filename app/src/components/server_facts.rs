@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::system::{SystemStatus, human_duration, fetch_system_status};
+use crate::system::{SystemStatus, fetch_system_status, human_duration, short_utc};
 
 /// Loads [`SystemStatus`] during server rendering and shows it; works without JavaScript.
 #[component]
@@ -43,7 +43,7 @@ fn FactList(status: SystemStatus) -> impl IntoView {
             <dt>"Schema version"</dt>
             <dd class="mono">{status.schema_version}</dd>
             <dt>"Installed"</dt>
-            <dd class="mono">{status.installed_at.unwrap_or_else(|| "unknown".into())}</dd>
+            <dd class="mono">{status.installed_at.as_deref().map_or_else(|| "unknown".into(), short_utc)}</dd>
             <dt>"Server uptime"</dt>
             <dd>{human_duration(status.uptime_seconds)}</dd>
         </dl>

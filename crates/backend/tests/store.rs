@@ -66,7 +66,10 @@ async fn a_syntax_error_stops_start_up_with_a_clear_message() {
         matches!(error, StoreError::Migration { version: 2, .. }),
         "{error:?}"
     );
-    assert!(message.starts_with("migration 0002 `broken` failed: "), "{message}");
+    assert!(
+        message.starts_with("migration 0002 `broken` failed: "),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -82,23 +85,43 @@ async fn a_failing_migration_leaves_nothing_behind() {
         .await
         .err()
         .expect("a failing migration must stop start-up");
-    assert!(error.to_string().contains("the second step broke"), "{error}");
+    assert!(
+        error.to_string().contains("the second step broke"),
+        "{error}"
+    );
 
     // Reopen with only the good migration: it is recorded, the failed one left no rows.
-    let (store, report) = Store::open_with_migrations(&url, None, &[GOOD]).await.unwrap();
+    let (store, report) = Store::open_with_migrations(&url, None, &[GOOD])
+        .await
+        .unwrap();
     assert!(report.applied.is_empty());
     assert_eq!(report.current_version, 1);
     assert_eq!(count(&store, "schema_migration").await, 1);
     // Not even the table the failed migration defined before it broke exists.
-    let error = store.db().query("SELECT * FROM half").await.unwrap().check().unwrap_err();
-    assert!(error.to_string().contains("'half' does not exist"), "{error}");
+    let error = store
+        .db()
+        .query("SELECT * FROM half")
+        .await
+        .unwrap()
+        .check()
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("'half' does not exist"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn an_edited_migration_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let url = surrealkv_url(&dir);
-    Store::open_with_migrations(&url, None, &[GOOD]).await.unwrap().0.close().await.unwrap();
+    Store::open_with_migrations(&url, None, &[GOOD])
+        .await
+        .unwrap()
+        .0
+        .close()
+        .await
+        .unwrap();
     let edited = Migration {
         sql: "DEFINE TABLE gadget SCHEMALESS;",
         ..GOOD
@@ -108,7 +131,10 @@ async fn an_edited_migration_is_refused() {
         .err()
         .expect("an edited migration must be refused");
     assert!(matches!(error, StoreError::SchemaMismatch(_)), "{error:?}");
-    assert!(error.to_string().contains("must never be edited"), "{error}");
+    assert!(
+        error.to_string().contains("must never be edited"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -120,18 +146,30 @@ async fn a_database_from_a_newer_build_is_refused() {
         name: "future",
         sql: "DEFINE TABLE future SCHEMALESS;",
     };
-    Store::open_with_migrations(&url, None, &[GOOD, newer]).await.unwrap().0.close().await.unwrap();
+    Store::open_with_migrations(&url, None, &[GOOD, newer])
+        .await
+        .unwrap()
+        .0
+        .close()
+        .await
+        .unwrap();
     let error = Store::open_with_migrations(&url, None, &[GOOD])
         .await
         .err()
         .expect("a newer schema must be refused");
-    assert!(error.to_string().contains("newer than this Corral build"), "{error}");
+    assert!(
+        error.to_string().contains("newer than this Corral build"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn unknown_engines_are_named_in_the_error() {
     let error = Store::open("rocksdb:///tmp/x", None).await.err().unwrap();
-    assert!(error.to_string().contains("unsupported database URL"), "{error}");
+    assert!(
+        error.to_string().contains("unsupported database URL"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

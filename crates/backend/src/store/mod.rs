@@ -31,7 +31,7 @@ pub enum StoreError {
     Connect {
         url: String,
         #[source]
-        source: surrealdb::Error,
+        source: Box<surrealdb::Error>,
     },
     /// A schema migration failed; nothing of that migration was applied.
     #[error("migration {version:04} `{name}` failed: {message}")]
@@ -48,7 +48,13 @@ pub enum StoreError {
     Close(String),
     /// Any other database error.
     #[error("database error: {0}")]
-    Database(#[from] surrealdb::Error),
+    Database(#[source] Box<surrealdb::Error>),
+}
+
+impl From<surrealdb::Error> for StoreError {
+    fn from(error: surrealdb::Error) -> Self {
+        StoreError::Database(Box::new(error))
+    }
 }
 
 /// Root credentials for a SurrealDB server (`ws://`); embedded engines need none.
@@ -94,7 +100,7 @@ impl Store {
         let engine = engine_of(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
         let connect_error = |source| StoreError::Connect {
             url: url.to_owned(),
-            source,
+            source: Box::new(source),
         };
         let db = any::connect(url).await.map_err(connect_error)?;
         if let Some(credentials) = credentials {
@@ -150,7 +156,9 @@ impl Store {
     /// this store must have been dropped first.
     pub async fn close(self) -> Result<(), StoreError> {
         if Arc::strong_count(&self.db) > 1 {
-            return Err(StoreError::Close("other handles to the database are still open".into()));
+            return Err(StoreError::Close(
+                "other handles to the database are still open".into(),
+            ));
         }
         let Store { db, lock_file, .. } = self;
         // The engine shuts down when its last handle goes away; that happens in the background.
@@ -198,7 +206,10 @@ mod tests {
     #[test]
     fn engines_are_recognised_by_scheme() {
         assert_eq!(engine_of("mem://"), Some("mem"));
-        assert_eq!(engine_of("surrealkv:///var/lib/corral/db"), Some("surrealkv"));
+        assert_eq!(
+            engine_of("surrealkv:///var/lib/corral/db"),
+            Some("surrealkv")
+        );
         assert_eq!(engine_of("ws://127.0.0.1:8000"), Some("ws"));
         assert_eq!(engine_of("rocksdb://x"), None);
         assert_eq!(engine_of("postgres://x"), None);
