@@ -1,6 +1,36 @@
 //! Proxmox VE API client.
 //!
-//! This crate will speak HTTP to Proxmox VE nodes: API-token and ticket authentication,
-//! TLS pinned by certificate fingerprint, typed endpoints and lenient decoding of PVE's
-//! loose JSON. It must never depend on `pve-sim`: the two meet only on the wire.
-//! The endpoints arrive with the Proxmox client issue; until then the crate is empty.
+//! Speaks HTTPS to a Proxmox VE node or cluster entry point: API-token or ticket
+//! authentication, TLS pinned by certificate fingerprint (or a custom CA; never "accept
+//! anything"), retries for idempotent reads, typed endpoints with lenient decoding of
+//! PVE's loose JSON, UPIDs and task waiting. It knows nothing of users or databases and
+//! never depends on `pve-sim`: the two meet only on the wire.
+
+pub mod api;
+mod client;
+mod error;
+pub mod lenient;
+mod params;
+pub mod propstring;
+mod task;
+pub mod tls;
+mod upid;
+
+pub use api::cluster::{
+    ClusterResource, CpuInfo, NodeEntry, NodeStatus, ResourceKind, Usage, Version,
+};
+pub use api::lxc::{
+    Consolidation, CreateSpec, DeleteOptions, Interface, IpAddress, LxcConfig, LxcEntry,
+    PowerAction, RootfsSpec, RrdSample, TermProxy, Timeframe,
+};
+pub use api::network::HostInterface;
+pub use api::snapshots::Snapshot;
+pub use api::storage::{Appliance, Storage, StorageItem};
+pub use api::tasks::{LogLine, LogPage, TaskEntry, TaskFilter, TaskStatus};
+pub use client::{Auth, Client, ClientConfig, Secret};
+pub use error::PveError;
+pub use params::Params;
+pub use task::{TaskOutcome, WaitOptions};
+pub use tls::{CertificateInfo, Fingerprint, Trust, probe};
+pub use tokio_util::sync::CancellationToken;
+pub use upid::{Upid, UpidError};
