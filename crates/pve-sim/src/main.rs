@@ -1,0 +1,82 @@
+//! `pve-sim`: a simulated Proxmox VE cluster for demos, end-to-end tests and benchmarks.
+//! Prints one JSON line once ready (API URL, nodes, token, fingerprint), then serves
+//! until killed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use pve_sim::{ErrorStyle, SimConfig, Simulator, Speed};
+
+#[derive(Debug, Parser)]
+#[command(name = "pve-sim", version, about = "A simulated Proxmox VE cluster")]
+struct Args {
+    /// Address of the first node's API; further nodes take free ports on the same host.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Number of nodes (pve, pve2, …).
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// Containers to create at start, spread over the nodes.
+    #[arg(long, default_value_t = 6)]
+    containers: usize,
+    /// Latency added to every API request.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// How long tasks take.
+    #[arg(long, value_enum, default_value_t = SpeedArg::Realistic)]
+    speed: SpeedArg,
+    /// Seed for names, addresses and load figures.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Error bodies of PVE before (`old`) or after (`new`) pve-http-server 5.2.
+    #[arg(long, value_enum, default_value_t = StyleArg::New)]
+    error_style: StyleArg,
+    /// Delay of every 401, like PVE's 3 s.
+    #[arg(long, default_value_t = 3000)]
+    auth_delay_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SpeedArg {
+    Instant,
+    Realistic,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StyleArg {
+    Old,
+    New,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let config = SimConfig {
+        nodes: args.nodes,
+        containers: args.containers,
+        seed: args.seed,
+        speed: match args.speed {
+            SpeedArg::Instant => Speed::Instant,
+            SpeedArg::Realistic => Speed::Realistic,
+        },
+        error_style: match args.error_style {
+            StyleArg::Old => ErrorStyle::Old,
+            StyleArg::New => ErrorStyle::New,
+        },
+        latency: Duration::from_millis(args.latency_ms),
+        auth_failure_delay: Duration::from_millis(args.auth_delay_ms),
+        host: args.listen.ip().to_string(),
+        api_port: args.listen.port(),
+    };
+    let simulator = match Simulator::start(config).await {
+        Ok(simulator) => simulator,
+        Err(error) => {
+            eprintln!("pve-sim: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("{}", simulator.ready_line());
+    let _ = tokio::signal::ctrl_c().await;
+    std::process::ExitCode::SUCCESS
+}

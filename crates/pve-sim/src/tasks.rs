@@ -1,0 +1,473 @@
+//! Tasks: each runs in the background, writes its log line by line, changes the cluster
+//! at the moments PVE would, and ends with `TASK OK` / `TASK ERROR: …`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+
+use crate::Sim;
+use crate::api::Ctx;
+use crate::model::unix_now;
+
+/// What a task does.
+#[derive(Debug, Clone)]
+pub enum TaskKind {
+    /// `vzcreate`: `config` replaces the `lock: create` placeholder at the end.
+    Create {
+        vmid: u32,
+        ostemplate: String,
+        config: BTreeMap<String, String>,
+        start: bool,
+    },
+    Start {
+        vmid: u32,
+    },
+    Stop {
+        vmid: u32,
+    },
+    Shutdown {
+        vmid: u32,
+    },
+    Reboot {
+        vmid: u32,
+    },
+    Suspend {
+        vmid: u32,
+    },
+    Resume {
+        vmid: u32,
+    },
+    Destroy {
+        vmid: u32,
+        purge: bool,
+    },
+    Snapshot {
+        vmid: u32,
+        name: String,
+        description: String,
+    },
+    DeleteSnapshot {
+        vmid: u32,
+        name: String,
+    },
+    Rollback {
+        vmid: u32,
+        name: String,
+        start: bool,
+    },
+    Download {
+        template: String,
+        size: u64,
+    },
+    /// `vncproxy` behind termproxy: ends when nobody connects within 10 s.
+    Console {
+        vmid: u32,
+    },
+}
+
+impl TaskKind {
+    fn worker_type(&self) -> &'static str {
+        match self {
+            TaskKind::Create { .. } => "vzcreate",
+            TaskKind::Start { .. } => "vzstart",
+            TaskKind::Stop { .. } => "vzstop",
+            TaskKind::Shutdown { .. } => "vzshutdown",
+            TaskKind::Reboot { .. } => "vzreboot",
+            TaskKind::Suspend { .. } => "vzsuspend",
+            TaskKind::Resume { .. } => "vzresume",
+            TaskKind::Destroy { .. } => "vzdestroy",
+            TaskKind::Snapshot { .. } => "vzsnapshot",
+            TaskKind::DeleteSnapshot { .. } => "vzdelsnapshot",
+            TaskKind::Rollback { .. } => "vzrollback",
+            TaskKind::Download { .. } => "download",
+            TaskKind::Console { .. } => "vncproxy",
+        }
+    }
+
+    fn vmid(&self) -> Option<u32> {
+        match self {
+            TaskKind::Create { vmid, .. }
+            | TaskKind::Start { vmid }
+            | TaskKind::Stop { vmid }
+            | TaskKind::Shutdown { vmid }
+            | TaskKind::Reboot { vmid }
+            | TaskKind::Suspend { vmid }
+            | TaskKind::Resume { vmid }
+            | TaskKind::Destroy { vmid, .. }
+            | TaskKind::Snapshot { vmid, .. }
+            | TaskKind::DeleteSnapshot { vmid, .. }
+            | TaskKind::Rollback { vmid, .. }
+            | TaskKind::Console { vmid } => Some(*vmid),
+            TaskKind::Download { .. } => None,
+        }
+    }
+
+    fn id(&self) -> String {
+        match self {
+            TaskKind::Download { template, .. } => template.clone(),
+            other => other.vmid().map(|v| v.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Registers the task, starts it in the background and returns its UPID.
+pub fn start(ctx: &Ctx, node: &str, kind: TaskKind) -> String {
+    start_as(&ctx.sim, node, &ctx.caller.auth_id, kind)
+}
+
+fn start_as(sim: &Arc<Sim>, node: &str, user: &str, kind: TaskKind) -> String {
+    let upid = sim
+        .cluster()
+        .begin_task(node, kind.worker_type(), &kind.id(), user);
+    let (mut injected, mut warnings) = (None, None);
+    sim.update_faults(node, |f| {
+        injected = f.fail_next_task.take();
+        warnings = f.warn_next_task.take();
+    });
+    let runner = Runner {
+        sim: sim.clone(),
+        upid: upid.clone(),
+        node: node.to_owned(),
+        user: user.to_owned(),
+    };
+    tokio::spawn(async move {
+        let mut outcome = runner.body(kind, injected).await;
+        if let (Ok(0), Some(count)) = (&outcome, warnings) {
+            for i in 1..=count {
+                runner.log(format!("WARN: simulated warning {i} of {count}"));
+            }
+            outcome = Ok(count);
+        }
+        runner.finish(outcome);
+    });
+    upid
+}
+
+/// A task's error message (becomes `exitstatus`).
+type Outcome = Result<u32, String>;
+
+struct Runner {
+    sim: Arc<Sim>,
+    upid: String,
+    node: String,
+    user: String,
+}
+
+impl Runner {
+    fn log(&self, line: impl Into<String>) {
+        if let Some(task) = self.sim.cluster().task_mut(&self.upid) {
+            task.log.push(line.into());
+        }
+    }
+
+    /// Waits a realistic duration scaled by the speed setting; fails on an interrupt.
+    async fn pause(&self, realistic_ms: u64) -> Result<(), String> {
+        let wait = self
+            .sim
+            .config
+            .speed
+            .scale(Duration::from_millis(realistic_ms));
+        if wait.is_zero() {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(wait).await;
+        }
+        let interrupted = self
+            .sim
+            .cluster()
+            .task(&self.upid)
+            .is_some_and(|t| t.interrupted);
+        if interrupted {
+            Err("received interrupt".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn finish(&self, outcome: Outcome) {
+        let mut cluster = self.sim.cluster();
+        for ct in cluster.containers.values_mut() {
+            if ct.busy.as_deref() == Some(self.upid.as_str()) {
+                ct.busy = None;
+            }
+        }
+        if let Some(task) = cluster.task_mut(&self.upid) {
+            let exit = match outcome {
+                Ok(0) => "OK".to_owned(),
+                Ok(warnings) => format!("WARNINGS: {warnings}"),
+                Err(message) => message.replace('\n', " "),
+            };
+            let last = match exit.as_str() {
+                "OK" => "TASK OK".to_owned(),
+                e if e.starts_with("WARNINGS: ") => format!("TASK {e}"),
+                e => format!("TASK ERROR: {e}"),
+            };
+            task.log.push(last);
+            task.exit = Some(exit);
+            task.endtime = Some(unix_now());
+        }
+    }
+
+    /// Takes the container's config lock, as `lock_config` does; contention times out.
+    async fn lock(&self, vmid: u32) -> Result<(), String> {
+        let taken = {
+            let mut cluster = self.sim.cluster();
+            match cluster.containers.get_mut(&vmid) {
+                Some(ct) if ct.busy.is_some() => false,
+                Some(ct) => {
+                    ct.busy = Some(self.upid.clone());
+                    true
+                }
+                None => true,
+            }
+        };
+        if taken {
+            return Ok(());
+        }
+        self.pause(10_000).await?;
+        Err(format!(
+            "can't lock file '/run/lock/lxc/pve-config-{vmid}.lock' - got timeout"
+        ))
+    }
+
+    fn missing(&self, vmid: u32) -> String {
+        format!(
+            "Configuration file 'nodes/{}/lxc/{vmid}.conf' does not exist",
+            self.node
+        )
+    }
+
+    async fn body(&self, kind: TaskKind, injected: Option<String>) -> Outcome {
+        if let Some(vmid) = kind.vmid()
+            && !matches!(kind, TaskKind::Create { .. } | TaskKind::Console { .. })
+        {
+            self.lock(vmid).await?;
+        }
+        match kind {
+            TaskKind::Create {
+                vmid,
+                ostemplate,
+                config,
+                start,
+            } => {
+                let result = self.create(vmid, &ostemplate, config, injected).await;
+                if result.is_err() {
+                    // A failed create removes its volumes and its config: the CT is gone.
+                    self.sim.cluster().containers.remove(&vmid);
+                } else if start {
+                    start_as(&self.sim, &self.node, &self.user, TaskKind::Start { vmid });
+                }
+                result.map(|()| 0)
+            }
+            TaskKind::Download { template, size } => self.download(&template, size, injected).await,
+            TaskKind::Console { .. } => {
+                self.pause(10_000).await?;
+                Err("connection timed out".into())
+            }
+            other => {
+                if let Some(message) = injected {
+                    self.pause(500).await?;
+                    return Err(message);
+                }
+                self.container_task(other).await
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        vmid: u32,
+        ostemplate: &str,
+        config: BTreeMap<String, String>,
+        injected: Option<String>,
+    ) -> Result<(), String> {
+        let fail = |reason: &str| format!("unable to create CT {vmid} - {reason}");
+        self.pause(1_000).await.map_err(|e| fail(&e))?;
+        self.log(format!("  Logical volume \"vm-{vmid}-disk-0\" created."));
+        if let Some(message) = injected {
+            return Err(fail(&message));
+        }
+        let file = ostemplate.strip_prefix("local:vztmpl/").unwrap_or_default();
+        let present = self
+            .sim
+            .cluster()
+            .templates
+            .get(&self.node)
+            .is_some_and(|files| files.contains(file));
+        if !present {
+            return Err(fail(&format!("volume '{ostemplate}' does not exist")));
+        }
+        self.log("Creating filesystem with 2097152 4k blocks and 524288 inodes");
+        self.log("Allocating group tables: done                            ");
+        self.log("Writing superblocks and filesystem accounting information: done");
+        self.pause(1_500).await.map_err(|e| fail(&e))?;
+        self.log(format!(
+            "extracting archive '/var/lib/vz/template/cache/{file}'"
+        ));
+        self.pause(8_000).await.map_err(|e| fail(&e))?;
+        self.log("Total bytes read: 521216000 (498MiB, 41MiB/s)");
+        self.log("Detected container architecture: amd64");
+        let hostname = config
+            .get("hostname")
+            .cloned()
+            .unwrap_or_else(|| format!("CT{vmid}"));
+        for key in ["rsa", "ecdsa", "ed25519"] {
+            self.log(format!(
+                "Creating SSH host key 'ssh_host_{key}_key' - this may take some time ..."
+            ));
+            self.pause(500).await.map_err(|e| fail(&e))?;
+            let fingerprint: String = {
+                let mut cluster = self.sim.cluster();
+                (0..43)
+                    .map(|_| {
+                        let chars =
+                            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                        chars[cluster.rng.random_range(0..chars.len())] as char
+                    })
+                    .collect()
+            };
+            self.log(format!("done: SHA256:{fingerprint} root@{hostname}"));
+        }
+        let mut cluster = self.sim.cluster();
+        let ct = cluster
+            .containers
+            .get_mut(&vmid)
+            .ok_or_else(|| fail("container vanished"))?;
+        ct.config = config;
+        Ok(())
+    }
+
+    async fn download(&self, template: &str, size: u64, injected: Option<String>) -> Outcome {
+        let url = format!("http://download.proxmox.com/images/system/{template}");
+        let target = format!("/var/lib/vz/template/cache/{template}");
+        self.log(format!("downloading {url} to {target}"));
+        let present = self
+            .sim
+            .cluster()
+            .templates
+            .get(&self.node)
+            .is_some_and(|t| t.contains(template));
+        if present {
+            self.log("calculating checksum of existing file...OK, got correct file already, no need to download");
+            return Ok(0);
+        }
+        // About 40 MiB/s.
+        self.pause(size / 42_000 + 500).await?;
+        if let Some(message) = injected {
+            return Err(format!("download failed: {message}"));
+        }
+        self.log(format!("{} saved", size));
+        self.log("calculating checksum...OK, checksum verified");
+        self.log(format!("download of '{url}' to '{target}' finished"));
+        self.sim
+            .cluster()
+            .templates
+            .entry(self.node.clone())
+            .or_default()
+            .insert(template.to_owned());
+        Ok(0)
+    }
+
+    /// Start, stop, shutdown, reboot, suspend, resume, destroy and the snapshot tasks.
+    async fn container_task(&self, kind: TaskKind) -> Outcome {
+        let vmid = kind.vmid().unwrap_or_default();
+        let (realistic_ms, locked_ok) = match &kind {
+            TaskKind::Start { .. } | TaskKind::Resume { .. } => (1_500, false),
+            TaskKind::Stop { .. } | TaskKind::Suspend { .. } => (1_000, true),
+            TaskKind::Shutdown { .. } | TaskKind::Reboot { .. } => (2_500, true),
+            TaskKind::Destroy { .. } => (1_500, true),
+            _ => (1_200, false),
+        };
+        {
+            let cluster = self.sim.cluster();
+            let ct = cluster
+                .containers
+                .get(&vmid)
+                .ok_or_else(|| self.missing(vmid))?;
+            if let Some(lock) = ct.lock().filter(|_| !locked_ok) {
+                return Err(format!("CT is locked ({lock})"));
+            }
+        }
+        self.pause(realistic_ms).await?;
+        let network_delay = self.sim.config.speed.scale(Duration::from_secs(4));
+        let mut cluster = self.sim.cluster();
+        let pid = cluster.next_pid();
+        let ct = cluster
+            .containers
+            .get_mut(&vmid)
+            .ok_or_else(|| self.missing(vmid))?;
+        match kind {
+            TaskKind::Start { .. } | TaskKind::Resume { .. } | TaskKind::Reboot { .. } => {
+                ct.running = true;
+                ct.started = Some(Instant::now());
+                ct.pid = pid;
+                ct.ip_ready_at = Some(Instant::now() + network_delay);
+            }
+            TaskKind::Stop { .. } | TaskKind::Shutdown { .. } | TaskKind::Suspend { .. } => {
+                ct.running = false;
+                ct.started = None;
+            }
+            TaskKind::Destroy { purge, .. } => {
+                drop(cluster);
+                self.log(format!(
+                    "  Logical volume \"vm-{vmid}-disk-0\" successfully removed."
+                ));
+                if purge {
+                    self.log(format!("purging CT {vmid} from related configurations.."));
+                }
+                self.sim.cluster().containers.remove(&vmid);
+            }
+            TaskKind::Snapshot {
+                name, description, ..
+            } => {
+                if ct.snapshots.iter().any(|s| s.name == name) {
+                    return Err(format!("snapshot name '{name}' already used"));
+                }
+                let parent = ct.config.get("parent").cloned();
+                let config = ct.config.clone();
+                ct.snapshots.push(crate::model::SnapshotDef {
+                    name: name.clone(),
+                    description,
+                    snaptime: unix_now(),
+                    parent,
+                    config,
+                });
+                ct.config.insert("parent".into(), name);
+            }
+            TaskKind::DeleteSnapshot { name, .. } => {
+                let before = ct.snapshots.len();
+                ct.snapshots.retain(|s| s.name != name);
+                if ct.snapshots.len() == before {
+                    return Err(format!("snapshot '{name}' does not exist"));
+                }
+                if ct.config.get("parent") == Some(&name) {
+                    ct.config.remove("parent");
+                }
+            }
+            TaskKind::Rollback { name, start, .. } => {
+                let snapshot = ct
+                    .snapshots
+                    .iter()
+                    .find(|s| s.name == name)
+                    .cloned()
+                    .ok_or_else(|| format!("snapshot '{name}' does not exist"))?;
+                let was_running = ct.running;
+                ct.config = snapshot.config;
+                ct.config.insert("parent".into(), name);
+                ct.running = start;
+                ct.started = start.then(Instant::now);
+                drop(cluster);
+                if was_running {
+                    self.log("stopping container");
+                }
+                if start {
+                    self.log("starting container");
+                }
+            }
+            TaskKind::Create { .. } | TaskKind::Download { .. } | TaskKind::Console { .. } => {}
+        }
+        Ok(0)
+    }
+}
