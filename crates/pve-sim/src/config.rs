@@ -53,6 +53,8 @@ pub struct SimConfig {
     pub host: String,
     /// First node's API port; 0 picks free ports. Further nodes use free ports.
     pub api_port: u16,
+    /// First node's SSH port; 0 picks free ports. Further nodes use free ports.
+    pub ssh_port: u16,
 }
 
 impl Default for SimConfig {
@@ -67,6 +69,7 @@ impl Default for SimConfig {
             auth_failure_delay: Duration::ZERO,
             host: "127.0.0.1".into(),
             api_port: 0,
+            ssh_port: 0,
         }
     }
 }

@@ -15,8 +15,10 @@
 
 mod api;
 pub mod config;
+mod guest;
 mod model;
 mod server;
+mod ssh;
 mod tasks;
 mod tls;
 
@@ -30,6 +32,7 @@ pub use config::{ErrorStyle, SimConfig, Speed};
 
 use model::{Cluster, TokenDef};
 use server::NodeServer;
+use ssh::SshServer;
 use tls::{ClusterCa, NodeCertificate};
 
 /// Why the simulator could not start or act.
@@ -45,6 +48,8 @@ pub enum SimError {
     Tls(String),
     #[error("no node named `{0}`")]
     UnknownNode(String),
+    #[error("SSH setup failed: {0}")]
+    Ssh(String),
 }
 
 /// Faults injected into one node.
@@ -69,6 +74,12 @@ pub(crate) struct Sim {
     pub ca: ClusterCa,
     /// API requests received, per serving node.
     pub requests: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    /// Each node's SSH host key.
+    pub host_keys: Mutex<HashMap<String, russh::keys::PrivateKey>>,
+    /// root's SSH password on every node.
+    pub ssh_password: String,
+    /// Public keys allowed to log in as root.
+    pub authorized_keys: Mutex<Vec<russh::keys::PublicKey>>,
 }
 
 impl Sim {
@@ -99,6 +110,14 @@ impl Sim {
             .cloned()
     }
 
+    pub fn host_key(&self, node: &str) -> Option<russh::keys::PrivateKey> {
+        self.host_keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(node)
+            .cloned()
+    }
+
     pub fn request_counter(&self, node: &str) -> Arc<AtomicU64> {
         self.requests
             .lock()
@@ -113,7 +132,9 @@ impl Sim {
 pub struct Simulator {
     sim: Arc<Sim>,
     servers: tokio::sync::Mutex<Vec<NodeServer>>,
+    ssh_servers: tokio::sync::Mutex<Vec<SshServer>>,
     addresses: Vec<(String, SocketAddr)>,
+    ssh_addresses: Vec<(String, SocketAddr)>,
 }
 
 impl Simulator {
@@ -140,8 +161,16 @@ impl Simulator {
                 (name.clone(), faults)
             })
             .collect();
+        let mut host_keys = HashMap::new();
+        for name in &node_names {
+            host_keys.insert(name.clone(), ssh::generate_host_key()?);
+        }
+        let ssh_password = format!("ssh-{:016x}", rand::random::<u64>());
         let sim = Arc::new(Sim {
             config: config.clone(),
+            host_keys: Mutex::new(host_keys),
+            ssh_password,
+            authorized_keys: Mutex::new(Vec::new()),
             cluster: Mutex::new(cluster),
             faults: Mutex::new(faults),
             certificates: Mutex::new(certificates),
@@ -157,10 +186,21 @@ impl Simulator {
             addresses.push((name.clone(), server.address()));
             servers.push(server);
         }
+        let mut ssh_servers = Vec::new();
+        let mut ssh_addresses = Vec::new();
+        for (index, name) in node_names.iter().enumerate() {
+            let port = if index == 0 { config.ssh_port } else { 0 };
+            let server =
+                SshServer::start(sim.clone(), name.clone(), SocketAddr::new(ip, port)).await?;
+            ssh_addresses.push((name.clone(), server.address()));
+            ssh_servers.push(server);
+        }
         Ok(Simulator {
             sim,
             servers: tokio::sync::Mutex::new(servers),
+            ssh_servers: tokio::sync::Mutex::new(ssh_servers),
             addresses,
+            ssh_addresses,
         })
     }
 
@@ -245,10 +285,16 @@ impl Simulator {
             .ok_or_else(|| SimError::UnknownNode(node.to_owned()))?;
         self.sim.update_faults(node, |f| f.offline = offline);
         let mut servers = self.servers.lock().await;
+        let mut ssh_servers = self.ssh_servers.lock().await;
         if offline {
             servers.retain(|s| s.node() != node);
+            ssh_servers.retain(|s| s.node() != node);
         } else if !servers.iter().any(|s| s.node() == node) {
             servers.push(NodeServer::start(self.sim.clone(), node.to_owned(), address).await?);
+            if let Some(ssh_address) = self.ssh_address(node) {
+                ssh_servers
+                    .push(SshServer::start(self.sim.clone(), node.to_owned(), ssh_address).await?);
+            }
         }
         Ok(())
     }
@@ -257,6 +303,73 @@ impl Simulator {
     pub fn fail_next_task(&self, node: &str, message: &str) {
         self.sim
             .update_faults(node, |f| f.fail_next_task = Some(message.to_owned()));
+    }
+
+    /// A node's SSH address.
+    pub fn ssh_address(&self, node: &str) -> Option<SocketAddr> {
+        self.ssh_addresses
+            .iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, a)| *a)
+    }
+
+    /// A node's SSH host key fingerprint, `SHA256:…`.
+    pub fn ssh_host_key(&self, node: &str) -> Option<String> {
+        self.sim.host_key(node).map(|key| ssh::fingerprint(&key))
+    }
+
+    /// root's SSH password (the same on every node).
+    pub fn ssh_password(&self) -> String {
+        self.sim.ssh_password.clone()
+    }
+
+    /// Lets `public_key` (an OpenSSH `ssh-ed25519 AAAA…` line) log in as root.
+    pub fn authorize_key(&self, public_key: &str) -> Result<(), SimError> {
+        let key = russh::keys::PublicKey::from_openssh(public_key)
+            .map_err(|e| SimError::Ssh(e.to_string()))?;
+        self.sim
+            .authorized_keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(key);
+        Ok(())
+    }
+
+    /// Gives `node` a new SSH host key (as after a reinstall); returns its fingerprint.
+    pub fn replace_host_key(&self, node: &str) -> Result<String, SimError> {
+        if self.ssh_address(node).is_none() {
+            return Err(SimError::UnknownNode(node.to_owned()));
+        }
+        let key = ssh::generate_host_key()?;
+        let fingerprint = ssh::fingerprint(&key);
+        self.sim
+            .host_keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(node.to_owned(), key);
+        Ok(fingerprint)
+    }
+
+    /// A file inside container `vmid` (pushed, written by a script, or seeded).
+    pub fn guest_file(&self, vmid: u32, path: &str) -> Option<Vec<u8>> {
+        self.sim
+            .cluster()
+            .containers
+            .get(&vmid)?
+            .guest
+            .files
+            .get(path)
+            .cloned()
+    }
+
+    /// Packages installed in container `vmid`.
+    pub fn guest_packages(&self, vmid: u32) -> Vec<String> {
+        let cluster = self.sim.cluster();
+        cluster
+            .containers
+            .get(&vmid)
+            .map(|ct| ct.guest.packages.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The next task started on `node` logs `count` warnings and ends `WARNINGS: count`.
@@ -305,6 +418,11 @@ impl Simulator {
             "token_secret": token_secret,
             "tls_fingerprint": self.tls_fingerprint(&self.addresses[0].0),
             "root_password": self.root_password(),
+            "ssh": self.ssh_addresses[0].1.to_string(),
+            "ssh_nodes": self.ssh_addresses.iter().map(|(n, a)| (n.clone(), a.to_string())).collect::<HashMap<_, _>>(),
+            "ssh_host_key": self.ssh_host_key(&self.ssh_addresses[0].0),
+            "ssh_user": "root",
+            "ssh_password": self.ssh_password(),
         })
     }
 }

@@ -14,6 +14,9 @@ struct Args {
     /// Address of the first node's API; further nodes take free ports on the same host.
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
+    /// Address of the first node's SSH server; further nodes take free ports.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    ssh_listen: SocketAddr,
     /// Number of nodes (pve, pve2, …).
     #[arg(long, default_value_t = 1)]
     nodes: usize,
@@ -68,6 +71,7 @@ async fn main() -> std::process::ExitCode {
         auth_failure_delay: Duration::from_millis(args.auth_delay_ms),
         host: args.listen.ip().to_string(),
         api_port: args.listen.port(),
+        ssh_port: args.ssh_listen.port(),
     };
     let simulator = match Simulator::start(config).await {
         Ok(simulator) => simulator,

@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
 use crate::config::SimConfig;
+use crate::guest::Guest;
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
@@ -136,6 +137,8 @@ pub struct Ct {
     pub load: f64,
     /// The UPID of the task holding this container's config lock file, if any.
     pub busy: Option<String>,
+    /// What runs inside, for `pct exec`.
+    pub guest: Guest,
 }
 
 impl Ct {
@@ -308,6 +311,8 @@ pub struct Cluster {
     /// Issued tickets: ticket → (user, CSRF token, issued at).
     pub tickets: HashMap<String, (String, String, u64)>,
     pub rng: StdRng,
+    /// Files on each node's own disk (uploads before `pct push`).
+    pub node_files: HashMap<String, BTreeMap<String, Vec<u8>>>,
     next_pid: u32,
 }
 
@@ -363,6 +368,7 @@ impl Cluster {
             root_password: format!("sim-{:016x}", rng.random::<u64>()),
             tickets: HashMap::new(),
             rng,
+            node_files: HashMap::new(),
             next_pid: 0x0001_2A00,
         };
         for i in 0..config.containers {
@@ -375,6 +381,7 @@ impl Cluster {
             );
             let alpine = i % 3 == 2;
             let mut ct = cluster.new_container(vmid, &node, &hostname, alpine);
+            seed_services(&mut ct.guest, HOSTNAMES[i % HOSTNAMES.len()]);
             if i % 4 != 3 {
                 ct.running = true;
                 ct.started = Some(
@@ -441,6 +448,7 @@ impl Cluster {
             ip_ready_at: None,
             load: self.rng.random_range(0.05..1.0),
             busy: None,
+            guest: Guest::new(if alpine { "alpine" } else { "debian" }, hostname),
         }
     }
 
@@ -498,5 +506,23 @@ impl Cluster {
     /// The lowest free VMID from 100.
     pub fn next_free_vmid(&self) -> Option<u32> {
         (100..1_000_000).find(|id| !self.containers.contains_key(id))
+    }
+}
+
+/// Gives seeded containers the services their names suggest, and a credentials file.
+fn seed_services(guest: &mut Guest, role: &str) {
+    let package = match role {
+        "web" | "proxy" => "nginx",
+        "db" => "postgresql",
+        "cache" => "redis-server",
+        "grafana" => "grafana",
+        _ => return,
+    };
+    guest.install(package);
+    if role == "grafana" {
+        guest.files.insert(
+            "/etc/corral/credentials/grafana".into(),
+            b"URL=http://localhost:3000\nUSERNAME=admin\nPASSWORD=sim-grafana-admin\n".to_vec(),
+        );
     }
 }

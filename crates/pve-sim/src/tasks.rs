@@ -335,6 +335,8 @@ impl Runner {
             .containers
             .get_mut(&vmid)
             .ok_or_else(|| fail("container vanished"))?;
+        let ostype = config.get("ostype").cloned().unwrap_or_default();
+        ct.guest = crate::guest::Guest::new(&ostype, &hostname);
         ct.config = config;
         Ok(())
     }
