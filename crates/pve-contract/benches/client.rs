@@ -86,9 +86,29 @@ fn requests(c: &mut Criterion) {
         Trust::Pinned(fingerprint),
     );
     let client = Client::new(config).unwrap();
+    // Baseline: a bare reqwest client (trusting the cluster CA) sending the same request.
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).unwrap();
+    let bare = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let (token_id, token_secret) = sim.token();
+    let header = format!("PVEAPIToken={token_id}={token_secret}");
+    let version_url = format!("{}/api2/json/version", sim.api_url());
     let mut group = c.benchmark_group("request to the simulator");
     group.measurement_time(Duration::from_secs(5));
-    group.bench_function("GET /version", |b| {
+    group.bench_function("GET /version, bare reqwest (baseline)", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = bare
+                .get(&version_url)
+                .header("Authorization", &header)
+                .send()
+                .await
+                .unwrap();
+            response.bytes().await.unwrap()
+        });
+    });
+    group.bench_function("GET /version, pve client", |b| {
         b.to_async(&runtime)
             .iter(|| async { client.version().await.unwrap() });
     });

@@ -16,6 +16,7 @@
 mod api;
 pub mod config;
 mod guest;
+mod listener;
 mod model;
 mod server;
 mod ssh;
@@ -30,9 +31,8 @@ use std::time::Duration;
 
 pub use config::{ErrorStyle, SimConfig, Speed};
 
+use listener::Listener;
 use model::{Cluster, TokenDef};
-use server::NodeServer;
-use ssh::SshServer;
 use tls::{ClusterCa, NodeCertificate};
 
 /// Why the simulator could not start or act.
@@ -131,8 +131,8 @@ impl Sim {
 /// A running simulated cluster. Dropping it stops every listener.
 pub struct Simulator {
     sim: Arc<Sim>,
-    servers: tokio::sync::Mutex<Vec<NodeServer>>,
-    ssh_servers: tokio::sync::Mutex<Vec<SshServer>>,
+    servers: tokio::sync::Mutex<Vec<Listener>>,
+    ssh_servers: tokio::sync::Mutex<Vec<Listener>>,
     addresses: Vec<(String, SocketAddr)>,
     ssh_addresses: Vec<(String, SocketAddr)>,
 }
@@ -182,7 +182,7 @@ impl Simulator {
         for (index, name) in node_names.iter().enumerate() {
             let port = if index == 0 { config.api_port } else { 0 };
             let address = SocketAddr::new(ip, port);
-            let server = NodeServer::start(sim.clone(), name.clone(), address).await?;
+            let server = server::start(sim.clone(), name.clone(), address).await?;
             addresses.push((name.clone(), server.address()));
             servers.push(server);
         }
@@ -190,8 +190,7 @@ impl Simulator {
         let mut ssh_addresses = Vec::new();
         for (index, name) in node_names.iter().enumerate() {
             let port = if index == 0 { config.ssh_port } else { 0 };
-            let server =
-                SshServer::start(sim.clone(), name.clone(), SocketAddr::new(ip, port)).await?;
+            let server = ssh::start(sim.clone(), name.clone(), SocketAddr::new(ip, port)).await?;
             ssh_addresses.push((name.clone(), server.address()));
             ssh_servers.push(server);
         }
@@ -290,10 +289,9 @@ impl Simulator {
             servers.retain(|s| s.node() != node);
             ssh_servers.retain(|s| s.node() != node);
         } else if !servers.iter().any(|s| s.node() == node) {
-            servers.push(NodeServer::start(self.sim.clone(), node.to_owned(), address).await?);
+            servers.push(server::start(self.sim.clone(), node.to_owned(), address).await?);
             if let Some(ssh_address) = self.ssh_address(node) {
-                ssh_servers
-                    .push(SshServer::start(self.sim.clone(), node.to_owned(), ssh_address).await?);
+                ssh_servers.push(ssh::start(self.sim.clone(), node.to_owned(), ssh_address).await?);
             }
         }
         Ok(())

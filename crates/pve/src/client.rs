@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 
 use crate::error::PveError;
 use crate::params::Params;
-use crate::tls::{PinnedVerifier, Trust, client_config};
+use crate::tls::{LeafVerifier, Trust, client_config};
 
 /// A secret that never prints: `Debug` shows `<redacted>` and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -90,7 +90,7 @@ const TICKET_RENEW_AFTER: Duration = Duration::from_secs(90 * 60);
 pub struct Client {
     config: Arc<ClientConfig>,
     http: reqwest::Client,
-    pin: Option<Arc<PinnedVerifier>>,
+    pin: Option<Arc<LeafVerifier>>,
     ticket: Arc<Mutex<Option<Ticket>>>,
 }
 

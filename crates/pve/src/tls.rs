@@ -97,31 +97,48 @@ pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// Compares the presented leaf certificate with the pin; remembers what it saw on mismatch.
+/// What [`LeafVerifier`] does with the server's leaf certificate.
 #[derive(Debug)]
-pub(crate) struct PinnedVerifier {
-    expected: Fingerprint,
-    provider: Arc<CryptoProvider>,
-    mismatch: Mutex<Option<Fingerprint>>,
+enum LeafPolicy {
+    /// Accept only this fingerprint; remember any other for the error.
+    Pin(Fingerprint),
+    /// Accept whatever is presented and remember it (the probe of an unknown node).
+    Capture,
 }
 
-impl PinnedVerifier {
-    pub(crate) fn new(expected: Fingerprint) -> Self {
-        PinnedVerifier {
-            expected,
+/// Decides on the leaf certificate by fingerprint; the handshake signature is always
+/// verified against the presented key, so the peer must hold its private key.
+#[derive(Debug)]
+pub(crate) struct LeafVerifier {
+    policy: LeafPolicy,
+    provider: Arc<CryptoProvider>,
+    /// The last certificate that was captured or refused.
+    seen: Mutex<Option<Vec<u8>>>,
+}
+
+impl LeafVerifier {
+    fn new(policy: LeafPolicy) -> Self {
+        LeafVerifier {
+            policy,
             provider: provider(),
-            mismatch: Mutex::new(None),
+            seen: Mutex::new(None),
         }
     }
 
-    /// The fingerprint seen by the last failed handshake, if it failed on the pin.
+    fn take_seen(&self) -> Option<Vec<u8>> {
+        self.seen.lock().ok()?.take()
+    }
+
+    /// (expected, seen) after a handshake that failed on the pin.
     pub(crate) fn take_mismatch(&self) -> Option<(Fingerprint, Fingerprint)> {
-        let seen = self.mismatch.lock().ok()?.take()?;
-        Some((self.expected, seen))
+        let LeafPolicy::Pin(expected) = self.policy else {
+            return None;
+        };
+        Some((expected, Fingerprint::of_der(&self.take_seen()?)))
     }
 }
 
-impl ServerCertVerifier for PinnedVerifier {
+impl ServerCertVerifier for LeafVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -130,17 +147,27 @@ impl ServerCertVerifier for PinnedVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let seen = Fingerprint::of_der(end_entity);
-        if seen == self.expected {
-            return Ok(ServerCertVerified::assertion());
+        let remember = || {
+            if let Ok(mut slot) = self.seen.lock() {
+                *slot = Some(end_entity.to_vec());
+            }
+        };
+        match &self.policy {
+            LeafPolicy::Capture => {
+                remember();
+                Ok(ServerCertVerified::assertion())
+            }
+            LeafPolicy::Pin(expected) if Fingerprint::of_der(end_entity) == *expected => {
+                Ok(ServerCertVerified::assertion())
+            }
+            LeafPolicy::Pin(expected) => {
+                remember();
+                Err(rustls::Error::General(format!(
+                    "certificate fingerprint mismatch: expected {expected}, got {}",
+                    Fingerprint::of_der(end_entity)
+                )))
+            }
         }
-        if let Ok(mut slot) = self.mismatch.lock() {
-            *slot = Some(seen);
-        }
-        Err(rustls::Error::General(format!(
-            "certificate fingerprint mismatch: expected {}, got {seen}",
-            self.expected
-        )))
     }
 
     fn verify_tls12_signature(
@@ -181,14 +208,14 @@ impl ServerCertVerifier for PinnedVerifier {
 /// Builds the rustls configuration for `trust`; returns the pinning verifier when pinned.
 pub(crate) fn client_config(
     trust: &Trust,
-) -> Result<(rustls::ClientConfig, Option<Arc<PinnedVerifier>>), PveError> {
+) -> Result<(rustls::ClientConfig, Option<Arc<LeafVerifier>>), PveError> {
     let invalid = |message: String| PveError::InvalidRequest { message };
     let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid(e.to_string()))?;
     match trust {
         Trust::Pinned(fingerprint) => {
-            let verifier = Arc::new(PinnedVerifier::new(*fingerprint));
+            let verifier = Arc::new(LeafVerifier::new(LeafPolicy::Pin(*fingerprint)));
             let config = builder
                 .dangerous()
                 .with_custom_certificate_verifier(verifier.clone())
@@ -245,74 +272,13 @@ impl CertificateInfo {
     }
 }
 
-/// Records the certificate of an unknown server; the handshake signature is still checked.
-#[derive(Debug)]
-struct CaptureVerifier {
-    provider: Arc<CryptoProvider>,
-    seen: Mutex<Option<Vec<u8>>>,
-}
-
-impl ServerCertVerifier for CaptureVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Ok(mut slot) = self.seen.lock() {
-            *slot = Some(end_entity.to_vec());
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
 /// Connects to `host:port`, completes a TLS handshake and returns the server certificate.
 ///
 /// Sends no HTTP request and no credential: this is the first, explicit step of trusting
 /// a node, whose fingerprint the user must confirm before anything else is sent.
 pub async fn probe(host: &str, port: u16, timeout: Duration) -> Result<CertificateInfo, PveError> {
-    let provider = provider();
-    let verifier = Arc::new(CaptureVerifier {
-        provider: provider.clone(),
-        seen: Mutex::new(None),
-    });
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let verifier = Arc::new(LeafVerifier::new(LeafPolicy::Capture));
+    let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| PveError::Tls {
             message: e.to_string(),
@@ -340,14 +306,9 @@ pub async fn probe(host: &str, port: u16, timeout: Duration) -> Result<Certifica
     let _stream = tokio::time::timeout(timeout, handshake)
         .await
         .map_err(|_| PveError::Timeout { after: timeout })??;
-    let der = verifier
-        .seen
-        .lock()
-        .ok()
-        .and_then(|mut seen| seen.take())
-        .ok_or_else(|| PveError::Tls {
-            message: "the server presented no certificate".into(),
-        })?;
+    let der = verifier.take_seen().ok_or_else(|| PveError::Tls {
+        message: "the server presented no certificate".into(),
+    })?;
     CertificateInfo::from_der(&der)
 }
 

@@ -9,14 +9,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::listener::Listener;
+use crate::{Sim, SimError};
 use russh::keys::{Algorithm, HashAlg, PrivateKey};
 use russh::server::{Auth, Handle, Msg, Session};
 use russh::{Channel, ChannelId};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-
-use crate::{Sim, SimError};
 use shell::Event;
 
 /// A fresh Ed25519 host key.
@@ -30,92 +27,37 @@ pub(crate) fn fingerprint(key: &PrivateKey) -> String {
     key.public_key().fingerprint(HashAlg::Sha256).to_string()
 }
 
-/// A node's SSH listener; dropping it closes the port.
-pub(crate) struct SshServer {
-    node: String,
-    address: SocketAddr,
-    stop: watch::Sender<bool>,
-    accept_loop: JoinHandle<()>,
-}
-
-impl SshServer {
-    pub async fn start(
-        sim: Arc<Sim>,
-        node: String,
-        address: SocketAddr,
-    ) -> Result<SshServer, SimError> {
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|source| SimError::Listen {
-                address: address.to_string(),
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| SimError::Listen {
-            address: address.to_string(),
-            source,
-        })?;
-        let (stop, stopped) = watch::channel(false);
-        let accept_loop = tokio::spawn(accept_loop(sim, node.clone(), listener, stopped));
-        Ok(SshServer {
-            node,
-            address,
-            stop,
-            accept_loop,
-        })
-    }
-
-    pub fn node(&self) -> &str {
-        &self.node
-    }
-
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-}
-
-impl Drop for SshServer {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        self.accept_loop.abort();
-    }
-}
-
-async fn accept_loop(
+/// Starts the SSH server of `node` on `address`.
+pub(crate) async fn start(
     sim: Arc<Sim>,
     node: String,
-    listener: TcpListener,
-    stopped: watch::Receiver<bool>,
-) {
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            continue;
-        };
-        let Some(host_key) = sim.host_key(&node) else {
-            continue;
-        };
-        let config = Arc::new(russh::server::Config {
-            keys: vec![host_key],
-            auth_rejection_time: std::time::Duration::from_millis(50),
-            auth_rejection_time_initial: Some(std::time::Duration::ZERO),
-            inactivity_timeout: Some(std::time::Duration::from_secs(600)),
-            ..Default::default()
-        });
-        let connection = Connection {
-            sim: sim.clone(),
-            node: node.clone(),
-            waiting_for_stdin: HashMap::new(),
-        };
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            let Ok(running) = russh::server::run_stream(config, tcp, connection).await else {
+    address: SocketAddr,
+) -> Result<Listener, SimError> {
+    Listener::start(node.clone(), address, move |tcp| {
+        let sim = sim.clone();
+        let node = node.clone();
+        async move {
+            let Some(host_key) = sim.host_key(&node) else {
                 return;
             };
-            tokio::select! {
-                _ = running => {}
-                _ = stopped.wait_for(|stop| *stop) => {}
+            let config = Arc::new(russh::server::Config {
+                keys: vec![host_key],
+                auth_rejection_time: std::time::Duration::from_millis(50),
+                auth_rejection_time_initial: Some(std::time::Duration::ZERO),
+                inactivity_timeout: Some(std::time::Duration::from_secs(600)),
+                ..Default::default()
+            });
+            let connection = Connection {
+                sim,
+                node,
+                waiting_for_stdin: HashMap::new(),
+            };
+            if let Ok(running) = russh::server::run_stream(config, tcp, connection).await {
+                let _ = running.await;
             }
-        });
-    }
+        }
+    })
+    .await
 }
 
 /// One client connection.
