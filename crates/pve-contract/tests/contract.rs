@@ -840,3 +840,59 @@ async fn the_wire_format_matches_pve() {
     assert_eq!(stopped["uptime"], 0, "stopped containers report uptime 0");
     assert!(stopped.get("pid").is_none());
 }
+
+#[tokio::test]
+async fn reads_are_retried_after_a_dropped_connection_and_writes_are_not() {
+    let sim = simulator(SimConfig::default()).await;
+    sim.reset_next_connections("pve", 1);
+    let client = client(&sim);
+    assert_eq!(
+        client.version().await.unwrap().version,
+        "9.1.6",
+        "the GET is retried"
+    );
+
+    sim.reset_next_connections("pve", 1);
+    let fresh = client_for(sim.api_url(), token_auth(&sim), pin(&sim, "pve"));
+    let error = fresh
+        .lxc_power("pve", 103, &PowerAction::Start)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, PveError::Network { .. }),
+        "a POST is never repeated: {error:?}"
+    );
+    assert_eq!(sim.container_state(103), Some(("pve".into(), false)));
+
+    sim.reset_next_connections("pve", 5);
+    let mut config = ClientConfig::new(sim.api_url(), token_auth(&sim), pin(&sim, "pve"));
+    config.retries = 2;
+    config.retry_backoff = Duration::from_millis(1);
+    let error = Client::new(config).unwrap().version().await.unwrap_err();
+    assert!(
+        matches!(error, PveError::Network { .. }),
+        "three attempts, then the error: {error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_old_ticket_is_renewed_with_itself_not_the_password() {
+    let sim = simulator(SimConfig::default()).await;
+    let auth = Auth::Password {
+        username: "root@pam".into(),
+        password: Secret::new(sim.root_password()),
+    };
+    let mut config = ClientConfig::new(sim.api_url(), auth, pin(&sim, "pve"));
+    config.ticket_renew_after = Duration::ZERO;
+    let client = Client::new(config).unwrap();
+    client.version().await.unwrap();
+    assert_eq!(sim.tickets_issued(), 1);
+    // Were the password used again, this change would make the renewal fail.
+    sim.set_root_password("changed-meanwhile");
+    client.version().await.unwrap();
+    assert_eq!(
+        sim.tickets_issued(),
+        2,
+        "the second call renewed the ticket"
+    );
+}

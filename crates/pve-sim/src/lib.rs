@@ -63,6 +63,8 @@ pub(crate) struct Faults {
     pub fail_next_task: Option<String>,
     /// The next task started on this node ends with this many warnings.
     pub warn_next_task: Option<u32>,
+    /// The next connections to this node's API are closed right after they are accepted.
+    pub reset_connections: u32,
 }
 
 /// Shared state of a running simulator.
@@ -368,6 +370,22 @@ impl Simulator {
             .get(&vmid)
             .map(|ct| ct.guest.packages.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Closes the next `count` connections to `node`'s API at once (a flaky network).
+    pub fn reset_next_connections(&self, node: &str, count: u32) {
+        self.sim
+            .update_faults(node, |f| f.reset_connections = count);
+    }
+
+    /// Changes root@pam's password (tickets already issued stay valid).
+    pub fn set_root_password(&self, password: &str) {
+        self.sim.cluster().root_password = password.to_owned();
+    }
+
+    /// Tickets issued by `POST /access/ticket` so far.
+    pub fn tickets_issued(&self) -> usize {
+        self.sim.cluster().tickets.len()
     }
 
     /// The next task started on `node` logs `count` warnings and ends `WARNINGS: count`.

@@ -21,6 +21,15 @@ pub(crate) async fn start(
         let sim = sim.clone();
         let node = node.clone();
         async move {
+            let mut reset = false;
+            sim.update_faults(&node, |f| {
+                reset = f.reset_connections > 0;
+                f.reset_connections = f.reset_connections.saturating_sub(1);
+            });
+            if reset {
+                drop(tcp);
+                return;
+            }
             let Some(certificate) = sim.certificate(&node) else {
                 return;
             };

@@ -57,6 +57,8 @@ pub struct ClientConfig {
     pub retries: u32,
     /// Wait before the first retry; doubles each time.
     pub retry_backoff: Duration,
+    /// With password auth: renew the ticket (valid two hours) once it is this old.
+    pub ticket_renew_after: Duration,
 }
 
 impl ClientConfig {
@@ -70,6 +72,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             retries: 2,
             retry_backoff: Duration::from_millis(200),
+            ticket_renew_after: Duration::from_secs(90 * 60),
         }
     }
 }
@@ -81,9 +84,6 @@ struct Ticket {
     csrf: Secret,
     obtained: Instant,
 }
-
-/// PVE tickets live two hours; renew well before.
-const TICKET_RENEW_AFTER: Duration = Duration::from_secs(90 * 60);
 
 /// A client for one Proxmox VE API endpoint. Cheap to clone; clones share connections.
 #[derive(Clone)]
@@ -270,7 +270,7 @@ impl Client {
         };
         let mut slot = self.ticket.lock().await;
         if let Some(ticket) = slot.as_ref().filter(|_| !force_login) {
-            if ticket.obtained.elapsed() < TICKET_RENEW_AFTER {
+            if ticket.obtained.elapsed() < self.config.ticket_renew_after {
                 return Ok(ticket.clone());
             }
             // Renewal: the current ticket stands in for the password.
@@ -362,11 +362,11 @@ impl Client {
                 after: self.config.request_timeout,
             };
         }
-        let chain = error_chain(&error);
-        if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
-            PveError::Tls { message: chain }
+        let message = error_chain(&error);
+        if caused_by_tls(&error) {
+            PveError::Tls { message }
         } else {
-            PveError::Network { message: chain }
+            PveError::Network { message }
         }
     }
 }
@@ -379,6 +379,27 @@ fn retryable(error: &PveError) -> bool {
         PveError::Server { status, .. } => (502..=504).contains(status),
         _ => false,
     }
+}
+
+/// Whether a rustls error (a refused certificate, a failed handshake) is in the chain, as
+/// opposed to a plain I/O failure such as a reset connection.
+fn caused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .filter(|inner| inner.is::<rustls::Error>())
+        {
+            let _ = inner;
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }
 
 /// "error sending request: connection refused" instead of just the outermost message.

@@ -32,12 +32,8 @@ fn ticket_of(headers: &HeaderMap) -> Option<String> {
     let cookies = headers.get("cookie")?.to_str().ok()?;
     cookies.split(';').find_map(|cookie| {
         let value = cookie.trim().strip_prefix("PVEAuthCookie=")?;
-        Some(
-            url::form_urlencoded::parse(format!("t={value}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_else(|| value.to_owned()),
-        )
+        // PVE URI-unescapes the cookie: raw and percent-encoded tickets both work.
+        Some(super::percent_decode(value))
     })
 }
 

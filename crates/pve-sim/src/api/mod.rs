@@ -196,7 +196,8 @@ async fn route(ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<Result<R
     })
 }
 
-fn percent_decode(segment: &str) -> String {
+/// Percent-decodes a URI component (`+` stays `+`, unlike form decoding).
+pub(crate) fn percent_decode(segment: &str) -> String {
     url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
