@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::pages::{DashboardPage, NotFoundPage, SettingsPage, TemplatesPage};
@@ -30,6 +30,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The application: stylesheet, title and routes inside the common layout.
+///
+/// Pages whose data must be in the first HTML (so they work without JavaScript) use
+/// `SsrMode::Async`: the page is sent once its resources resolved, instead of streaming a
+/// fallback and out-of-order chunks that only a script can move into place. (leptos_axum
+/// 0.8 treats `PartiallyBlocked` like out-of-order streaming.)
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -41,9 +46,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=DashboardPage />
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage />
-                    <Route path=path!("/settings") view=SettingsPage />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

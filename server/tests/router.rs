@@ -83,11 +83,17 @@ async fn the_dashboard_is_rendered_on_the_server_with_hydration_scripts() {
     assert!(body.contains("<h1>Dashboard</h1>"), "{body}");
     assert!(body.contains("/pkg/corral.css"), "stylesheet link missing");
     assert!(body.contains("/pkg/corral.js"), "hydration script missing");
-    // The server function's answer is part of the first render.
+    // The server function's answer is rendered in place, not streamed for a script to
+    // move: the page must be complete without JavaScript.
     assert!(
         body.contains(r#"data-testid="database-state" class="badge ok">up<"#),
         "{body}"
     );
+    assert!(
+        !body.contains("Loading…"),
+        "the fallback reached the browser: {body}"
+    );
+    assert!(!body.contains("<template"), "out-of-order chunks: {body}");
     assert!(body.contains("JavaScript off"));
 }
 
