@@ -6,3 +6,4 @@
 
 pub mod instance;
 pub mod store;
+pub mod vault;
