@@ -5,5 +5,6 @@
 //! inventory, jobs) live beside `store` and take the owning user as their first argument.
 
 pub mod instance;
+pub mod ssh;
 pub mod store;
 pub mod vault;

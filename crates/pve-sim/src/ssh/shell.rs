@@ -60,13 +60,108 @@ impl Output {
     }
 }
 
+/// Unquoted operators, as the lexer reports them. They start with a NUL byte, which no
+/// quoted word can contain, so `'&&'` stays a word and `&&` is an operator, as in bash.
+const AND: &str = "\0&&";
+const SEMICOLON: &str = "\0;";
+const WRITE: &str = "\0>";
+const APPEND: &str = "\0>>";
+const HEREDOC: &str = "\0<<";
+
+/// Splits a command line into words and operators with POSIX quoting rules: single
+/// quotes are literal, double quotes honour `\"`, `\\`, `\$` and `` \` ``, a backslash
+/// outside quotes escapes the next character. `Err` for an unterminated quote.
+fn lex(line: &str) -> Result<Vec<String>, ()> {
+    let mut tokens = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    let finish = |tokens: &mut Vec<String>, word: &mut String, in_word: &mut bool| {
+        if *in_word {
+            tokens.push(std::mem::take(word));
+            *in_word = false;
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(other) => word.push(other),
+                        None => return Err(()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(escaped @ ('"' | '\\' | '$' | '`')) => word.push(escaped),
+                            Some('\n') => {}
+                            Some(other) => {
+                                word.push('\\');
+                                word.push(other);
+                            }
+                            None => return Err(()),
+                        },
+                        Some(other) => word.push(other),
+                        None => return Err(()),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') => {}
+                Some(other) => {
+                    in_word = true;
+                    word.push(other);
+                }
+                None => return Err(()),
+            },
+            c if c.is_whitespace() => finish(&mut tokens, &mut word, &mut in_word),
+            '&' if chars.peek() == Some(&'&') => {
+                chars.next();
+                finish(&mut tokens, &mut word, &mut in_word);
+                tokens.push(AND.to_owned());
+            }
+            ';' => {
+                finish(&mut tokens, &mut word, &mut in_word);
+                tokens.push(SEMICOLON.to_owned());
+            }
+            '>' => {
+                finish(&mut tokens, &mut word, &mut in_word);
+                if chars.peek() == Some(&'>') {
+                    chars.next();
+                    tokens.push(APPEND.to_owned());
+                } else {
+                    tokens.push(WRITE.to_owned());
+                }
+            }
+            '<' if chars.peek() == Some(&'<') => {
+                chars.next();
+                finish(&mut tokens, &mut word, &mut in_word);
+                tokens.push(HEREDOC.to_owned());
+            }
+            other => {
+                in_word = true;
+                word.push(other);
+            }
+        }
+    }
+    finish(&mut tokens, &mut word, &mut in_word);
+    Ok(tokens)
+}
+
 /// Whether `command` reads its standard input (so it runs once the client sends EOF).
 pub fn reads_stdin(command: &str) -> bool {
-    let Ok(words) = shell_words::split(command) else {
+    let Ok(words) = lex(command) else {
         return false;
     };
-    words.split(|w| w == "&&" || w == ";").any(|part| match part {
-        [cat, redirect, _] if cat == "cat" && redirect == ">" => true,
+    words.split(|w| w == AND || w == SEMICOLON).any(|part| match part {
+        [cat, redirect, _] if cat == "cat" && redirect == WRITE => true,
         [pct, exec, ..] if pct == "pct" && exec == "exec" => {
             let inner = part.iter().skip_while(|w| *w != "--").skip(1).collect::<Vec<_>>();
             matches!(inner.as_slice(), [shell] | [shell, _] if *shell == "bash" || *shell == "sh")
@@ -78,7 +173,7 @@ pub fn reads_stdin(command: &str) -> bool {
 
 /// Runs a command line as `node`'s root shell would.
 pub fn run_on_node(cluster: &mut Cluster, node: &str, command: &str, stdin: &[u8]) -> Output {
-    let words = match shell_words::split(command) {
+    let words = match lex(command) {
         Ok(words) => words,
         Err(_) => {
             return Output::default().fail(
@@ -88,7 +183,7 @@ pub fn run_on_node(cluster: &mut Cluster, node: &str, command: &str, stdin: &[u8
         }
     };
     let mut output = Output::default();
-    for part in words.split(|w| w == "&&") {
+    for part in words.split(|w| w == AND) {
         let step = node_command(cluster, node, part, stdin);
         output.events.extend(step.events);
         output.status = step.status;
@@ -103,7 +198,7 @@ fn node_command(cluster: &mut Cluster, node: &str, words: &[String], stdin: &[u8
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match words.as_slice() {
         [] | ["true"] => Output::default(),
-        ["cat", ">", path] => {
+        ["cat", WRITE, path] => {
             cluster
                 .node_files
                 .entry(node.to_owned())
@@ -280,7 +375,7 @@ fn run_script(guest: &mut Guest, script: &str) -> Output {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let Ok(mut words) = shell_words::split(line) else {
+        let Ok(mut words) = lex(line) else {
             return output.fail(
                 2,
                 format!("bash: line {number}: unexpected EOF while looking for matching quote"),
@@ -288,16 +383,11 @@ fn run_script(guest: &mut Guest, script: &str) -> Output {
         };
         // Here-documents: `cat > file <<'EOF'` … `EOF`.
         let mut heredoc = None;
-        if let Some(at) = words.iter().position(|w| w.starts_with("<<")) {
-            let marker = words[at]
-                .trim_start_matches("<<")
-                .trim_start_matches('-')
-                .to_owned();
-            let marker = if marker.is_empty() {
-                words.get(at + 1).cloned().unwrap_or_default()
-            } else {
-                marker
-            };
+        if let Some(at) = words.iter().position(|w| w == HEREDOC) {
+            let marker = words
+                .get(at + 1)
+                .map(|m| m.trim_start_matches('-').to_owned())
+                .unwrap_or_default();
             words.truncate(at);
             let mut body = String::new();
             for (_, body_line) in lines.by_ref() {
@@ -338,11 +428,11 @@ fn run_script(guest: &mut Guest, script: &str) -> Output {
 
 /// One script line, with `>`/`>>` redirection of its standard output.
 fn run_line(guest: &mut Guest, words: &[String], heredoc: Option<&str>, number: usize) -> Output {
-    let redirect = words.iter().position(|w| w == ">" || w == ">>");
+    let redirect = words.iter().position(|w| w == WRITE || w == APPEND);
     let (command, target) = match redirect {
         Some(at) => (
             &words[..at],
-            words.get(at + 1).map(|t| (t.clone(), words[at] == ">>")),
+            words.get(at + 1).map(|t| (t.clone(), words[at] == APPEND)),
         ),
         None => (words, None),
     };
@@ -608,6 +698,22 @@ mod tests {
     }
 
     #[test]
+    fn quoted_operators_are_words_and_bare_ones_are_operators() {
+        assert_eq!(
+            lex("echo '&&' && echo \"a;b\" ; x>y").unwrap(),
+            ["echo", "&&", AND, "echo", "a;b", SEMICOLON, "x", WRITE, "y"]
+        );
+        assert_eq!(
+            lex(r#"echo "it's \"q\" \$HOME" it\'s"#).unwrap(),
+            ["echo", "it's \"q\" $HOME", "it's"]
+        );
+        assert_eq!(lex("cat <<'EOF'").unwrap(), ["cat", HEREDOC, "EOF"]);
+        assert_eq!(lex("''").unwrap(), [""]);
+        assert!(lex("echo 'open").is_err());
+        assert!(lex("echo \"open").is_err());
+    }
+
+    #[test]
     fn pct_list_shows_the_nodes_containers() {
         let mut cluster = cluster();
         let output = run_on_node(&mut cluster, "pve", "pct list", b"");
@@ -711,7 +817,10 @@ mod tests {
     fn scripts_echo_write_files_and_stop_at_exit_or_errors() {
         let mut cluster = cluster();
         let script = "set -e\necho starting\ncat > /etc/corral/credentials/app <<'EOF'\nUSER=admin\nPASSWORD=s3cret\nEOF\necho done > /tmp/marker\nexit 3\necho never";
-        let command = format!("pct exec 100 -- bash -c {}", shell_words::quote(script));
+        let command = format!(
+            "pct exec 100 -- bash -c '{}'",
+            script.replace('\'', "'\\''")
+        );
         let output = run_on_node(&mut cluster, "pve", &command, b"");
         assert_eq!(output.status, 3);
         assert_eq!(output.stdout(), "starting\n");
