@@ -87,7 +87,6 @@ mod tests {
         let seen: Vec<String> = output
             .stdout
             .split(|b| *b == 0)
-            .filter(|_| true)
             .map(|part| String::from_utf8(part.to_vec()).unwrap())
             .collect();
         let mut expected: Vec<String> = HOSTILE.iter().map(|s| (*s).to_owned()).collect();
