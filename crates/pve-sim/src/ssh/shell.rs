@@ -354,7 +354,7 @@ fn guest_exec(guest: &mut Guest, vmid: &str, argv: &[String], stdin: &[u8]) -> O
     match words.as_slice() {
         ["bash" | "sh", "-c", script, ..] => run_script(guest, script),
         ["bash" | "sh"] | ["bash" | "sh", "-s"] => run_script(guest, &String::from_utf8_lossy(stdin)),
-        _ => match builtin(guest, &words, 0) {
+        _ => match builtin(guest, &words) {
             Some(output) => output,
             None => Output::default().fail(
                 255,
@@ -416,7 +416,7 @@ fn run_script(guest: &mut Guest, script: &str) -> Output {
             }
             _ => {}
         }
-        let step = run_line(guest, &words, heredoc.as_deref(), number);
+        let step = run_line(guest, &words, heredoc.as_deref());
         output.events.extend(step.events);
         output.status = step.status;
         if errexit && output.status != 0 {
@@ -427,7 +427,7 @@ fn run_script(guest: &mut Guest, script: &str) -> Output {
 }
 
 /// One script line, with `>`/`>>` redirection of its standard output.
-fn run_line(guest: &mut Guest, words: &[String], heredoc: Option<&str>, number: usize) -> Output {
+fn run_line(guest: &mut Guest, words: &[String], heredoc: Option<&str>) -> Output {
     let redirect = words.iter().position(|w| w == WRITE || w == APPEND);
     let (command, target) = match redirect {
         Some(at) => (
@@ -445,15 +445,15 @@ fn run_line(guest: &mut Guest, words: &[String], heredoc: Option<&str>, number: 
             }
             output
         }
-        _ => match builtin(guest, &command, number) {
+        _ => match builtin(guest, &command) {
             Some(output) => output,
-            None => Output::default().fail(
-                127,
-                format!(
-                    "bash: line {number}: {}: command not found",
-                    command.first().unwrap_or(&"")
-                ),
-            ),
+            // Commands the model does not know (curl, sed, useradd, …) are echoed and
+            // succeed, so real-world provisioning scripts run in the demo.
+            None => {
+                let mut output = Output::default();
+                output.out(command.join(" "));
+                output
+            }
         },
     };
     if let Some((path, append)) = target {
@@ -469,7 +469,7 @@ fn run_line(guest: &mut Guest, words: &[String], heredoc: Option<&str>, number: 
 }
 
 /// The commands the guest knows; `None` for anything else.
-fn builtin(guest: &mut Guest, words: &[&str], _line: usize) -> Option<Output> {
+fn builtin(guest: &mut Guest, words: &[&str]) -> Option<Output> {
     let mut output = Output::default();
     match words {
         ["true"]
@@ -834,14 +834,18 @@ mod tests {
         let failing = run_on_node(
             &mut cluster,
             "pve",
-            "pct exec 100 -- bash -c 'set -e\nfrobnicate\necho unreachable'",
+            "pct exec 100 -- bash -c 'set -e\ncurl -fsSL https://example.invalid/x\ncat /missing\necho unreachable'",
             b"",
         );
         assert_eq!(
             (failing.status, failing.stderr().as_str()),
-            (127, "bash: line 2: frobnicate: command not found\n")
+            (1, "cat: /missing: No such file or directory\n")
         );
-        assert_eq!(failing.stdout(), "");
+        assert_eq!(
+            failing.stdout(),
+            "curl -fsSL https://example.invalid/x\n",
+            "unknown commands echo and succeed"
+        );
         let unterminated = run_on_node(
             &mut cluster,
             "pve",
