@@ -297,9 +297,11 @@ impl Client {
         let body = self
             .send(&Method::POST, "/access/ticket", &params, &[])
             .await?;
+        // serde's message could quote a value of the answer, and that value is a ticket:
+        // report only that the answer was unreadable.
         let envelope: Envelope<Login> =
-            serde_json::from_slice(&body).map_err(|e| PveError::Decode {
-                message: format!("login answer: {e}"),
+            serde_json::from_slice(&body).map_err(|_| PveError::Decode {
+                message: "the login answer has no readable ticket".into(),
             })?;
         Ok(Ticket {
             ticket: Secret::new(envelope.data.ticket),
@@ -389,12 +391,11 @@ fn caused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
         if error.is::<rustls::Error>() {
             return true;
         }
-        if let Some(inner) = error
+        let wraps_tls = error
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .filter(|inner| inner.is::<rustls::Error>())
-        {
-            let _ = inner;
+            .is_some_and(|inner| inner.is::<rustls::Error>());
+        if wraps_tls {
             return true;
         }
         current = error.source();

@@ -240,6 +240,26 @@ impl SshSession {
         }
     }
 
+    /// Writes `content` to `path` on the node (`cat > path`, content on standard input),
+    /// the first step of `pct push`. Works with any OpenSSH server, no SFTP needed.
+    pub async fn upload(
+        &self,
+        path: &str,
+        content: &[u8],
+        timeout: Duration,
+    ) -> Result<(), SshError> {
+        let line = format!("cat > {}", quote(path)?);
+        let output = self.exec(&line, Some(content), timeout, |_, _| {}).await?;
+        if output.success() {
+            Ok(())
+        } else {
+            Err(SshError::Channel(format!(
+                "writing {path} failed: {}",
+                output.stderr.trim()
+            )))
+        }
+    }
+
     /// Whether the connection is gone (then the pool dials again).
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
@@ -304,28 +324,6 @@ impl SshSession {
         tokio::time::timeout(timeout, run)
             .await
             .map_err(|_| SshError::CommandTimeout { after: timeout })?
-    }
-}
-
-impl SshSession {
-    /// Writes `content` to `path` on the node (`cat > path`, content on standard input),
-    /// the first step of `pct push`. Works with any OpenSSH server, no SFTP needed.
-    pub async fn upload(
-        &self,
-        path: &str,
-        content: &[u8],
-        timeout: Duration,
-    ) -> Result<(), SshError> {
-        let line = format!("cat > {}", quote(path)?);
-        let output = self.exec(&line, Some(content), timeout, |_, _| {}).await?;
-        if output.success() {
-            Ok(())
-        } else {
-            Err(SshError::Channel(format!(
-                "writing {path} failed: {}",
-                output.stderr.trim()
-            )))
-        }
     }
 }
 

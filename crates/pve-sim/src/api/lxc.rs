@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::params::{BOOL, Field, Kind, TEXT, opt, req};
+use super::params::{BOOL, COUNT, Field, Kind, TEXT, opt, req};
 use super::{ApiError, Ctx, Reply};
 use crate::model::{Ct, STORAGES};
 use crate::tasks::{self, TaskKind};
@@ -121,13 +121,7 @@ const CREATE: &[Field] = &[
             max: i64::MAX,
         },
     ),
-    opt(
-        "swap",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
+    opt("swap", COUNT),
     opt("rootfs", TEXT),
     opt("storage", TEXT),
     opt("net0", TEXT),
@@ -225,8 +219,7 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     let vmid: u32 = p.number("vmid").unwrap_or_default();
     ctx.require(&format!("/vms/{vmid}"), "VM.Allocate")?;
     let mut errors = BTreeMap::new();
-    if let Some(hostname) = p.get("hostname").filter(|h| !is_dns_name(h)) {
-        let _ = hostname;
+    if p.get("hostname").is_some_and(|h| !is_dns_name(h)) {
         errors.insert(
             "hostname".to_owned(),
             "invalid format - value does not look like a valid DNS name".to_owned(),
@@ -427,23 +420,8 @@ pub fn power(ctx: &Ctx, node: &str, vmid: u32, action: &str) -> Result<Reply, Ap
     let schema: &[Field] = match action {
         "start" => &[opt("skiplock", BOOL), opt("debug", BOOL)],
         "stop" => &[opt("skiplock", BOOL), opt("overrule-shutdown", BOOL)],
-        "shutdown" => &[
-            opt(
-                "timeout",
-                Kind::Int {
-                    min: 0,
-                    max: i64::MAX,
-                },
-            ),
-            opt("forceStop", BOOL),
-        ],
-        "reboot" => &[opt(
-            "timeout",
-            Kind::Int {
-                min: 0,
-                max: i64::MAX,
-            },
-        )],
+        "shutdown" => &[opt("timeout", COUNT), opt("forceStop", BOOL)],
+        "reboot" => &[opt("timeout", COUNT)],
         "suspend" | "resume" => &[],
         _ => {
             return Err(ApiError::new(
@@ -612,13 +590,7 @@ pub fn update_config(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError
                     max: i64::MAX,
                 },
             ),
-            "swap" | "cpuunits" => opt(
-                key,
-                Kind::Int {
-                    min: 0,
-                    max: i64::MAX,
-                },
-            ),
+            "swap" | "cpuunits" => opt(key, COUNT),
             "cpulimit" => opt(key, Kind::Number),
             "onboot" | "protection" => opt(key, BOOL),
             _ => opt(key, TEXT),

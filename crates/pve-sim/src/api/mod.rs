@@ -156,7 +156,7 @@ async fn route(ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<Result<R
         ["cluster", "resources"] if get => cluster::resources(ctx),
         ["cluster", "nextid"] if get => cluster::next_id(ctx),
         ["nodes", node, "status"] if get => nodes::status(ctx, node),
-        ["nodes", node, "storage"] if get => nodes::storages(ctx, node),
+        ["nodes", node, "storage"] if get => nodes::storages(ctx),
         ["nodes", node, "storage", storage, "content"] if get => {
             nodes::storage_content(ctx, node, storage)
         }

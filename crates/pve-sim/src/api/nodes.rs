@@ -45,7 +45,7 @@ const STORAGE_LIST: &[Field] = &[
     opt("format", BOOL),
 ];
 
-pub fn storages(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
+pub fn storages(ctx: &Ctx) -> Result<Reply, ApiError> {
     ctx.params.check(STORAGE_LIST)?;
     if let Some(wanted) = ctx.params.get("storage")
         && !STORAGES.iter().any(|s| s.id == wanted)
@@ -75,7 +75,6 @@ pub fn storages(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
             })
         })
         .collect();
-    let _ = node;
     Ok(Reply::data(Value::Array(list)))
 }
 

@@ -52,6 +52,11 @@ pub const fn req(name: &'static str, kind: Kind) -> Field {
 /// Shorthand kinds.
 pub const BOOL: Kind = Kind::Bool;
 pub const TEXT: Kind = Kind::Text { max: 4096 };
+/// A non-negative integer (offsets, limits, timeouts, epochs).
+pub const COUNT: Kind = Kind::Int {
+    min: 0,
+    max: i64::MAX,
+};
 
 /// The parameters of one request: query string plus form or JSON body.
 #[derive(Debug, Default, Clone)]
@@ -194,6 +199,16 @@ impl Params {
     /// A number that passed [`Params::check`].
     pub fn number<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
         self.get(name).and_then(|v| v.parse().ok())
+    }
+
+    /// `start` and `limit` of a paged list (PVE's default limit is 50; 0 means no limit),
+    /// applied to `items`.
+    pub fn page<T>(&self, items: impl Iterator<Item = T>) -> impl Iterator<Item = T> {
+        let start = self.number::<usize>("start").unwrap_or(0);
+        let limit = self.number::<usize>("limit").unwrap_or(50);
+        items
+            .skip(start)
+            .take(if limit == 0 { usize::MAX } else { limit })
     }
 
     /// Every key/value, for config-like endpoints.

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::params::{BOOL, Field, Kind, TEXT, opt};
+use super::params::{BOOL, COUNT, Field, Kind, TEXT, opt};
 use super::{ApiError, Ctx, Reply};
 use crate::model::Task;
 
@@ -39,39 +39,15 @@ fn find<'a>(tasks: &'a [Task], node: &str, upid: &str) -> Result<&'a Task, ApiEr
 }
 
 const LIST: &[Field] = &[
-    opt(
-        "start",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
-    opt(
-        "limit",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
+    opt("start", COUNT),
+    opt("limit", COUNT),
     opt("vmid", Kind::Vmid),
     opt("typefilter", TEXT),
     opt("userfilter", TEXT),
     opt("errors", BOOL),
     opt("statusfilter", TEXT),
-    opt(
-        "since",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
-    opt(
-        "until",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
+    opt("since", COUNT),
+    opt("until", COUNT),
     opt("source", Kind::OneOf(&["archive", "active", "all"])),
 ];
 
@@ -105,12 +81,8 @@ pub fn list(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     // Newest first: running by start, finished by end.
     tasks.sort_by_key(|t| std::cmp::Reverse((t.endtime.unwrap_or(u64::MAX), t.starttime)));
     let total = tasks.len() as u64;
-    let start = p.number::<usize>("start").unwrap_or(0);
-    let limit = p.number::<usize>("limit").unwrap_or(50);
-    let page: Vec<Value> = tasks
-        .into_iter()
-        .skip(start)
-        .take(if limit == 0 { usize::MAX } else { limit })
+    let page: Vec<Value> = p
+        .page(tasks.into_iter())
         .map(|task| {
             let mut entry = describe(task);
             match (&task.exit, task.endtime) {
@@ -145,20 +117,8 @@ pub fn status(ctx: &Ctx, node: &str, upid: &str) -> Result<Reply, ApiError> {
 }
 
 const LOG: &[Field] = &[
-    opt(
-        "start",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
-    opt(
-        "limit",
-        Kind::Int {
-            min: 0,
-            max: i64::MAX,
-        },
-    ),
+    opt("start", COUNT),
+    opt("limit", COUNT),
     opt("download", BOOL),
 ];
 
@@ -172,14 +132,9 @@ pub fn log(ctx: &Ctx, node: &str, upid: &str) -> Result<Reply, ApiError> {
             total: Some(1),
         });
     }
-    let start = ctx.params.number::<usize>("start").unwrap_or(0);
-    let limit = ctx.params.number::<usize>("limit").unwrap_or(50);
-    let lines: Vec<Value> = task
-        .log
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(if limit == 0 { usize::MAX } else { limit })
+    let lines: Vec<Value> = ctx
+        .params
+        .page(task.log.iter().enumerate())
         .map(|(i, t)| json!({"n": i + 1, "t": t}))
         .collect();
     Ok(Reply {

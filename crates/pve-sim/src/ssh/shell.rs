@@ -284,13 +284,9 @@ fn running_guest<'a>(
 
 fn pct_exec(cluster: &mut Cluster, node: &str, vmid: &str, rest: &[&str], stdin: &[u8]) -> Output {
     let mut rest = rest;
-    while let [flag, value, tail @ ..] = rest {
-        if *flag == "--keep-env" {
-            let _ = value;
-            rest = tail;
-        } else {
-            break;
-        }
+    // `--keep-env 0|1` changes nothing in the model.
+    while let ["--keep-env", _, tail @ ..] = rest {
+        rest = tail;
     }
     let argv: Vec<String> = match rest {
         ["--", argv @ ..] if !argv.is_empty() => argv.iter().map(|s| (*s).to_owned()).collect(),
