@@ -1,10 +1,72 @@
 //! Corral's domain layer.
 //!
-//! It knows nothing of Leptos or axum: the `server` binary opens the [`store::Store`] and
-//! hands it to the `app` crate's server functions. Later modules (vault, accounts, nodes,
-//! inventory, jobs) live beside `store` and take the owning user as their first argument.
+//! It knows nothing of Leptos or axum. The `server` binary builds one [`Backend`] and the
+//! `app` crate's server functions call the services with it, always naming the user they
+//! act for: `nodes::list(&backend, &user)`.
 
+pub mod accounts;
+pub mod audit;
+pub mod error;
+pub mod ids;
 pub mod instance;
+pub mod login_limit;
+pub mod nodes;
+pub mod password;
 pub mod ssh;
 pub mod store;
 pub mod vault;
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+use zeroize::Zeroizing;
+
+pub use error::{ServiceError, ServiceResult};
+
+use login_limit::{LoginLimiter, LoginLimits};
+use password::HashPolicy;
+use ssh::SshPool;
+use store::Store;
+use vault::KeyRing;
+
+/// Everything the services need, shared by all requests. Cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    pub store: Store,
+    /// The master keys for secrets at rest.
+    pub keys: Arc<KeyRing>,
+    /// SSH sessions to nodes, reused across commands.
+    pub ssh: SshPool,
+    pub login_limiter: Arc<LoginLimiter>,
+    pub password_policy: HashPolicy,
+    /// A hash of a random password with the current policy: sign-ins for unknown
+    /// usernames verify against it, so they take as long as real ones.
+    dummy_hash: Arc<OnceCell<String>>,
+}
+
+impl Backend {
+    /// A backend over `store` with these keys and sign-in limits.
+    pub fn new(store: Store, keys: KeyRing, limits: LoginLimits) -> Backend {
+        Backend {
+            store,
+            keys: Arc::new(keys),
+            ssh: SshPool::default(),
+            login_limiter: Arc::new(LoginLimiter::new(limits)),
+            password_policy: HashPolicy::STANDARD,
+            dummy_hash: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Uses another hashing cost (tests use a cheap one to stay fast).
+    pub fn with_password_policy(mut self, policy: HashPolicy) -> Backend {
+        self.password_policy = policy;
+        self
+    }
+
+    async fn dummy_hash(&self) -> ServiceResult<String> {
+        self.dummy_hash
+            .get_or_try_init(|| password::hash(self.password_policy, Zeroizing::new(ids::new_id())))
+            .await
+            .cloned()
+    }
+}

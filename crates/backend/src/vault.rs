@@ -96,6 +96,18 @@ impl KeyRing {
         id
     }
 
+    /// Forgets every key but the current one (after a rotation has resealed everything).
+    pub fn drop_old_keys(&mut self) {
+        if let Some(current) = self.current_id() {
+            self.keys.retain(|id, _| *id == current);
+        }
+    }
+
+    /// The ids of the keys this ring holds, oldest first.
+    pub fn key_ids(&self) -> Vec<u32> {
+        self.keys.keys().copied().collect()
+    }
+
     /// The id new secrets are sealed with.
     pub fn current_id(&self) -> Option<u32> {
         self.keys.keys().next_back().copied()

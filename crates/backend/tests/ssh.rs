@@ -98,8 +98,7 @@ async fn wrong_credentials_and_unreadable_keys_are_refused_clearly() {
 async fn a_private_key_logs_in() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let key =
-        russh::keys::PrivateKey::random(&mut rand_keys::rng(), russh::keys::Algorithm::Ed25519)
-            .unwrap();
+        russh::keys::PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
     sim.authorize_key(&key.public_key().to_openssh().unwrap())
         .unwrap();
     let pem = key

@@ -20,11 +20,18 @@ pub struct Migration {
 }
 
 /// The migrations this build carries, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "instance",
-    sql: include_str!("../../migrations/0001_instance.surql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "instance",
+        sql: include_str!("../../migrations/0001_instance.surql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts_nodes_audit",
+        sql: include_str!("../../migrations/0002_accounts_nodes_audit.surql"),
+    },
+];
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,457 @@
+//! Local accounts: first-run setup, sign-in, password changes, and user administration.
+
+use model::account::UserView;
+use model::validate;
+use surrealdb::types::SurrealValue;
+use zeroize::Zeroizing;
+
+use crate::Backend;
+use crate::audit::{self, Entry, Outcome};
+use crate::error::{ServiceError, ServiceResult, statement_errors};
+use crate::ids::new_id;
+use crate::password;
+
+/// A user as the services see it (the hash never leaves this module).
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Unix seconds; sessions signed in earlier are invalid.
+    pub sessions_valid_after: i64,
+}
+
+impl User {
+    /// The browser's view.
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            is_admin: self.is_admin,
+            disabled: self.disabled,
+            created_at: self.created_at.clone(),
+        }
+    }
+
+    /// Refuses non-admins.
+    pub fn require_admin(&self) -> ServiceResult<()> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(
+                "only administrators may do this".into(),
+            ))
+        }
+    }
+}
+
+#[derive(Debug, SurrealValue)]
+struct Credentials {
+    user: User,
+    password_hash: String,
+}
+
+/// A user record projected onto [`User`].
+const USER_VALUE: &str = "{ id: record::id(id), username: username, is_admin: is_admin, \
+     disabled: disabled, created_at: <string> created_at, \
+     sessions_valid_after: time::unix(sessions_valid_after) }";
+
+/// Whether any account exists (a fresh install has none and shows the setup page).
+pub async fn any_user_exists(backend: &Backend) -> ServiceResult<bool> {
+    let count: Option<i64> = backend
+        .store
+        .db()
+        .query("RETURN count(SELECT id FROM user LIMIT 1)")
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(count.unwrap_or(0) > 0)
+}
+
+/// Loads a user by id (`None` for unknown or malformed ids).
+pub async fn find(backend: &Backend, id: &str) -> ServiceResult<Option<User>> {
+    if !validate::is_record_id(id) {
+        return Ok(None);
+    }
+    let user: Option<User> = backend
+        .store
+        .db()
+        .query(format!(
+            "SELECT VALUE {USER_VALUE} FROM ONLY type::record('user', $id)"
+        ))
+        .bind(("id", id.to_owned()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(user)
+}
+
+async fn find_credentials(backend: &Backend, username: &str) -> ServiceResult<Option<Credentials>> {
+    let found: Option<Credentials> = backend
+        .store
+        .db()
+        .query(format!(
+            "SELECT {USER_VALUE} AS user, password_hash FROM ONLY user \
+             WHERE username = $name LIMIT 1"
+        ))
+        .bind(("name", username.to_owned()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(found)
+}
+
+async fn insert_user(
+    backend: &Backend,
+    username: &str,
+    password: Zeroizing<String>,
+    is_admin: bool,
+    first_run: bool,
+) -> ServiceResult<User> {
+    let hash = password::hash(backend.password_policy, password).await?;
+    let id = new_id();
+    let guard = if first_run {
+        // Only one setup ever succeeds, also across replicas: the marker record clashes.
+        "IF count(SELECT id FROM user LIMIT 1) > 0 { THROW 'setup is already done' };\
+         CREATE setup:done;"
+    } else {
+        ""
+    };
+    let mut response = backend
+        .store
+        .db()
+        .query(format!(
+            "BEGIN TRANSACTION;
+             {guard}
+             CREATE type::record('user', $id) CONTENT {{
+                 username: $username, password_hash: $hash, is_admin: $is_admin
+             }};
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("id", id.clone()))
+        .bind(("username", username.to_owned()))
+        .bind(("hash", hash))
+        .bind(("is_admin", is_admin))
+        .await?;
+    if let Some(text) = statement_errors(&mut response) {
+        return Err(if text.contains("setup") {
+            ServiceError::Conflict("setup is already done; sign in instead".into())
+        } else if text.contains("user_username") || text.contains("already contains") {
+            ServiceError::field("username", "this username is taken")
+        } else {
+            ServiceError::Internal(text)
+        });
+    }
+    find(backend, &id)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("the new user vanished".into()))
+}
+
+/// First-run setup: creates the first account, an administrator. Refused once any
+/// account exists.
+pub async fn setup(
+    backend: &Backend,
+    username: &str,
+    password: Zeroizing<String>,
+    repeated: Zeroizing<String>,
+    client: Option<String>,
+) -> ServiceResult<User> {
+    if any_user_exists(backend).await? {
+        return Err(ServiceError::Conflict(
+            "setup is already done; sign in instead".into(),
+        ));
+    }
+    let username = validate::username("username", username)?;
+    validate::new_password("password", &password, &repeated)?;
+    let user = insert_user(backend, &username, password, true, true).await?;
+    audit::record(
+        backend,
+        Entry::by(
+            &user,
+            "setup",
+            format!("user {}", user.username),
+            Outcome::Ok,
+        )
+        .client(client),
+    )
+    .await;
+    Ok(user)
+}
+
+/// Signs in: rate-limited, the same work whether or not the user exists, one message
+/// for every failure. Rehashes the password when the stored parameters are outdated.
+pub async fn login(
+    backend: &Backend,
+    username: &str,
+    password: Zeroizing<String>,
+    client: Option<String>,
+) -> ServiceResult<User> {
+    let username = username.trim();
+    let shown_name: String = username
+        .chars()
+        .take(64)
+        .filter(|c| !c.is_control())
+        .collect();
+    let failed = |detail: &str| {
+        Entry::anonymous(
+            &shown_name,
+            "login",
+            format!("user {shown_name}"),
+            Outcome::Failed,
+        )
+        .detail(detail)
+        .client(client.clone())
+    };
+    if let Err(error) = backend.login_limiter.check(username, client.as_deref()) {
+        audit::record(backend, failed("rate limited")).await;
+        return Err(error);
+    }
+    let found = if username.is_empty() || username.len() > 64 {
+        None
+    } else {
+        find_credentials(backend, username).await?
+    };
+    let stored_hash = match &found {
+        Some(credentials) => credentials.password_hash.clone(),
+        None => backend.dummy_hash().await?,
+    };
+    let matches = password::verify(stored_hash, password.clone()).await?;
+    let user = match found {
+        Some(credentials) if matches && !credentials.user.disabled => {
+            if !backend.password_policy.matches(&credentials.password_hash) {
+                rehash(backend, &credentials.user, password).await?;
+            }
+            credentials.user
+        }
+        Some(credentials) if matches => {
+            audit::record(
+                backend,
+                failed("account disabled").actor_id(&credentials.user.id),
+            )
+            .await;
+            return Err(ServiceError::BadCredentials);
+        }
+        _ => {
+            audit::record(backend, failed("wrong username or password")).await;
+            return Err(ServiceError::BadCredentials);
+        }
+    };
+    audit::record(
+        backend,
+        Entry::by(
+            &user,
+            "login",
+            format!("user {}", user.username),
+            Outcome::Ok,
+        )
+        .client(client),
+    )
+    .await;
+    Ok(user)
+}
+
+async fn rehash(backend: &Backend, user: &User, password: Zeroizing<String>) -> ServiceResult<()> {
+    let hash = password::hash(backend.password_policy, password).await?;
+    backend
+        .store
+        .db()
+        .query("UPDATE type::record('user', $id) SET password_hash = $hash")
+        .bind(("id", user.id.clone()))
+        .bind(("hash", hash))
+        .await?
+        .check()?;
+    tracing::info!(user = %user.username, "password rehashed with the current parameters");
+    Ok(())
+}
+
+/// Records a sign-out.
+pub async fn logout(backend: &Backend, user: &User, client: Option<String>) {
+    audit::record(
+        backend,
+        Entry::by(
+            user,
+            "logout",
+            format!("user {}", user.username),
+            Outcome::Ok,
+        )
+        .client(client),
+    )
+    .await;
+}
+
+/// Changes the caller's password after checking the current one. Every other session of
+/// this user ends; returns the new `sessions_valid_after` for the caller's own session.
+pub async fn change_password(
+    backend: &Backend,
+    user: &User,
+    current: Zeroizing<String>,
+    new: Zeroizing<String>,
+    repeated: Zeroizing<String>,
+) -> ServiceResult<i64> {
+    let Some(credentials) = find_credentials(backend, &user.username).await? else {
+        return Err(ServiceError::NotFound);
+    };
+    if !password::verify(credentials.password_hash, current).await? {
+        audit::record(
+            backend,
+            Entry::by(
+                user,
+                "password.change",
+                format!("user {}", user.username),
+                Outcome::Failed,
+            )
+            .detail("wrong current password"),
+        )
+        .await;
+        return Err(ServiceError::field(
+            "current_password",
+            "this is not your current password",
+        ));
+    }
+    validate::new_password("new_password", &new, &repeated)?;
+    let hash = password::hash(backend.password_policy, new).await?;
+    let valid_after: Option<i64> = backend
+        .store
+        .db()
+        .query(
+            "UPDATE ONLY type::record('user', $id)
+             SET password_hash = $hash, sessions_valid_after = time::now()
+             RETURN VALUE time::unix(sessions_valid_after)",
+        )
+        .bind(("id", user.id.clone()))
+        .bind(("hash", hash))
+        .await?
+        .check()?
+        .take(0)?;
+    audit::record(
+        backend,
+        Entry::by(
+            user,
+            "password.change",
+            format!("user {}", user.username),
+            Outcome::Ok,
+        ),
+    )
+    .await;
+    valid_after.ok_or(ServiceError::NotFound)
+}
+
+/// Every account, for administrators.
+pub async fn list(backend: &Backend, admin: &User) -> ServiceResult<Vec<User>> {
+    admin.require_admin()?;
+    let users: Vec<User> = backend
+        .store
+        .db()
+        .query(format!(
+            "SELECT VALUE {USER_VALUE} FROM user ORDER BY username"
+        ))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(users)
+}
+
+/// An administrator creates an account.
+pub async fn create(
+    backend: &Backend,
+    admin: &User,
+    username: &str,
+    password: Zeroizing<String>,
+    repeated: Zeroizing<String>,
+    is_admin: bool,
+) -> ServiceResult<User> {
+    admin.require_admin()?;
+    let username = validate::username("username", username)?;
+    validate::new_password("password", &password, &repeated)?;
+    let user = insert_user(backend, &username, password, is_admin, false).await?;
+    let role = if is_admin { "administrator" } else { "user" };
+    audit::record(
+        backend,
+        Entry::by(
+            admin,
+            "user.create",
+            format!("user {}", user.username),
+            Outcome::Ok,
+        )
+        .detail(role),
+    )
+    .await;
+    Ok(user)
+}
+
+async fn other_user(backend: &Backend, admin: &User, id: &str) -> ServiceResult<User> {
+    admin.require_admin()?;
+    let target = find(backend, id).await?.ok_or(ServiceError::NotFound)?;
+    if target.id == admin.id {
+        return Err(ServiceError::Conflict(
+            "you cannot disable or delete your own account".into(),
+        ));
+    }
+    Ok(target)
+}
+
+/// An administrator disables or re-enables another account. A disabled user's sessions
+/// stop working at once.
+pub async fn set_disabled(
+    backend: &Backend,
+    admin: &User,
+    id: &str,
+    disabled: bool,
+) -> ServiceResult<User> {
+    let target = other_user(backend, admin, id).await?;
+    backend
+        .store
+        .db()
+        .query("UPDATE type::record('user', $id) SET disabled = $disabled")
+        .bind(("id", target.id.clone()))
+        .bind(("disabled", disabled))
+        .await?
+        .check()?;
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit::record(
+        backend,
+        Entry::by(
+            admin,
+            action,
+            format!("user {}", target.username),
+            Outcome::Ok,
+        ),
+    )
+    .await;
+    find(backend, id).await?.ok_or(ServiceError::NotFound)
+}
+
+/// An administrator deletes another account together with its nodes.
+pub async fn delete(backend: &Backend, admin: &User, id: &str) -> ServiceResult<()> {
+    let target = other_user(backend, admin, id).await?;
+    backend
+        .store
+        .db()
+        .query(
+            "BEGIN TRANSACTION;
+             DELETE node WHERE owner = type::record('user', $id);
+             DELETE type::record('user', $id);
+             COMMIT TRANSACTION;",
+        )
+        .bind(("id", target.id.clone()))
+        .await?
+        .check()?;
+    audit::record(
+        backend,
+        Entry::by(
+            admin,
+            "user.delete",
+            format!("user {}", target.username),
+            Outcome::Ok,
+        ),
+    )
+    .await;
+    Ok(())
+}

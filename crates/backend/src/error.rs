@@ -1,0 +1,85 @@
+//! The one error type of the backend's services (accounts, nodes, audit, …).
+
+use std::time::Duration;
+
+use model::FieldError;
+
+use crate::store::StoreError;
+use crate::vault::VaultError;
+
+/// What a service call can answer instead of a result. Messages never hold a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Wrong username or password (deliberately says nothing more).
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Too many attempts; try again later.
+    #[error("too many sign-in attempts; try again in {} s", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    /// Signed in, but not allowed (e.g. not an admin).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing of that name is visible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// A form field is wrong.
+    #[error("{0}")]
+    Validation(FieldError),
+    /// The request clashes with the current state (duplicate name, setup already done).
+    #[error("{0}")]
+    Conflict(String),
+    /// A Proxmox node or its SSH server failed; the message names the node.
+    #[error("{node}: {message}")]
+    Upstream { node: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// Anything else; details are in the server log.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<surrealdb::Error> for ServiceError {
+    fn from(error: surrealdb::Error) -> Self {
+        ServiceError::Store(StoreError::from(error))
+    }
+}
+
+impl From<FieldError> for ServiceError {
+    fn from(error: FieldError) -> Self {
+        ServiceError::Validation(error)
+    }
+}
+
+impl ServiceError {
+    /// A validation error for `field`.
+    pub fn field(field: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Validation(FieldError::new(field, message))
+    }
+}
+
+/// Shorthand for service results.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// All statement errors of a multi-statement query, joined; `None` when every statement
+/// succeeded. (A failed transaction reports its cause and a generic "aborted" error, in
+/// no particular order, so callers match on the joined text.)
+pub(crate) fn statement_errors(response: &mut surrealdb::IndexedResults) -> Option<String> {
+    let errors = response.take_errors();
+    if errors.is_empty() {
+        return None;
+    }
+    let mut texts: Vec<(usize, String)> = errors
+        .into_iter()
+        .map(|(i, e)| (i, e.to_string()))
+        .collect();
+    texts.sort();
+    Some(
+        texts
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}

@@ -1,0 +1,11 @@
+//! Types shared by the server and the browser (this crate also builds for wasm).
+//!
+//! Nothing here holds a secret: views of nodes say whether a secret is stored, never what
+//! it is. Validation lives here so the browser and the server run the same code.
+
+pub mod account;
+pub mod audit;
+pub mod node;
+pub mod validate;
+
+pub use validate::FieldError;
