@@ -4,7 +4,11 @@
 //! backend behind them) and with `hydrate` into WebAssembly for the browser, which has
 //! no backend code at all.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
+pub mod error;
 pub mod layout;
 pub mod pages;
 pub mod root;

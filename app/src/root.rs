@@ -6,7 +6,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
-use crate::pages::{DashboardPage, NotFoundPage, SettingsPage, TemplatesPage};
+use crate::pages::{
+    AccountPage, AddNodePage, AuditLogPage, DashboardPage, LoginPage, NodePage, NodesPage,
+    NotFoundPage, SettingsPage, SetupPage, TemplatesPage, UsersPage,
+};
 
 /// The whole HTML document; the server renders it around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,8 +50,16 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/templates") view=TemplatesPage />
+                    <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/nodes") view=NodesPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/nodes/new") view=AddNodePage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/nodes/:id") view=NodePage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
+
 /// What the server reports about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemStatus {
@@ -17,23 +19,23 @@ pub struct SystemStatus {
     pub uptime_seconds: u64,
 }
 
-/// Reports the server's version, database state and uptime.
-///
-/// It reveals no more than `/healthz` plus the version, so it needs no session today;
-/// the accounts issue puts every server function behind `require_user()`.
+/// Reports the server's version, database state and uptime (signed-in users only).
 #[server(endpoint = "system/status")]
-pub async fn fetch_system_status() -> Result<SystemStatus, ServerFnError> {
-    use crate::state::AppState;
+pub async fn fetch_system_status() -> Result<SystemStatus, AppError> {
+    use crate::auth::require_user;
+    use crate::state::app_state;
 
-    let state = expect_context::<AppState>();
-    let facts = backend::instance::facts(&state.store).await;
+    require_user().await?;
+    let state = app_state()?;
+    let store = &state.backend.store;
+    let facts = backend::instance::facts(store).await;
     if let Err(error) = &facts {
         leptos::logging::warn!("server status: database did not answer: {error}");
     }
     let facts = facts.ok();
     Ok(SystemStatus {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        database_engine: state.store.engine().to_owned(),
+        database_engine: store.engine().to_owned(),
         database_up: facts.is_some(),
         schema_version: facts.as_ref().map_or(0, |f| f.schema_version),
         installed_at: facts.map(|f| f.installed_at),

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// How Corral is configured: every flag has an environment variable twin.
 #[derive(Debug, Clone, Parser)]
@@ -13,6 +13,10 @@ use clap::{Parser, ValueEnum};
     about = "Corral: a dashboard for LXC containers on Proxmox VE"
 )]
 pub struct Config {
+    /// Something other than serving (maintenance commands).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address and port to listen on.
     #[arg(long, env = "CORRAL_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
@@ -39,6 +43,33 @@ pub struct Config {
     #[arg(long, env = "CORRAL_DATABASE_PASSWORD", hide_env_values = true)]
     pub database_password: Option<String>,
 
+    /// Key file with the master keys for stored secrets (default: <data-dir>/master.key,
+    /// generated on the first start).
+    #[arg(long, env = "CORRAL_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// The master keys themselves (`<id>:<base64>`, comma-separated), instead of a file.
+    #[arg(
+        long = "master-key",
+        env = "CORRAL_MASTER_KEY",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub master_key: Option<String>,
+
+    /// Also start a simulated Proxmox VE cluster in this process, offered as a
+    /// one-click "demo" node. For trying Corral out; never for production.
+    #[arg(long, env = "CORRAL_DEMO")]
+    pub demo: bool,
+
+    /// Hours of inactivity after which a session ends.
+    #[arg(long, env = "CORRAL_SESSION_IDLE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_idle_hours: u32,
+
+    /// Days after which a session ends even when in use.
+    #[arg(long, env = "CORRAL_SESSION_MAX_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub session_max_days: u32,
+
     /// Log filter, e.g. `info` or `info,server=debug` (the database engine is quiet by default).
     #[arg(
         long,
@@ -50,6 +81,14 @@ pub struct Config {
     /// Log line format.
     #[arg(long, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// Maintenance commands.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Re-encrypt every stored secret under a new master key, then drop the old key.
+    /// Run it with the server stopped; the key file is rewritten in place.
+    RotateKey,
 }
 
 /// How log lines are written to standard error.
@@ -68,6 +107,13 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("surrealkv://{}", self.data_dir.join("db").display()),
         }
+    }
+
+    /// Whether the session cookie must be `Secure` (Corral is reached over https).
+    pub fn serves_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
     }
 
     /// The origin users reach Corral at: the public URL, or the listen address.
@@ -105,6 +151,19 @@ mod tests {
         assert_eq!(config.effective_database_url(), "surrealkv://./data/db");
         assert_eq!(config.effective_public_url(), "http://127.0.0.1:3000");
         assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(
+            (config.session_idle_hours, config.session_max_days),
+            (12, 7)
+        );
+        assert!(!config.demo && !config.serves_https() && config.command.is_none());
+    }
+
+    #[test]
+    fn https_public_urls_make_cookies_secure_and_rotate_key_is_a_command() {
+        let config = parse(&["--public-url", "https://corral.example.net", "rotate-key"]).unwrap();
+        assert!(config.serves_https());
+        assert_eq!(config.command, Some(Command::RotateKey));
+        assert!(parse(&["--session-idle-hours", "0"]).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct Health {
 
 /// 200 when the database answers a query, 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.store.ping().await {
+    match state.backend.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
             Json(Health {

@@ -1,14 +1,25 @@
-//! The composition root: configuration, database, router, and serving until a signal.
+//! The composition root: configuration, keys, database, sessions, router, and serving
+//! until a signal. Also the maintenance commands (`corral rotate-key`).
 
+pub mod api_status;
 pub mod config;
+pub mod demo;
+pub mod gate;
 pub mod health;
+pub mod origin;
 pub mod router;
+pub mod sessions;
 pub mod telemetry;
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use app::state::AppState;
+use app::state::{AppState, SessionPolicy};
+use backend::Backend;
+use backend::login_limit::LoginLimits;
 use backend::store::{DatabaseCredentials, Store, StoreError};
+use backend::vault::{KeyRing, KeySource, VaultError, load_keys};
 use leptos::config::get_configuration;
 use tokio::net::TcpListener;
 
@@ -25,6 +36,12 @@ pub enum StartError {
     },
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("master key: {0}")]
+    Keys(#[from] VaultError),
+    #[error("{0}")]
+    Demo(String),
+    #[error("key rotation: {0}")]
+    Rotation(String),
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {address}: {source}")]
@@ -37,11 +54,35 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
 }
 
+/// Runs the command line: serving, or a maintenance command.
+pub async fn main(config: Config) -> Result<(), StartError> {
+    match config.command {
+        Some(config::Command::RotateKey) => rotate_key(&config).await,
+        None => run(config).await,
+    }
+}
+
 /// Opens the store, builds the router and serves until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
-    let state = open_state(&config).await?;
-    let store = state.store.clone();
-    let app = router::build(state);
+    // The simulator must outlive the server: it is dropped at the end of this function.
+    let demo = if config.demo {
+        Some(demo::start().await.map_err(StartError::Demo)?)
+    } else {
+        None
+    };
+    let mut state = open_state(&config).await?;
+    state.demo = demo.as_ref().map(|(_, cluster)| cluster.clone());
+    let store = state.backend.store.clone();
+    let session_store = sessions::store(&store);
+    let cleanup = sessions::spawn_cleanup(session_store.clone());
+    let app = router::build(
+        state,
+        router::Surface {
+            sessions: session_store,
+            secure_cookies: config.serves_https(),
+            public_origin: config.public_url.clone(),
+        },
+    );
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -53,10 +94,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         public_url = %config.effective_public_url(),
         "Corral is listening"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartError::Serve)?;
+    cleanup.abort();
+    let _ = cleanup.await;
+    drop(demo);
     // The router and its copies of the state are gone; let the database flush and close.
     if let Err(error) = store.close().await {
         tracing::warn!(%error, "the database did not close cleanly");
@@ -65,14 +112,40 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Opens the database (applying migrations) and assembles the shared state.
-pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
+fn ensure_data_dir(config: &Config) -> Result<(), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })
+}
+
+/// Loads the master keys as configured and says where they came from.
+pub fn keys(config: &Config) -> Result<KeyRing, StartError> {
+    if config.key_file.is_none() && config.master_key.is_none() {
+        ensure_data_dir(config)?;
+    }
+    let (ring, source) = load_keys(
+        config.key_file.as_deref(),
+        config.master_key.as_deref(),
+        &config.data_dir,
+    )?;
+    match source {
+        KeySource::Generated(path) => tracing::warn!(
+            %path,
+            "generated a new master key (mode 0600): back it up, stored credentials cannot be read without it"
+        ),
+        KeySource::File(path) | KeySource::DataDir(path) => {
+            tracing::info!(%path, "master keys loaded")
+        }
+        KeySource::Environment => tracing::info!("master keys loaded from CORRAL_MASTER_KEY"),
+    }
+    Ok(ring)
+}
+
+async fn open_store(config: &Config) -> Result<Store, StartError> {
     let url = config.effective_database_url();
     if url.starts_with("surrealkv://") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
-        })?;
+        ensure_data_dir(config)?;
     }
     let credentials = match (&config.database_user, &config.database_password) {
         (Some(username), Some(password)) => Some(DatabaseCredentials {
@@ -88,15 +161,60 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
         applied = ?report.applied,
         "database ready"
     );
+    Ok(store)
+}
+
+/// Opens the database (applying migrations), loads the keys and assembles the state.
+pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
+    let keys = keys(config)?;
+    let store = open_store(config).await?;
     let mut leptos_options = get_configuration(None)
         .map_err(|error| StartError::Leptos(error.to_string()))?
         .leptos_options;
     leptos_options.site_addr = config.listen;
     Ok(AppState {
         leptos_options,
-        store,
+        backend: Backend::new(store, keys, LoginLimits::default()),
+        sessions: SessionPolicy {
+            inactivity_secs: i64::from(config.session_idle_hours) * 3600,
+            absolute_limit_secs: i64::from(config.session_max_days) * 86_400,
+        },
+        demo: None,
         started_at: Instant::now(),
     })
+}
+
+/// `corral rotate-key`: adds a new key to the key file, reseals every secret with it,
+/// then removes the old keys. The old key stays in the file until every secret is
+/// resealed, so an interruption loses nothing: run the command again.
+pub async fn rotate_key(config: &Config) -> Result<(), StartError> {
+    if config.master_key.is_some() && config.key_file.is_none() {
+        return Err(StartError::Rotation(
+            "the keys come from CORRAL_MASTER_KEY; rotate with a key file (--key-file) so the new key can be written".into(),
+        ));
+    }
+    let path: PathBuf = config
+        .key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("master.key"));
+    let mut ring = KeyRing::load(&path)?;
+    let new_id = ring.add_key();
+    ring.save(&path)?;
+    let store = open_store(config).await?;
+    let backend = Backend::new(store.clone(), ring.clone(), LoginLimits::default());
+    let resealed = backend::nodes::reseal_all(&backend)
+        .await
+        .map_err(|e| StartError::Rotation(e.to_string()))?;
+    drop(backend);
+    store.close().await?;
+    ring.drop_old_keys();
+    ring.save(&path)?;
+    tracing::info!(key_id = new_id, resealed, path = %path.display(), "master key rotated; old keys removed");
+    println!(
+        "Rotated to key {new_id}: {resealed} secrets re-encrypted; old keys removed from {}.",
+        path.display()
+    );
+    Ok(())
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM, starting a graceful shutdown.

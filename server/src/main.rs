@@ -10,7 +10,7 @@ async fn main() -> std::process::ExitCode {
         eprintln!("corral: {error}");
         return std::process::ExitCode::FAILURE;
     }
-    match server::run(config).await {
+    match server::main(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");

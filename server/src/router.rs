@@ -1,18 +1,33 @@
-//! The axum router: health check, Leptos pages and server functions, static files.
+//! The axum router: health check, Leptos pages and server functions, static files, and
+//! around them the auth gate, the session layer and the same-origin guard.
 
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use surrealdb::engine::any::Any;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions_surrealdb_store::SurrealSessionStore;
 
 use crate::health::healthz;
+use crate::origin::{OriginPolicy, guard};
+use crate::{api_status, gate, sessions};
+
+/// How the HTTP surface protects itself.
+pub struct Surface {
+    pub sessions: SurrealSessionStore<Any>,
+    /// Mark the session cookie `Secure` (Corral is served over https).
+    pub secure_cookies: bool,
+    /// The configured public origin, for the same-origin guard.
+    pub public_origin: Option<String>,
+}
 
 /// Builds the whole HTTP surface around `state`.
-pub fn build(state: AppState) -> Router {
+pub fn build(state: AppState, surface: Surface) -> Router {
     let routes = generate_route_list(App);
     let provide_state = {
         let state = state.clone();
@@ -22,6 +37,10 @@ pub fn build(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    let session_layer = sessions::layer(surface.sessions, state.sessions, surface.secure_cookies);
+    let origin_policy = OriginPolicy {
+        public_origin: surface.public_origin,
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, provide_state.clone(), render_shell)
@@ -29,6 +48,10 @@ pub fn build(state: AppState) -> Router {
             provide_state,
             shell,
         ))
+        .layer(from_fn(api_status::malformed_is_400))
+        .layer(from_fn_with_state(state.clone(), gate::gate))
+        .layer(session_layer)
+        .layer(from_fn_with_state(origin_policy, guard))
         // Precompressed static files keep their own encoding; the rest is compressed here.
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -1,7 +1,9 @@
 //! Reusable pieces of pages.
 
+mod forms;
 mod live_clock;
 mod server_facts;
 
+pub use forms::{FieldError, FormError, Notice, action_error};
 pub use live_clock::LiveClock;
 pub use server_facts::ServerFacts;

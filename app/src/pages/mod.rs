@@ -1,11 +1,23 @@
 //! One module per page.
 
+mod account;
+mod audit;
 mod dashboard;
+mod login;
+mod nodes;
 mod not_found;
 mod settings;
+mod setup;
 mod templates;
+mod users;
 
+pub use account::AccountPage;
+pub use audit::AuditLogPage;
 pub use dashboard::DashboardPage;
+pub use login::LoginPage;
+pub use nodes::{AddNodePage, NodePage, NodesPage};
 pub use not_found::NotFoundPage;
 pub use settings::SettingsPage;
+pub use setup::SetupPage;
 pub use templates::TemplatesPage;
+pub use users::UsersPage;

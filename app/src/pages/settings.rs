@@ -1,11 +1,11 @@
-//! `/settings`: server information (node management joins it later).
+//! `/settings`: where nodes, the account and this server's facts live.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::ServerFacts;
 
-/// Settings, starting with what this server is running.
+/// Settings: links to the sections, and what this server is running.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! {
@@ -13,9 +13,19 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="page-head">
             <h1>"Settings"</h1>
         </div>
-        <section class="card narrow">
-            <h2>"About this server"</h2>
-            <ServerFacts />
-        </section>
+        <div class="cards">
+            <section class="card">
+                <h2>"Sections"</h2>
+                <ul class="links">
+                    <li><a href="/settings/nodes">"Nodes"</a> <span class="muted">"— your Proxmox VE hosts"</span></li>
+                    <li><a href="/account">"Account"</a> <span class="muted">"— password, sign out"</span></li>
+                    <li><a href="/audit">"Audit log"</a> <span class="muted">"— what was done, by whom"</span></li>
+                </ul>
+            </section>
+            <section class="card">
+                <h2>"About this server"</h2>
+                <ServerFacts />
+            </section>
+        </div>
     }
 }

@@ -283,7 +283,9 @@ pub async fn logout(backend: &Backend, user: &User, client: Option<String>) {
 }
 
 /// Changes the caller's password after checking the current one. Every other session of
-/// this user ends; returns the new `sessions_valid_after` for the caller's own session.
+/// this user ends, including those signed in during this second (the validity mark is
+/// one second ahead; sessions are stamped in whole seconds); returns the new
+/// `sessions_valid_after` for the caller's own session.
 pub async fn change_password(
     backend: &Backend,
     user: &User,
@@ -318,7 +320,7 @@ pub async fn change_password(
         .db()
         .query(
             "UPDATE ONLY type::record('user', $id)
-             SET password_hash = $hash, sessions_valid_after = time::now()
+             SET password_hash = $hash, sessions_valid_after = time::now() + 1s
              RETURN VALUE time::unix(sessions_valid_after)",
         )
         .bind(("id", user.id.clone()))

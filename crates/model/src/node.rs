@@ -56,6 +56,26 @@ pub struct CertificateView {
     pub not_after: String,
 }
 
+/// The built-in simulated cluster of `corral --demo`, for trying the add flow by hand.
+/// These are the simulator's own throwaway credentials, not stored secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoView {
+    pub host: String,
+    pub port: u16,
+    pub ssh_port: u16,
+    pub pve_node: String,
+    pub token_id: String,
+    pub token_secret: String,
+    pub ssh_password: String,
+}
+
+/// The pinned fingerprints next to what a node presents now (the re-pin screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepinView {
+    pub node: NodeView,
+    pub probe: ProbeReport,
+}
+
 /// The outcome of "Test connection".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionReport {

@@ -1,0 +1,117 @@
+//! Who is calling: the session → user step that opens every server function.
+//!
+//! `require_user()` is the first line of every server function that is not part of
+//! signing in; `require_admin()` of every administrative one. A page guard alone would be
+//! decoration: each server function is a public HTTP endpoint.
+
+use backend::accounts::{self, User};
+use leptos::prelude::use_context;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::state::{AppState, app_state};
+
+/// The session key holding [`SignedIn`].
+const SESSION_KEY: &str = "signed_in";
+
+/// What the session stores: whose it is and since when. Nothing else lives there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SignedIn {
+    user_id: String,
+    /// Unix seconds.
+    signed_in_at: i64,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn internal(error: impl std::fmt::Display) -> AppError {
+    let reference = backend::ids::new_id()[..8].to_owned();
+    tracing::error!(%reference, %error, "session error");
+    AppError::Internal { reference }.with_status()
+}
+
+/// The request's session (the session layer wraps every route).
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| internal(format!("no session layer: {e}")))
+}
+
+/// The user behind the session, if it is still valid: the account exists and is
+/// enabled, its password has not changed since, and the absolute limit has not passed.
+/// An invalid session is flushed.
+pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<User>, AppError> {
+    let Some(signed) = session
+        .get::<SignedIn>(SESSION_KEY)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let user = accounts::find(&state.backend, &signed.user_id).await?;
+    let valid = user.filter(|user| {
+        !user.disabled
+            && signed.signed_in_at >= user.sessions_valid_after
+            && now() - signed.signed_in_at < state.sessions.absolute_limit_secs
+    });
+    if valid.is_none() {
+        session.flush().await.map_err(internal)?;
+    }
+    Ok(valid)
+}
+
+/// The signed-in user, or `Unauthenticated` (401).
+pub async fn require_user() -> Result<User, AppError> {
+    let state = app_state()?;
+    let session = session().await?;
+    current_user(&state, &session)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated.with_status())
+}
+
+/// The signed-in user if an administrator; otherwise 401 or 403.
+pub async fn require_admin() -> Result<User, AppError> {
+    let user = require_user().await?;
+    user.require_admin()?;
+    Ok(user)
+}
+
+/// Starts a session for `user` under a new id (session fixation defence).
+pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(internal)?;
+    remember(session, user, now().max(user.sessions_valid_after)).await
+}
+
+/// Marks the caller's own session as signed in now (after a password change ended every
+/// older session).
+pub async fn refresh(session: &Session, user: &User, valid_after: i64) -> Result<(), AppError> {
+    remember(session, user, now().max(valid_after)).await
+}
+
+async fn remember(session: &Session, user: &User, signed_in_at: i64) -> Result<(), AppError> {
+    let signed = SignedIn {
+        user_id: user.id.clone(),
+        signed_in_at,
+    };
+    session.insert(SESSION_KEY, signed).await.map_err(internal)
+}
+
+/// Ends the session: data deleted, cookie cleared.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)
+}
+
+/// The client's address, for rate limits and the audit log.
+pub fn client_address() -> Option<String> {
+    use_context::<axum::http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string())
+    })
+}

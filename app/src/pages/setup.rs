@@ -1,0 +1,43 @@
+//! `/setup`: the one-time page that creates the first account (an administrator).
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+
+use crate::api::auth::Setup;
+use crate::components::{FieldError, FormError, action_error};
+
+/// First-run setup. The server sends visitors here only while no account exists.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let action = ServerAction::<Setup>::new();
+    let error = Signal::derive(move || action_error(action.value().get()));
+    view! {
+        <Title text="Set up" />
+        <section class="card auth-card">
+            <h1>"Welcome to Corral"</h1>
+            <p class="muted">
+                "Create the first account. It is an administrator and can add other users later."
+            </p>
+            <form method="post" action=Setup::PATH class="stack">
+                <FormError error />
+                <label>
+                    "Username"
+                    <input name="username" autocomplete="username" required maxlength="64" autofocus />
+                    <FieldError error field="username" />
+                </label>
+                <label>
+                    "Password (at least 12 characters)"
+                    <input name="password" type="password" autocomplete="new-password" required minlength="12" />
+                    <FieldError error field="password" />
+                </label>
+                <label>
+                    "Password again"
+                    <input name="password_repeat" type="password" autocomplete="new-password" required />
+                    <FieldError error field="password_repeat" />
+                </label>
+                <button type="submit" class="primary">"Create the administrator"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,130 @@
+//! `/users`: administrators create, disable and delete accounts.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use model::account::UserView;
+
+use crate::api::users::{CreateUser, DeleteUser, SetUserDisabled, list_users};
+use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::system::short_utc;
+
+/// The account list with the actions for each row, and the create form.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let toggle = ServerAction::<SetUserDisabled>::new();
+    let delete = ServerAction::<DeleteUser>::new();
+    let users = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                toggle.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    let create_error = Signal::derive(move || action_error(create.value().get()));
+    let row_error = Signal::derive(move || {
+        action_error(toggle.value().get()).or_else(|| action_error(delete.value().get()))
+    });
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <Title text="Users" />
+        <div class="page-head">
+            <h1>"Users"</h1>
+        </div>
+        <section class="card">
+            <FormError error=row_error />
+            <FieldError error=row_error field="confirm" />
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(users) => view! { <UserTable users toggle delete /> }.into_any(),
+                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+        <section class="card narrow">
+            <h2>"Create a user"</h2>
+            {move || created().map(|user| view! { <Notice>"Created " {user.username} "."</Notice> })}
+            <ActionForm action=create attr:class="stack">
+                <FormError error=create_error />
+                <label>
+                    "Username"
+                    <input name="username" required maxlength="64" autocomplete="off" />
+                    <FieldError error=create_error field="username" />
+                </label>
+                <label>
+                    "Password (at least 12 characters)"
+                    <input name="password" type="password" required minlength="12" autocomplete="new-password" />
+                    <FieldError error=create_error field="password" />
+                </label>
+                <label>
+                    "Password again"
+                    <input name="password_repeat" type="password" required autocomplete="new-password" />
+                    <FieldError error=create_error field="password_repeat" />
+                </label>
+                <label class="check">
+                    <input name="is_admin" type="checkbox" />
+                    "Administrator"
+                </label>
+                <button type="submit" class="primary">"Create user"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn UserTable(
+    users: Vec<UserView>,
+    toggle: ServerAction<SetUserDisabled>,
+    delete: ServerAction<DeleteUser>,
+) -> impl IntoView {
+    let rows = users
+        .into_iter()
+        .map(|user| {
+            let status = if user.disabled { "disabled" } else { "active" };
+            let role = if user.is_admin { "administrator" } else { "user" };
+            let toggle_label = if user.disabled { "Enable" } else { "Disable" };
+            let next_disabled = (!user.disabled).to_string();
+            let (toggle_id, delete_id) = (user.id.clone(), user.id.clone());
+            let (name, confirm_name) = (user.username.clone(), user.username.clone());
+            view! {
+                <tr data-user=user.username.clone()>
+                    <td>{name}</td>
+                    <td>{role}</td>
+                    <td><span class=if user.disabled { "badge bad" } else { "badge ok" }>{status}</span></td>
+                    <td class="mono">{short_utc(&user.created_at)}</td>
+                    <td class="row-actions">
+                        <ActionForm action=toggle attr:class="inline">
+                            <input type="hidden" name="id" value=toggle_id />
+                            <input type="hidden" name="disabled" value=next_disabled />
+                            <button type="submit">{toggle_label}</button>
+                        </ActionForm>
+                        <details class="confirm">
+                            <summary>"Delete…"</summary>
+                            <ActionForm action=delete attr:class="inline">
+                                <input type="hidden" name="id" value=delete_id />
+                                <label>
+                                    "Type " <b>{confirm_name}</b> " to delete this account and its nodes"
+                                    <input name="confirm" required autocomplete="off" />
+                                </label>
+                                <button type="submit" class="danger">"Delete"</button>
+                            </ActionForm>
+                        </details>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table">
+            <thead>
+                <tr><th>"Username"</th><th>"Role"</th><th>"Status"</th><th>"Created"</th><th></th></tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

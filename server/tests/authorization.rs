@@ -1,0 +1,285 @@
+//! Authorization across the whole HTTP surface, enumerated from what is registered, so a
+//! new server function or page is covered automatically (or this test fails until it is
+//! classified in `app::api::ENDPOINTS`).
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use app::api::{Access, ENDPOINTS};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use pve_sim::{SimConfig, Simulator};
+use support::{TestServer, server};
+
+/// Form encoding for test values (fingerprints hold `:`, `+`, `/`, `=`).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn form(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The simulator's node as the add form posts it.
+fn node_form(sim: &Simulator, name: &str) -> Vec<(&'static str, String)> {
+    let api = sim.node_api_url("pve").unwrap();
+    let ssh = sim.ssh_address("pve").unwrap();
+    let (token_id, token_secret) = sim.token();
+    vec![
+        ("form[name]", name.to_owned()),
+        ("form[host]", ssh.ip().to_string()),
+        ("form[port]", api.rsplit(':').next().unwrap().to_owned()),
+        ("form[ssh_port]", ssh.port().to_string()),
+        ("form[token_id]", token_id),
+        ("form[token_secret]", token_secret),
+        ("form[ssh_password]", sim.ssh_password()),
+        ("form[tls_fingerprint]", sim.tls_fingerprint("pve").unwrap()),
+        ("form[ssh_host_key]", sim.ssh_host_key("pve").unwrap()),
+        ("form[confirm]", "on".into()),
+    ]
+}
+
+/// Admin with one node, and a second user without any.
+async fn two_users_one_node(
+    server: &TestServer,
+    sim: &Simulator,
+) -> (String, String, serde_json::Value) {
+    let admin = server.setup_admin().await;
+    let created = server
+        .post(
+            "/api/nodes/create",
+            &form(&node_form(sim, "secret-lab")),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let node: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    let bob = server.user(&admin, "bob").await;
+    (admin, bob, node)
+}
+
+/// A body every server function can read: each argument name once, plausible values.
+fn any_arguments() -> String {
+    form(&[
+        ("id", "x".into()),
+        ("page", "1".into()),
+        ("disabled", "true".into()),
+        ("confirm", "x".into()),
+        ("username", "someone".into()),
+        ("password", "long enough password".into()),
+        ("password_repeat", "long enough password".into()),
+        ("current_password", "long enough password".into()),
+        ("new_password", "long enough password".into()),
+        ("new_password_repeat", "long enough password".into()),
+        ("host", "127.0.0.1".into()),
+        ("port", "1".into()),
+        ("ssh_port", "1".into()),
+        ("tls_fingerprint", "x".into()),
+        ("ssh_host_key", "x".into()),
+        ("form[name]", "x".into()),
+        ("form[host]", "127.0.0.1".into()),
+        ("form[token_id]", "x".into()),
+    ])
+}
+
+fn guarded() -> impl Iterator<Item = (&'static str, Access)> {
+    ENDPOINTS
+        .iter()
+        .copied()
+        .filter(|(_, access)| *access != Access::Public)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_is_classified() {
+    let _server = server().await;
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let classified: BTreeSet<String> = ENDPOINTS.iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert_eq!(
+        registered, classified,
+        "add new server functions to app::api::ENDPOINTS"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_callers_get_401_and_pages_send_them_to_sign_in() {
+    let server = server().await;
+    server.setup_admin().await;
+    for (path, _) in guarded() {
+        let answer = server.post(path, &any_arguments(), None).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            answer.body
+        );
+        assert_eq!(answer.body, r#""Unauthenticated""#, "{path}");
+    }
+    let pages = leptos_axum::generate_route_list(app::App);
+    assert!(pages.len() >= 10, "the route list sees every page");
+    for page in pages {
+        let path = page.path().replace(":id", "x");
+        let answer = server.get(&path, None).await;
+        if path == "/login" {
+            assert_eq!(answer.status, StatusCode::OK);
+        } else {
+            let location = answer.location().unwrap_or_default();
+            assert!(
+                location.starts_with("/login"),
+                "{path} → {} {location}",
+                answer.status
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_users_get_403_from_administrative_functions() {
+    let server = server().await;
+    let admin = server.setup_admin().await;
+    let bob = server.user(&admin, "bob").await;
+    for (path, access) in guarded() {
+        if access == Access::Admin {
+            let answer = server.post(path, &any_arguments(), Some(&bob)).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{path}: {}",
+                answer.body
+            );
+        }
+    }
+    let page = server.get("/users", Some(&bob)).await;
+    assert_eq!(
+        page.status,
+        StatusCode::FORBIDDEN,
+        "the page carries its data's status"
+    );
+    assert!(page.body.contains("only administrators") && !page.body.contains("admin</td>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_users_node_is_not_found_and_nothing_leaks() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let server = server().await;
+    let (admin, bob, node) = two_users_one_node(&server, &sim).await;
+    let id = node["id"].as_str().unwrap();
+    let fingerprint = node["tls_fingerprint"].as_str().unwrap();
+    let mut attempt = node_form(&sim, "secret-lab");
+    attempt.extend([
+        ("id", id.to_owned()),
+        ("confirm", "secret-lab".to_owned()),
+        ("tls_fingerprint", fingerprint.to_owned()),
+        ("ssh_host_key", sim.ssh_host_key("pve").unwrap()),
+        ("page", "1".to_owned()),
+    ]);
+    let body = form(&attempt);
+    let acts_on_a_node = |path: &str| {
+        [
+            "get",
+            "update",
+            "test",
+            "set-default",
+            "delete",
+            "repin-check",
+            "repin",
+        ]
+        .iter()
+        .any(|name| path == format!("/api/nodes/{name}"))
+    };
+    for (path, access) in guarded() {
+        if access != Access::User || path.ends_with("/create") || path.ends_with("/logout") {
+            continue;
+        }
+        let answer = server.post(path, &body, Some(&bob)).await;
+        if acts_on_a_node(path) {
+            assert_eq!(
+                answer.status,
+                StatusCode::NOT_FOUND,
+                "{path}: {}",
+                answer.body
+            );
+            assert_eq!(answer.body, r#""NotFound""#, "{path}");
+        }
+        assert!(
+            !answer.body.contains("secret-lab") && !answer.body.contains(id),
+            "{path} leaked: {}",
+            answer.body
+        );
+    }
+    let page = server
+        .get(&format!("/settings/nodes/{id}"), Some(&bob))
+        .await;
+    assert!(page.body.contains("No such node") && !page.body.contains("secret-lab"));
+    // The owner still has it, untouched.
+    let own = server
+        .post("/api/nodes/get", &format!("id={id}"), Some(&admin))
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(
+        !own.body.contains(&sim.token().1),
+        "secrets never reach the browser"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_calls_are_400_not_500() {
+    let server = server().await;
+    let admin = server.setup_admin().await;
+    let answer = server.post("/api/nodes/get", "", Some(&admin)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert!(
+        answer.body.contains("missing field `id`"),
+        "{}",
+        answer.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_posts_are_refused_everywhere() {
+    let server = server().await;
+    let admin = server.setup_admin().await;
+    for (path, _) in ENDPOINTS {
+        for (name, value) in [
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "http://evil.example"),
+        ] {
+            let request = Request::post(*path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "corral.lan")
+                .header(header::COOKIE, &admin)
+                .header(name, value)
+                .body(Body::from("id=x"))
+                .unwrap();
+            let answer = server.send(request).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{path} with {name}: {value}"
+            );
+        }
+    }
+    // The same post from our own pages goes through.
+    let own = Request::post("/api/nodes/list")
+        .header(header::HOST, "corral.lan")
+        .header(header::ORIGIN, "http://corral.lan")
+        .header(header::COOKIE, &admin)
+        .header(header::ACCEPT, "application/json")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(server.send(own).await.status, StatusCode::OK);
+}

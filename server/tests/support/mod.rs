@@ -1,0 +1,179 @@
+//! An in-process server on `mem://` for the router tests, with helpers to sign in and
+//! to send requests with the session cookie.
+
+#![allow(dead_code)]
+
+use std::time::Instant;
+
+use app::state::{AppState, SessionPolicy};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use backend::Backend;
+use backend::login_limit::LoginLimits;
+use backend::password::HashPolicy;
+use backend::store::Store;
+use backend::vault::KeyRing;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server::router::{Surface, build};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub router: Router,
+    pub state: AppState,
+    _site: tempfile::TempDir,
+}
+
+/// One answer, read completely.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    /// The session cookie this answer sets (`name=value`), if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("corral_session="))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A router on a fresh in-memory database, with a site folder holding a stylesheet
+/// and its precompressed copies. Password hashing is cheap here.
+pub async fn server() -> TestServer {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("corral.css"), "body { color: red }").unwrap();
+    std::fs::write(pkg.join("corral.css.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("corral.css.gz"), b"gzip bytes").unwrap();
+    let (store, _) = Store::open("mem://", None).await.unwrap();
+    let leptos_options = LeptosOptions::builder()
+        .output_name("corral")
+        .site_root(site.path().display().to_string())
+        .build();
+    let backend = Backend::new(
+        store.clone(),
+        KeyRing::generate(),
+        LoginLimits {
+            per_username_burst: 1000,
+            per_address_burst: 1000,
+            ..LoginLimits::default()
+        },
+    )
+    .with_password_policy(HashPolicy {
+        memory_kib: 64,
+        passes: 1,
+        lanes: 1,
+    });
+    let state = AppState {
+        leptos_options,
+        backend,
+        sessions: SessionPolicy::default(),
+        demo: None,
+        started_at: Instant::now(),
+    };
+    let router = build(
+        state.clone(),
+        Surface {
+            sessions: server::sessions::store(&store),
+            secure_cookies: false,
+            public_origin: None,
+        },
+    );
+    TestServer {
+        router,
+        state,
+        _site: site,
+    }
+}
+
+impl TestServer {
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// GET with an optional session cookie.
+    pub async fn get(&self, uri: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(uri);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A same-origin form POST as the hydrated app sends it (JSON answer).
+    pub async fn post(&self, uri: &str, form: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_owned())).unwrap())
+            .await
+    }
+
+    /// Runs first-run setup as `admin` and returns the session cookie.
+    pub async fn setup_admin(&self) -> String {
+        let answer = self
+            .post(
+                "/api/auth/setup",
+                &format!("username=admin&password={PASSWORD}&password_repeat={PASSWORD}"),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.session_cookie().expect("setup signs in")
+    }
+
+    /// Creates a user (as the admin) and signs them in.
+    pub async fn user(&self, admin_cookie: &str, name: &str) -> String {
+        let created = self
+            .post(
+                "/api/users/create",
+                &format!("username={name}&password={PASSWORD}&password_repeat={PASSWORD}"),
+                Some(admin_cookie),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+        self.login(name).await
+    }
+
+    pub async fn login(&self, name: &str) -> String {
+        let answer = self
+            .post(
+                "/api/auth/login",
+                &format!("username={name}&password={PASSWORD}"),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer
+            .session_cookie()
+            .expect("login sets the session cookie")
+    }
+}
