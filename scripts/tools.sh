@@ -3,7 +3,7 @@
 # Safe to run any number of times. Everything comes from crates.io, npm or Debian.
 #
 #   scripts/tools.sh            wasm target, cargo-leptos, wasm-bindgen-cli
-#   scripts/tools.sh --e2e      ... plus Debian chromium and the Playwright npm packages
+#   scripts/tools.sh --e2e      ... plus Debian chromium, openssh-server and the Playwright npm packages
 #   scripts/tools.sh --release  ... plus wasm-opt (npm binaryen) for release builds
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +75,14 @@ if $want_e2e; then
     say "installing Debian chromium"
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  fi
+  # 4b. Debian's OpenSSH server: the SSH client tests start their own sshd on a loopback port.
+  if [ -x /usr/sbin/sshd ]; then
+    say "openssh-server: present"
+  else
+    say "installing Debian openssh-server (for the SSH client tests; not started as a service here)"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server
   fi
   # 5. Playwright's test runner.
   npm_install end2end

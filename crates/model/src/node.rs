@@ -291,7 +291,8 @@ mod tests {
 
     #[test]
     fn each_missing_or_bad_field_is_named() {
-        let cases: Vec<(fn(&mut NodeForm), &str)> = vec![
+        type Change = fn(&mut NodeForm);
+        let cases: Vec<(Change, &str)> = vec![
             (|f| f.name.clear(), "name"),
             (|f| f.host = "https://x".into(), "host"),
             (|f| f.port = "99999".into(), "port"),
