@@ -1,6 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { homedir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 
 // A free port, chosen once in the main process; workers inherit it through the environment.
@@ -11,6 +12,11 @@ if (!process.env.CORRAL_E2E_PORT) {
   ]).toString();
 }
 const port = process.env.CORRAL_E2E_PORT;
+// A fresh data directory (it holds the generated master key) per run.
+if (!process.env.CORRAL_E2E_DATA) {
+  process.env.CORRAL_E2E_DATA = mkdtempSync(path.join(tmpdir(), 'corral-e2e-'));
+}
+const dataDir = process.env.CORRAL_E2E_DATA;
 const baseURL = `http://127.0.0.1:${port}`;
 
 // The binary and site built by scripts/test.sh (cargo test + cargo leptos build --frontend-only).
@@ -51,8 +57,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // The real server binary, a fresh in-memory database for every run.
-    command: `"${corralBin}" --listen 127.0.0.1:${port} --database-url mem:// --log warn`,
+    // The real server binary with its demo cluster, a fresh in-memory database every run.
+    command: `"${corralBin}" --listen 127.0.0.1:${port} --database-url mem:// --data-dir "${dataDir}" --demo --login-attempts-per-user 1000 --login-attempts-per-address 1000 --log warn`,
     url: `${baseURL}/healthz`,
     env: {
       LEPTOS_SITE_ROOT: siteRoot,

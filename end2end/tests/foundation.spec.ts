@@ -1,5 +1,12 @@
 import { expect, test } from '@playwright/test';
 
+import { signIn } from './helpers';
+
+// Every page needs a session; accounts.spec.ts runs first and creates the administrator.
+test.beforeEach(async ({ page }) => {
+  await signIn(page);
+});
+
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
@@ -11,6 +18,9 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
       'Dashboard',
       'Templates',
+      'Nodes',
+      'Audit log',
+      'Users',
       'Settings',
     ]);
     // Server facts come from a server function, resolved during server rendering.
@@ -22,7 +32,7 @@ test.describe('without JavaScript', () => {
 
   test('links are plain links that work', async ({ page }) => {
     await page.goto('/');
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await expect(page).toHaveURL(/\/settings$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
     // The end-to-end server runs on a fresh in-memory database.

@@ -70,6 +70,14 @@ pub struct Config {
     #[arg(long, env = "CORRAL_SESSION_MAX_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
     pub session_max_days: u32,
 
+    /// Sign-in attempts allowed per username before one more is allowed every 12 s.
+    #[arg(long, env = "CORRAL_LOGIN_ATTEMPTS_PER_USER", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_attempts_per_user: u32,
+
+    /// Sign-in attempts allowed per client address before one more is allowed every 3 s.
+    #[arg(long, env = "CORRAL_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_attempts_per_address: u32,
+
     /// Log filter, e.g. `info` or `info,server=debug` (the database engine is quiet by default).
     #[arg(
         long,

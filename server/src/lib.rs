@@ -174,7 +174,15 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
     leptos_options.site_addr = config.listen;
     Ok(AppState {
         leptos_options,
-        backend: Backend::new(store, keys, LoginLimits::default()),
+        backend: Backend::new(
+            store,
+            keys,
+            LoginLimits {
+                per_username_burst: config.login_attempts_per_user,
+                per_address_burst: config.login_attempts_per_address,
+                ..LoginLimits::default()
+            },
+        ),
         sessions: SessionPolicy {
             inactivity_secs: i64::from(config.session_idle_hours) * 3600,
             absolute_limit_secs: i64::from(config.session_max_days) * 86_400,

@@ -99,7 +99,7 @@ pub async fn logout() -> Result<(), AppError> {
     let state = app_state()?;
     sign_out(&session().await?).await?;
     backend::accounts::logout(&state.backend, &user, client_address()).await;
-    leptos_axum::redirect("/login");
+    leptos_axum::redirect("/login?signed_out=1");
     Ok(())
 }
 

@@ -41,6 +41,7 @@ pub async fn create_user(
         is_admin.is_some(),
     )
     .await?;
+    leptos_axum::redirect(&format!("/users?created={}", user.username));
     Ok(user.view())
 }
 

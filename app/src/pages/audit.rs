@@ -66,7 +66,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="table" data-testid="audit-table">
+        <table class="grid" data-testid="audit-table">
             <thead>
                 <tr>
                     <th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th>

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 use model::account::UserView;
 
 use crate::api::users::{CreateUser, DeleteUser, SetUserDisabled, list_users};
@@ -28,7 +29,8 @@ pub fn UsersPage() -> impl IntoView {
     let row_error = Signal::derive(move || {
         action_error(toggle.value().get()).or_else(|| action_error(delete.value().get()))
     });
-    let created = move || create.value().get().and_then(Result::ok);
+    let query = use_query_map();
+    let created = move || query.read().get("created");
     view! {
         <Title text="Users" />
         <div class="page-head">
@@ -48,7 +50,7 @@ pub fn UsersPage() -> impl IntoView {
         </section>
         <section class="card narrow">
             <h2>"Create a user"</h2>
-            {move || created().map(|user| view! { <Notice>"Created " {user.username} "."</Notice> })}
+            {move || created().map(|name| view! { <Notice>"Created " {name} "."</Notice> })}
             <ActionForm action=create attr:class="stack">
                 <FormError error=create_error />
                 <label>
@@ -108,7 +110,7 @@ fn UserTable(
                             <ActionForm action=delete attr:class="inline">
                                 <input type="hidden" name="id" value=delete_id />
                                 <label>
-                                    "Type " <b>{confirm_name}</b> " to delete this account and its nodes"
+                                    <span>"Type " <b>{confirm_name}</b> " to delete this account and its nodes"</span>
                                     <input name="confirm" required autocomplete="off" />
                                 </label>
                                 <button type="submit" class="danger">"Delete"</button>
@@ -120,7 +122,7 @@ fn UserTable(
         })
         .collect_view();
     view! {
-        <table class="table">
+        <table class="grid">
             <thead>
                 <tr><th>"Username"</th><th>"Role"</th><th>"Status"</th><th>"Created"</th><th></th></tr>
             </thead>

@@ -156,7 +156,7 @@ fn CredentialsForm(
                     <FieldError error field="name" />
                 </label>
                 <label>
-                    "Proxmox node name " <span class="muted">"(blank: discovered)"</span>
+                    <span>"Proxmox node name " <span class="muted">"(blank: discovered)"</span></span>
                     <input name="form[pve_node]" maxlength="64" />
                     <FieldError error field="pve_node" />
                 </label>
@@ -171,7 +171,7 @@ fn CredentialsForm(
                     <FieldError error field="token_secret" />
                 </label>
                 <label>
-                    "Resource pool " <span class="muted">"(optional)"</span>
+                    <span>"Resource pool " <span class="muted">"(optional)"</span></span>
                     <input name="form[pool]" maxlength="64" />
                     <FieldError error field="pool" />
                 </label>
@@ -192,12 +192,14 @@ pub fn SshFields(
     ssh_user: String,
     ssh_auth: String,
 ) -> impl IntoView {
-    let kept = if editing {
-        "stored — leave empty to keep"
-    } else {
-        ""
-    };
     let is_key = ssh_auth == "key";
+    let kept = |stored: bool| {
+        if editing && stored {
+            "stored — leave empty to keep"
+        } else {
+            ""
+        }
+    };
     view! {
         <fieldset>
             <legend>"SSH (for pct exec and pct push)"</legend>
@@ -218,12 +220,12 @@ pub fn SshFields(
             </div>
             <label>
                 "SSH password"
-                <input name="form[ssh_password]" type="password" autocomplete="off" placeholder=kept />
+                <input name="form[ssh_password]" type="password" autocomplete="off" placeholder=kept(!is_key) />
                 <FieldError error field="ssh_password" />
             </label>
             <label>
                 "SSH private key (OpenSSH format)"
-                <textarea name="form[ssh_private_key]" rows="3" placeholder=kept></textarea>
+                <textarea name="form[ssh_private_key]" rows="3" placeholder=kept(is_key)></textarea>
                 <FieldError error field="ssh_private_key" />
             </label>
         </fieldset>

@@ -21,10 +21,17 @@ pub fn NodePage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let set_default = ServerAction::<SetDefaultNode>::new();
-    let node = Resource::new(
-        move || (id(), set_default.version().get()),
-        |(id, _)| get_node(id),
-    );
+    let update = ServerAction::<UpdateNode>::new();
+    let repin = ServerAction::<RepinNode>::new();
+    // Reload the node after any change made on this page.
+    let changes = move || {
+        (
+            set_default.version().get(),
+            update.version().get(),
+            repin.version().get(),
+        )
+    };
+    let node = Resource::new(move || (id(), changes()), |(id, _)| get_node(id));
     let flag = move |name: &'static str| move || query.read().get(name).is_some();
     view! {
         <Title text="Node" />
@@ -41,9 +48,9 @@ pub fn NodePage() -> impl IntoView {
                         </Show>
                         <div class="cards">
                             <ConnectionCard id=node.id.clone() />
-                            <PinsCard node=node.clone() />
+                            <PinsCard node=node.clone() repin />
                         </div>
-                        <EditCard node=node.clone() />
+                        <EditCard node=node.clone() update />
                         <DeleteCard node />
                     }.into_any(),
                     Err(AppError::NotFound) => view! {
@@ -126,7 +133,7 @@ fn ConnectionCard(id: String) -> impl IntoView {
 
 /// The pinned fingerprints and, with `?repin=1`, the re-pin flow.
 #[component]
-fn PinsCard(node: NodeView) -> impl IntoView {
+fn PinsCard(node: NodeView, repin: ServerAction<RepinNode>) -> impl IntoView {
     let query = use_query_map();
     let wanted = move || query.read().get("repin").is_some();
     let node_id = node.id.clone();
@@ -150,7 +157,7 @@ fn PinsCard(node: NodeView) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Probing…"</p> }>
                 {move || Suspend::new(async move {
                     match check.await {
-                        Ok(Some(view)) => view! { <RepinForm view /> }.into_any(),
+                        Ok(Some(view)) => view! { <RepinForm view repin /> }.into_any(),
                         Ok(None) => view! {
                             <a class="button" href="?repin=1">"Re-pin after a certificate or host-key change…"</a>
                         }.into_any(),
@@ -163,8 +170,7 @@ fn PinsCard(node: NodeView) -> impl IntoView {
 }
 
 #[component]
-fn RepinForm(view: RepinView) -> impl IntoView {
-    let repin = ServerAction::<RepinNode>::new();
+fn RepinForm(view: RepinView, repin: ServerAction<RepinNode>) -> impl IntoView {
     let error = Signal::derive(move || action_error(repin.value().get()));
     let RepinView { node, probe } = view;
     let new_tls = probe.tls.clone().map(|c| c.fingerprint);
@@ -176,7 +182,7 @@ fn RepinForm(view: RepinView) -> impl IntoView {
         Err(e) => e.clone(),
     };
     view! {
-        <table class="table compare" data-testid="repin-compare">
+        <table class="grid compare" data-testid="repin-compare">
             <thead><tr><th></th><th>"Pinned"</th><th>"Presented now"</th></tr></thead>
             <tbody>
                 <tr><th>"TLS"</th><td class="mono fingerprint">{node.tls_fingerprint.clone()}</td><td class="mono fingerprint">{shown(&new_tls)}</td></tr>
@@ -207,8 +213,7 @@ fn RepinForm(view: RepinView) -> impl IntoView {
 }
 
 #[component]
-fn EditCard(node: NodeView) -> impl IntoView {
-    let update = ServerAction::<UpdateNode>::new();
+fn EditCard(node: NodeView, update: ServerAction<UpdateNode>) -> impl IntoView {
     let error: Signal<Option<AppError>> =
         Signal::derive(move || action_error(update.value().get()));
     let pending = update.pending();
@@ -282,7 +287,7 @@ fn DeleteCard(node: NodeView) -> impl IntoView {
                 <FormError error />
                 <input type="hidden" name="id" value=node.id.clone() />
                 <label>
-                    "Type " <b>{node.name.clone()}</b> " to confirm"
+                    <span>"Type " <b>{node.name.clone()}</b> " to confirm"</span>
                     <input name="confirm" required autocomplete="off" />
                     <FieldError error field="confirm" />
                 </label>

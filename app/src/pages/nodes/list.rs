@@ -70,7 +70,7 @@ fn NodeTable(nodes: Vec<NodeView>) -> impl IntoView {
         .collect_view();
     view! {
         <section class="card">
-            <table class="table" data-testid="node-table">
+            <table class="grid" data-testid="node-table">
                 <thead>
                     <tr><th>"Name"</th><th>"Address"</th><th>"Proxmox node"</th><th>"API token"</th></tr>
                 </thead>

@@ -1,0 +1,114 @@
+import { expect, test } from '@playwright/test';
+
+import { ADMIN, BOB, addNodeByHand, signIn, signOut } from './helpers';
+
+// One story from a fresh install; the steps depend on each other.
+test.describe.serial('accounts and nodes', () => {
+  test('a fresh install asks for the first account, then signs it in', async ({ page }) => {
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/setup$/);
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password (at least 12 characters)').fill(ADMIN.password);
+    await page.getByLabel('Password again').fill(`${ADMIN.password}!`);
+    await page.getByRole('button', { name: 'Create the administrator' }).click();
+    await expect(page.getByText('the two passwords differ')).toBeVisible();
+
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password (at least 12 characters)').fill(ADMIN.password);
+    await page.getByLabel('Password again').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create the administrator' }).click();
+    await expect(page).toHaveURL(/\/settings\/nodes$/);
+    await expect(page.getByTestId('current-user')).toHaveText(ADMIN.username);
+    // Setup is gone for good.
+    await page.goto('/setup');
+    await expect(page).toHaveURL(/\/$/);
+  });
+
+  test('sign out, a wrong password is refused vaguely, then sign in', async ({ page }) => {
+    await signIn(page);
+    await signOut(page);
+    await expect(page.getByText('You are signed out.')).toBeVisible();
+    await page.goto('/settings/nodes');
+    await expect(page).toHaveURL(/\/login\?next=\/settings\/nodes$/);
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('wrong username or password');
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/settings\/nodes$/);
+  });
+
+  test('add the simulated node by hand, test it, edit it keeping the secret', async ({ page }) => {
+    await signIn(page);
+    await addNodeByHand(page, 'Home lab');
+    await page.getByTestId('test-connection').click();
+    await expect(page.getByTestId('pve-version')).toHaveText(/^9\.\d+\.\d+$/);
+
+    const edit = page.getByTestId('edit-form');
+    await expect(edit.getByLabel('API token secret')).toHaveValue('');
+    await expect(edit.getByLabel('API token secret')).toHaveAttribute('placeholder', /stored/);
+    await edit.getByLabel('Display name').fill('Home lab (renamed)');
+    await edit.getByRole('button', { name: 'Test and save' }).click();
+    await expect(page.getByRole('status')).toContainText('Saved');
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Home lab (renamed)');
+    await page.getByTestId('test-connection').click();
+    await expect(page.getByTestId('pve-version')).toHaveText(/^9\./);
+  });
+
+  test('a second user cannot see the node', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/settings/nodes');
+    const nodeUrl = await page.getByRole('link', { name: 'Home lab (renamed)' }).getAttribute('href');
+    await page.goto('/users');
+    await page.getByLabel('Username').fill(BOB.username);
+    await page.getByLabel('Password (at least 12 characters)').fill(BOB.password);
+    await page.getByLabel('Password again').fill(BOB.password);
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await expect(page.getByRole('status')).toHaveText('Created bob.');
+    await expect(page.locator('tr[data-user="bob"]')).toBeVisible();
+    await signOut(page);
+
+    await signIn(page, BOB);
+    await page.goto('/settings/nodes');
+    await expect(page.getByText('No nodes yet')).toBeVisible();
+    await page.goto(nodeUrl!);
+    await expect(page.getByRole('heading', { name: 'No such node' })).toBeVisible();
+    await expect(page.getByText('Home lab')).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  });
+
+  test('delete the node after typing its name', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/settings/nodes');
+    await page.getByRole('link', { name: 'Home lab (renamed)' }).click();
+    await page.getByLabel('Type Home lab (renamed) to confirm').fill('Home lab');
+    await page.getByRole('button', { name: 'Remove node' }).click();
+    await expect(page.getByText("type the node's name, Home lab (renamed), to confirm")).toBeVisible();
+    await page.getByLabel('Type Home lab (renamed) to confirm').fill('Home lab (renamed)');
+    await page.getByRole('button', { name: 'Remove node' }).click();
+    await expect(page).toHaveURL(/\/settings\/nodes\?deleted=1$/);
+    await expect(page.getByText('No nodes yet')).toBeVisible();
+    await page.goto('/audit');
+    await expect(page.getByTestId('audit-table')).toContainText('node.delete');
+  });
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the same add-node flow works with plain forms', async ({ page }) => {
+    await signIn(page);
+    await addNodeByHand(page, 'No-JS lab');
+    await page.getByTestId('test-connection').click();
+    await expect(page.getByTestId('pve-version')).toHaveText(/^9\./);
+    // A wrong confirmation comes back as a message on the same page.
+    await page.getByLabel('Type No-JS lab to confirm').fill('nope');
+    await page.getByRole('button', { name: 'Remove node' }).click();
+    await expect(page.getByText("type the node's name, No-JS lab, to confirm")).toBeVisible();
+    await page.getByLabel('Type No-JS lab to confirm').fill('No-JS lab');
+    await page.getByRole('button', { name: 'Remove node' }).click();
+    await expect(page).toHaveURL(/\/settings\/nodes\?deleted=1$/);
+  });
+});
