@@ -8,9 +8,10 @@
 
 mod support;
 
+use app::state::SessionPolicy;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use support::{PASSWORD, server};
+use support::{PASSWORD, server, server_with};
 use tower::ServiceExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,6 +269,31 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     assert_eq!(
         server
             .post("/api/nodes/list", "", Some(&second))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_past_its_absolute_limit_ends_even_when_used() {
+    let server = server_with(SessionPolicy {
+        inactivity_secs: 3600,
+        absolute_limit_secs: 1,
+    })
+    .await;
+    let admin = server.setup_admin().await;
+    assert_eq!(
+        server
+            .post("/api/nodes/list", "", Some(&admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        server
+            .post("/api/nodes/list", "", Some(&admin))
             .await
             .status,
         StatusCode::UNAUTHORIZED

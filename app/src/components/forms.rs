@@ -42,3 +42,36 @@ pub fn FieldError(
 pub fn Notice(children: Children) -> impl IntoView {
     view! { <p class="notice" role="status">{children()}</p> }
 }
+
+/// A new password typed twice: `{label} (at least 12 characters)` and `{label} again`.
+#[component]
+pub fn NewPasswordFields(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    /// The first input's name; the second is `repeat_name`.
+    name: &'static str,
+    repeat_name: &'static str,
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>
+            {format!("{label} (at least 12 characters)")}
+            <input name=name type="password" autocomplete="new-password" required minlength="12" />
+            <FieldError error field=name />
+        </label>
+        <label>
+            {format!("{label} again")}
+            <input name=repeat_name type="password" autocomplete="new-password" required />
+            <FieldError error field=repeat_name />
+        </label>
+    }
+}
+
+/// The submit button of a form whose server side tests a node first (it takes seconds).
+#[component]
+pub fn TestAndSaveButton(pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <button type="submit" class="primary" disabled=move || pending.get()>
+            {move || if pending.get() { "Testing…" } else { "Test and save" }}
+        </button>
+    }
+}

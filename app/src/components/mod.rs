@@ -4,6 +4,8 @@ mod forms;
 mod live_clock;
 mod server_facts;
 
-pub use forms::{FieldError, FormError, Notice, action_error};
+pub use forms::{
+    FieldError, FormError, NewPasswordFields, Notice, TestAndSaveButton, action_error,
+};
 pub use live_clock::LiveClock;
 pub use server_facts::ServerFacts;

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{ChangePassword, Logout};
-use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::components::{FieldError, FormError, NewPasswordFields, Notice, action_error};
 
 /// Change password (ends every other session) and sign out.
 #[component]
@@ -33,16 +33,7 @@ pub fn AccountPage() -> impl IntoView {
                         <input name="current_password" type="password" autocomplete="current-password" required />
                         <FieldError error field="current_password" />
                     </label>
-                    <label>
-                        "New password (at least 12 characters)"
-                        <input name="new_password" type="password" autocomplete="new-password" required minlength="12" />
-                        <FieldError error field="new_password" />
-                    </label>
-                    <label>
-                        "New password again"
-                        <input name="new_password_repeat" type="password" autocomplete="new-password" required />
-                        <FieldError error field="new_password_repeat" />
-                    </label>
+                    <NewPasswordFields error name="new_password" repeat_name="new_password_repeat" label="New password" />
                     <button type="submit" class="primary">"Change password"</button>
                 </form>
             </section>

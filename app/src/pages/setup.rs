@@ -5,7 +5,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::auth::Setup;
-use crate::components::{FieldError, FormError, action_error};
+use crate::components::{FieldError, FormError, NewPasswordFields, action_error};
 
 /// First-run setup. The server sends visitors here only while no account exists.
 #[component]
@@ -26,16 +26,7 @@ pub fn SetupPage() -> impl IntoView {
                     <input name="username" autocomplete="username" required maxlength="64" autofocus />
                     <FieldError error field="username" />
                 </label>
-                <label>
-                    "Password (at least 12 characters)"
-                    <input name="password" type="password" autocomplete="new-password" required minlength="12" />
-                    <FieldError error field="password" />
-                </label>
-                <label>
-                    "Password again"
-                    <input name="password_repeat" type="password" autocomplete="new-password" required />
-                    <FieldError error field="password_repeat" />
-                </label>
+                <NewPasswordFields error name="password" repeat_name="password_repeat" label="Password" />
                 <button type="submit" class="primary">"Create the administrator"</button>
             </form>
         </section>

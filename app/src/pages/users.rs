@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use model::account::UserView;
 
 use crate::api::users::{CreateUser, DeleteUser, SetUserDisabled, list_users};
-use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::components::{FieldError, FormError, NewPasswordFields, Notice, action_error};
 use crate::system::short_utc;
 
 /// The account list with the actions for each row, and the create form.
@@ -58,16 +58,7 @@ pub fn UsersPage() -> impl IntoView {
                     <input name="username" required maxlength="64" autocomplete="off" />
                     <FieldError error=create_error field="username" />
                 </label>
-                <label>
-                    "Password (at least 12 characters)"
-                    <input name="password" type="password" required minlength="12" autocomplete="new-password" />
-                    <FieldError error=create_error field="password" />
-                </label>
-                <label>
-                    "Password again"
-                    <input name="password_repeat" type="password" required autocomplete="new-password" />
-                    <FieldError error=create_error field="password_repeat" />
-                </label>
+                <NewPasswordFields error=create_error name="password" repeat_name="password_repeat" label="Password" />
                 <label class="check">
                     <input name="is_admin" type="checkbox" />
                     "Administrator"

@@ -169,13 +169,7 @@ pub async fn setup(
     let user = insert_user(backend, &username, password, true, true).await?;
     audit::record(
         backend,
-        Entry::by(
-            &user,
-            "setup",
-            format!("user {}", user.username),
-            Outcome::Ok,
-        )
-        .client(client),
+        Entry::ok(&user, "setup", format!("user {}", user.username)).client(client),
     )
     .await;
     Ok(user)
@@ -241,13 +235,7 @@ pub async fn login(
     };
     audit::record(
         backend,
-        Entry::by(
-            &user,
-            "login",
-            format!("user {}", user.username),
-            Outcome::Ok,
-        )
-        .client(client),
+        Entry::ok(&user, "login", format!("user {}", user.username)).client(client),
     )
     .await;
     Ok(user)
@@ -271,13 +259,7 @@ async fn rehash(backend: &Backend, user: &User, password: Zeroizing<String>) -> 
 pub async fn logout(backend: &Backend, user: &User, client: Option<String>) {
     audit::record(
         backend,
-        Entry::by(
-            user,
-            "logout",
-            format!("user {}", user.username),
-            Outcome::Ok,
-        )
-        .client(client),
+        Entry::ok(user, "logout", format!("user {}", user.username)).client(client),
     )
     .await;
 }
@@ -330,12 +312,7 @@ pub async fn change_password(
         .take(0)?;
     audit::record(
         backend,
-        Entry::by(
-            user,
-            "password.change",
-            format!("user {}", user.username),
-            Outcome::Ok,
-        ),
+        Entry::ok(user, "password.change", format!("user {}", user.username)),
     )
     .await;
     valid_after.ok_or(ServiceError::NotFound)
@@ -372,13 +349,7 @@ pub async fn create(
     let role = if is_admin { "administrator" } else { "user" };
     audit::record(
         backend,
-        Entry::by(
-            admin,
-            "user.create",
-            format!("user {}", user.username),
-            Outcome::Ok,
-        )
-        .detail(role),
+        Entry::ok(admin, "user.create", format!("user {}", user.username)).detail(role),
     )
     .await;
     Ok(user)
@@ -447,12 +418,7 @@ pub async fn delete(backend: &Backend, admin: &User, id: &str) -> ServiceResult<
         .check()?;
     audit::record(
         backend,
-        Entry::by(
-            admin,
-            "user.delete",
-            format!("user {}", target.username),
-            Outcome::Ok,
-        ),
+        Entry::ok(admin, "user.delete", format!("user {}", target.username)),
     )
     .await;
     Ok(())

@@ -43,6 +43,11 @@ impl Entry {
         Entry::anonymous(&user.username, action, target, outcome).actor_id(&user.id)
     }
 
+    /// A successful action by a known user.
+    pub fn ok(user: &User, action: &str, target: impl Into<String>) -> Entry {
+        Entry::by(user, action, target, Outcome::Ok)
+    }
+
     /// An action with no signed-in user (e.g. a failed login: `name` is what was typed).
     pub fn anonymous(
         name: &str,

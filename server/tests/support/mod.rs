@@ -55,6 +55,11 @@ impl Answer {
 /// A router on a fresh in-memory database, with a site folder holding a stylesheet
 /// and its precompressed copies. Password hashing is cheap here.
 pub async fn server() -> TestServer {
+    server_with(SessionPolicy::default()).await
+}
+
+/// As [`server`], with other session lifetimes.
+pub async fn server_with(sessions: SessionPolicy) -> TestServer {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
@@ -83,7 +88,7 @@ pub async fn server() -> TestServer {
     let state = AppState {
         leptos_options,
         backend,
-        sessions: SessionPolicy::default(),
+        sessions,
         demo: None,
         started_at: Instant::now(),
     };

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use model::node::ProbeReport;
 
 use crate::api::nodes::{CreateNode, probe_node};
-use crate::components::{FieldError, FormError, action_error};
+use crate::components::{FieldError, FormError, TestAndSaveButton, action_error};
 use crate::error::AppError;
 
 /// The add flow: step 1 (address) and, once probed, step 2 (trust and credentials).
@@ -176,9 +176,7 @@ fn CredentialsForm(
                     <FieldError error field="pool" />
                 </label>
                 <SshFields error editing=false ssh_user="root".into() ssh_auth="password".into() />
-                <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Testing…" } else { "Test and save" }}
-                </button>
+                <TestAndSaveButton pending />
             </ActionForm>
         </section>
     }

@@ -11,7 +11,7 @@ use super::add::SshFields;
 use crate::api::nodes::{
     DeleteNode, RepinNode, SetDefaultNode, UpdateNode, get_node, repin_check, test_node,
 };
-use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::components::{FieldError, FormError, Notice, TestAndSaveButton, action_error};
 use crate::error::AppError;
 
 /// The node page.
@@ -267,9 +267,7 @@ fn EditCard(node: NodeView, update: ServerAction<UpdateNode>) -> impl IntoView {
                     <FieldError error field="pool" />
                 </label>
                 <SshFields error editing=true ssh_user=node.ssh_user.clone() ssh_auth=node.ssh_auth.clone() />
-                <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Testing…" } else { "Test and save" }}
-                </button>
+                <TestAndSaveButton pending />
             </ActionForm>
         </section>
     }

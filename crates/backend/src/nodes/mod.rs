@@ -302,13 +302,7 @@ pub async fn create(backend: &Backend, owner: &User, form: &NodeForm) -> Service
     let id = insert(backend, owner, &valid, &access, &verified.pve_node, false).await?;
     audit::record(
         backend,
-        Entry::by(
-            owner,
-            "node.create",
-            format!("node {}", valid.name),
-            Outcome::Ok,
-        )
-        .detail(format!(
+        Entry::ok(owner, "node.create", format!("node {}", valid.name)).detail(format!(
             "{}:{} (Proxmox node {}, PVE {})",
             valid.host, valid.port, verified.pve_node, verified.version
         )),
@@ -442,12 +436,7 @@ pub async fn update(
         .await;
     audit::record(
         backend,
-        Entry::by(
-            owner,
-            "node.update",
-            format!("node {}", valid.name),
-            Outcome::Ok,
-        ),
+        Entry::ok(owner, "node.update", format!("node {}", valid.name)),
     )
     .await;
     get(backend, owner, id).await
@@ -484,12 +473,7 @@ pub async fn set_default(backend: &Backend, owner: &User, id: &str) -> ServiceRe
         .check()?;
     audit::record(
         backend,
-        Entry::by(
-            owner,
-            "node.default",
-            format!("node {}", stored.name),
-            Outcome::Ok,
-        ),
+        Entry::ok(owner, "node.default", format!("node {}", stored.name)),
     )
     .await;
     get(backend, owner, id).await
@@ -521,12 +505,7 @@ pub async fn delete(backend: &Backend, owner: &User, id: &str) -> ServiceResult<
         .await;
     audit::record(
         backend,
-        Entry::by(
-            owner,
-            "node.delete",
-            format!("node {}", stored.name),
-            Outcome::Ok,
-        ),
+        Entry::ok(owner, "node.delete", format!("node {}", stored.name)),
     )
     .await;
     Ok(())
@@ -606,13 +585,7 @@ pub async fn repin(
         .await;
     audit::record(
         backend,
-        Entry::by(
-            owner,
-            "node.repin",
-            format!("node {}", stored.name),
-            Outcome::Ok,
-        )
-        .detail(format!(
+        Entry::ok(owner, "node.repin", format!("node {}", stored.name)).detail(format!(
             "TLS {} → {tls_fingerprint}; SSH {} → {ssh_host_key}",
             stored.tls_fingerprint, stored.ssh_host_key
         )),
@@ -667,13 +640,8 @@ pub async fn add_demo(
     let id = insert(backend, owner, &valid, &access, &verified.pve_node, true).await?;
     audit::record(
         backend,
-        Entry::by(
-            owner,
-            "node.create",
-            format!("node {}", valid.name),
-            Outcome::Ok,
-        )
-        .detail("the built-in demo cluster"),
+        Entry::ok(owner, "node.create", format!("node {}", valid.name))
+            .detail("the built-in demo cluster"),
     )
     .await;
     get(backend, owner, &id).await

@@ -1,0 +1,65 @@
+//! Sign-in cost with the production Argon2id parameters (64 MiB, t=2, p=1):
+//! hashing alone, a full `accounts::login` for an existing user, and one for a username
+//! that does not exist (which must cost the same, so timing reveals nothing).
+//!
+//! `cargo bench -p backend --bench login`
+
+use backend::Backend;
+use backend::accounts;
+use backend::login_limit::LoginLimits;
+use backend::password::{self, HashPolicy};
+use backend::store::Store;
+use backend::vault::KeyRing;
+use criterion::{Criterion, criterion_group, criterion_main};
+use zeroize::Zeroizing;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn secret(text: &str) -> Zeroizing<String> {
+    Zeroizing::new(text.to_owned())
+}
+
+fn login(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let backend = runtime.block_on(async {
+        let (store, _) = Store::open("mem://", None).await.unwrap();
+        let limits = LoginLimits {
+            per_username_burst: u32::MAX,
+            per_address_burst: u32::MAX,
+            ..LoginLimits::default()
+        };
+        let backend = Backend::new(store, KeyRing::generate(), limits);
+        accounts::setup(&backend, "admin", secret(PASSWORD), secret(PASSWORD), None)
+            .await
+            .unwrap();
+        backend
+    });
+    let stored = runtime
+        .block_on(password::hash(HashPolicy::STANDARD, secret(PASSWORD)))
+        .unwrap();
+
+    let mut group = c.benchmark_group("login");
+    group.sample_size(20);
+    group.bench_function("argon2id verify (64 MiB, t=2)", |b| {
+        b.to_async(&runtime)
+            .iter(|| password::verify(stored.clone(), secret(PASSWORD)));
+    });
+    group.bench_function("login, existing user", |b| {
+        b.to_async(&runtime).iter(|| async {
+            accounts::login(&backend, "admin", secret(PASSWORD), None)
+                .await
+                .unwrap()
+        });
+    });
+    group.bench_function("login, unknown user", |b| {
+        b.to_async(&runtime).iter(|| async {
+            accounts::login(&backend, "nobody", secret(PASSWORD), None)
+                .await
+                .unwrap_err()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, login);
+criterion_main!(benches);
