@@ -1,6 +1,7 @@
 //! Sign-in cost with the production Argon2id parameters (64 MiB, t=2, p=1):
-//! hashing alone, a full `accounts::login` for an existing user, and one for a username
-//! that does not exist (which must cost the same, so timing reveals nothing).
+//! hashing alone, a full `accounts::login` for an existing user (right and wrong password),
+//! and one for a username that does not exist (which must cost the same as a wrong
+//! password, so timing reveals nothing).
 //!
 //! `cargo bench -p backend --bench login`
 
@@ -49,6 +50,14 @@ fn login(c: &mut Criterion) {
             accounts::login(&backend, "admin", secret(PASSWORD), None)
                 .await
                 .unwrap()
+        });
+    });
+    // What an attacker compares: a wrong password for a real name vs. a made-up name.
+    group.bench_function("login, existing user, wrong password", |b| {
+        b.to_async(&runtime).iter(|| async {
+            accounts::login(&backend, "admin", secret("wrong password"), None)
+                .await
+                .unwrap_err()
         });
     });
     group.bench_function("login, unknown user", |b| {
