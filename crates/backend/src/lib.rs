@@ -9,6 +9,7 @@ pub mod audit;
 pub mod error;
 pub mod ids;
 pub mod instance;
+pub mod inventory;
 pub mod login_limit;
 pub mod nodes;
 pub mod password;
@@ -38,6 +39,8 @@ pub struct Backend {
     /// SSH sessions to nodes, reused across commands.
     pub ssh: SshPool,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Per-node answers shared by all requests (short cache, single flight).
+    pub inventory: inventory::Inventory,
     pub password_policy: HashPolicy,
     /// A hash of a random password with the current policy: sign-ins for unknown
     /// usernames verify against it, so they take as long as real ones.
@@ -52,6 +55,7 @@ impl Backend {
             keys: Arc::new(keys),
             ssh: SshPool::default(),
             login_limiter: Arc::new(LoginLimiter::new(limits)),
+            inventory: inventory::Inventory::default(),
             password_policy: HashPolicy::STANDARD,
             dummy_hash: Arc::new(OnceCell::new()),
         }

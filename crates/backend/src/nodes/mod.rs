@@ -143,8 +143,17 @@ async fn load(backend: &Backend, owner: &User, id: &str) -> ServiceResult<Stored
     node.ok_or(ServiceError::NotFound)
 }
 
-/// The user's nodes, the default first, then by name.
-pub async fn list(backend: &Backend, owner: &User) -> ServiceResult<Vec<NodeView>> {
+/// Drops pooled SSH sessions and the inventory's cached answer and client for a node
+/// whose credentials, pins or existence changed.
+async fn forget_connections(backend: &Backend, stored: &StoredNode) {
+    backend
+        .ssh
+        .forget(&stored.host, port_of(stored.ssh_port))
+        .await;
+    backend.inventory.forget(&stored.id);
+}
+
+async fn load_all(backend: &Backend, owner: &User) -> ServiceResult<Vec<StoredNode>> {
     let nodes: Vec<StoredNode> = backend
         .store
         .db()
@@ -157,7 +166,16 @@ pub async fn list(backend: &Backend, owner: &User) -> ServiceResult<Vec<NodeView
         .await?
         .check()?
         .take(0)?;
-    Ok(nodes.iter().map(StoredNode::view).collect())
+    Ok(nodes)
+}
+
+/// The user's nodes, the default first, then by name.
+pub async fn list(backend: &Backend, owner: &User) -> ServiceResult<Vec<NodeView>> {
+    Ok(load_all(backend, owner)
+        .await?
+        .iter()
+        .map(StoredNode::view)
+        .collect())
 }
 
 /// One of the user's nodes.
@@ -173,6 +191,18 @@ pub async fn access(
 ) -> ServiceResult<(NodeView, NodeAccess)> {
     let node = load(backend, owner, id).await?;
     Ok((node.view(), node.access(backend)?))
+}
+
+/// Every node of the user with its opened credentials (for the inventory).
+pub async fn accesses(
+    backend: &Backend,
+    owner: &User,
+) -> ServiceResult<Vec<(NodeView, NodeAccess)>> {
+    load_all(backend, owner)
+        .await?
+        .iter()
+        .map(|node| Ok((node.view(), node.access(backend)?)))
+        .collect()
 }
 
 /// Probes `host` before anything secret is sent; the user compares the fingerprints.
@@ -430,10 +460,7 @@ pub async fn update(
         .bind(("ssh_private_key", sealed.ssh_private_key))
         .await?
         .check()?;
-    backend
-        .ssh
-        .forget(&stored.host, port_of(stored.ssh_port))
-        .await;
+    forget_connections(backend, &stored).await;
     audit::record(
         backend,
         Entry::ok(owner, "node.update", format!("node {}", valid.name)),
@@ -499,10 +526,7 @@ pub async fn delete(backend: &Backend, owner: &User, id: &str) -> ServiceResult<
         .bind(("owner", owner.id.clone()))
         .await?
         .check()?;
-    backend
-        .ssh
-        .forget(&stored.host, port_of(stored.ssh_port))
-        .await;
+    forget_connections(backend, &stored).await;
     audit::record(
         backend,
         Entry::ok(owner, "node.delete", format!("node {}", stored.name)),
@@ -579,10 +603,7 @@ pub async fn repin(
         .bind(("ssh", ssh_host_key.clone()))
         .await?
         .check()?;
-    backend
-        .ssh
-        .forget(&stored.host, port_of(stored.ssh_port))
-        .await;
+    forget_connections(backend, &stored).await;
     audit::record(
         backend,
         Entry::ok(owner, "node.repin", format!("node {}", stored.name)).detail(format!(

@@ -1,0 +1,132 @@
+//! The inventory on a simulated three-node cluster: parallel fetches with per-node
+//! timeouts, classified failures, and one Proxmox request per node per interval.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use backend::inventory::{self, Inventory};
+use backend::nodes;
+use model::inventory::NodeHealth;
+use pve_sim::{SimConfig, Simulator};
+use support::{admin, backend, form};
+
+const TIMEOUT: Duration = Duration::from_millis(800);
+
+async fn three_nodes() -> (Simulator, backend::Backend, backend::accounts::User) {
+    let sim = Simulator::start(SimConfig {
+        nodes: 3,
+        containers: 9,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    for node in ["pve", "pve2", "pve3"] {
+        nodes::create(&backend, &admin, &form(&sim, node))
+            .await
+            .unwrap();
+    }
+    (sim, backend, admin)
+}
+
+#[tokio::test]
+async fn an_offline_and_a_slow_node_do_not_hold_up_the_healthy_one() {
+    let (sim, backend, admin) = three_nodes().await;
+    sim.set_offline("pve2", true).await.unwrap();
+    sim.set_latency("pve3", Duration::from_secs(3));
+    let started = Instant::now();
+    let snapshot = inventory::for_user(&backend, &admin, TIMEOUT)
+        .await
+        .unwrap();
+    let took = started.elapsed();
+
+    let health: Vec<(&str, NodeHealth)> = snapshot
+        .nodes
+        .iter()
+        .map(|n| (n.node_name.as_str(), n.health))
+        .collect();
+    assert_eq!(
+        health,
+        [
+            ("pve lab", NodeHealth::Ok),
+            ("pve2 lab", NodeHealth::Unreachable),
+            ("pve3 lab", NodeHealth::Timeout),
+        ]
+    );
+    assert!(snapshot.nodes[1].message.is_some() && snapshot.nodes[2].message.is_some());
+    assert!(!snapshot.containers.is_empty());
+    assert!(
+        snapshot.containers.iter().all(|c| c.pve_node == "pve"),
+        "only the healthy node's"
+    );
+    // About the timeout, not the sum of the nodes' delays.
+    assert!(took >= TIMEOUT && took < TIMEOUT * 2, "took {took:?}");
+}
+
+#[tokio::test]
+async fn twenty_concurrent_requests_cause_one_proxmox_request_per_node() {
+    let (sim, mut backend, admin) = three_nodes().await;
+    backend.inventory = Inventory::new(Duration::from_secs(60));
+    sim.set_latency("pve", Duration::from_millis(200));
+    let before = sim.request_count("pve");
+    let requests: Vec<_> = (0..20)
+        .map(|_| {
+            let (backend, admin) = (backend.clone(), admin.clone());
+            tokio::spawn(async move {
+                inventory::for_user(&backend, &admin, TIMEOUT)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for request in requests {
+        let snapshot = request.await.unwrap();
+        assert!(snapshot.nodes.iter().all(|n| n.health == NodeHealth::Ok));
+        assert_eq!(snapshot.containers.len(), 9);
+    }
+    assert_eq!(
+        sim.request_count("pve") - before,
+        1,
+        "single flight and a shared answer"
+    );
+
+    // A node change forgets the answer: the next request asks again.
+    backend
+        .inventory
+        .forget(&nodes::list(&backend, &admin).await.unwrap()[0].id);
+    inventory::for_user(&backend, &admin, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(sim.request_count("pve") - before, 2);
+}
+
+#[tokio::test]
+async fn a_revoked_token_and_a_changed_certificate_are_named() {
+    let (sim, mut backend, admin) = three_nodes().await;
+    backend.inventory = Inventory::new(Duration::ZERO);
+    sim.set_token_revoked(&sim.token().0, true);
+    let snapshot = inventory::for_user(&backend, &admin, TIMEOUT)
+        .await
+        .unwrap();
+    assert!(
+        snapshot
+            .nodes
+            .iter()
+            .all(|n| n.health == NodeHealth::TokenRejected),
+        "{:?}",
+        snapshot.nodes
+    );
+    sim.set_token_revoked(&sim.token().0, false);
+    sim.replace_certificate("pve2").unwrap();
+    // A real certificate change restarts pveproxy, which closes open connections; the
+    // simulator keeps them, so drop the cached client to make the next request reconnect.
+    let pve2 = &nodes::list(&backend, &admin).await.unwrap()[1];
+    backend.inventory.forget(&pve2.id);
+    let snapshot = inventory::for_user(&backend, &admin, TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(snapshot.nodes[1].health, NodeHealth::TlsMismatch);
+    assert_eq!(snapshot.nodes[0].health, NodeHealth::Ok);
+}
