@@ -57,6 +57,18 @@ test.describe.serial('accounts and nodes', () => {
     await expect(page.getByTestId('pve-version')).toHaveText(/^9\./);
   });
 
+  test('the dashboard lists the node\'s containers and filters them through the URL', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/');
+    await expect(page.getByTestId('summary')).toContainText('1 / 1');
+    await expect(page.getByTestId('containers').locator('tbody tr')).toHaveCount(6);
+    await page.goto('/?q=status:stopped');
+    await expect(page.getByTestId('containers').locator('tbody tr')).toHaveCount(1);
+    await expect(page.locator('tr[data-vmid="103"]')).toContainText('stopped');
+    await page.goto('/?q=nothing-is-called-this');
+    await expect(page.getByText('Nothing matches this search.')).toBeVisible();
+  });
+
   test('a second user cannot see the node', async ({ page }) => {
     await signIn(page);
     await page.goto('/settings/nodes');

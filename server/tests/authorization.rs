@@ -76,6 +76,8 @@ fn any_arguments() -> String {
     form(&[
         ("id", "x".into()),
         ("page", "1".into()),
+        ("search", "".into()),
+        ("sort", "".into()),
         ("disabled", "true".into()),
         ("confirm", "x".into()),
         ("username", "someone".into()),

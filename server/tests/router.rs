@@ -75,20 +75,26 @@ async fn pages_need_a_session_and_remember_where_you_were_going() {
         dashboard.body.contains("/pkg/corral.js"),
         "hydration script missing"
     );
-    // Data is rendered in place, not streamed for a script to move.
     assert!(
-        dashboard
-            .body
-            .contains(r#"data-testid="database-state" class="badge ok">up<"#),
+        dashboard.body.contains(r#"data-testid="no-nodes""#),
         "{}",
         dashboard.body
     );
-    assert!(!dashboard.body.contains("<template"), "out-of-order chunks");
     assert!(
         dashboard
             .body
             .contains(r#"data-testid="current-user">admin<"#)
     );
+    // Data is rendered in place, not streamed for a script to move.
+    let settings = server.get("/settings", Some(&admin)).await;
+    assert!(
+        settings
+            .body
+            .contains(r#"data-testid="database-state" class="badge ok">up<"#),
+        "{}",
+        settings.body
+    );
+    assert!(!settings.body.contains("<template"), "out-of-order chunks");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod inventory;
 pub mod nodes;
 pub mod users;
 
@@ -46,4 +47,5 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/nodes/demo", Access::User),
     ("/api/nodes/add-demo", Access::User),
     ("/api/audit/list", Access::User),
+    ("/api/inventory/dashboard", Access::User),
 ];

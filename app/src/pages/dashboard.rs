@@ -1,27 +1,228 @@
-//! `/`: the dashboard.
+//! `/`: every container on every node, with each node's health. Search (`?q=`) and sort
+//! (`?sort=`) live in the URL and work without JavaScript; once hydrated, the page
+//! refreshes itself every 10 s while the tab is visible.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use model::inventory::{ContainerRow, Dashboard, NodeHealth, SortKey};
 
-use crate::components::{LiveClock, ServerFacts};
+use crate::api::inventory::fetch_dashboard;
+use crate::system::human_duration;
 
-/// The landing page: the server's health and this page's live state.
+/// How often the hydrated page asks again.
+const REFRESH: Duration = Duration::from_secs(10);
+
+/// The dashboard.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let sort = move || query.read().get("sort").unwrap_or_default();
+    let tick = RwSignal::new(0_u64);
+    let since = RwSignal::new(0_u64);
+    let data = Resource::new(
+        move || (search(), sort(), tick.get()),
+        |(q, s, _)| fetch_dashboard(q, s),
+    );
+
+    // Browser only: refresh while the tab is visible, and count seconds since the data.
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                since.update(|s| *s += 1);
+                if since.get_untracked() >= REFRESH.as_secs() && !tab_hidden() {
+                    since.set(0);
+                    tick.update(|t| *t += 1);
+                }
+            },
+            Duration::from_secs(1),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+
     view! {
         <Title text="Dashboard" />
         <div class="page-head">
             <h1>"Dashboard"</h1>
+            <span class="muted" data-testid="updated">
+                {move || match since.get() {
+                    0 => "updated just now".to_owned(),
+                    s => format!("updated {s} s ago"),
+                }}
+            </span>
         </div>
-        <div class="cards">
-            <section class="card">
-                <h2>"Server"</h2>
-                <ServerFacts />
-            </section>
-            <section class="card">
-                <h2>"This page"</h2>
-                <LiveClock />
-            </section>
-        </div>
+        <form method="get" action="/" class="search">
+            <input
+                name="q"
+                type="search"
+                value=search
+                placeholder="Search: status:running node:pve1 tag:web nginx"
+                aria-label="Search containers"
+            />
+            <input type="hidden" name="sort" value=sort />
+            <button type="submit">"Search"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(dashboard) => view! { <Overview dashboard search=search() sort=sort() /> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
+}
+
+/// Whether the browser tab is in the background (never on the server).
+fn tab_hidden() -> bool {
+    let document = js_sys::Reflect::get(&js_sys::global(), &"document".into()).ok();
+    document
+        .and_then(|d| js_sys::Reflect::get(&d, &"hidden".into()).ok())
+        .and_then(|hidden| hidden.as_bool())
+        .unwrap_or(false)
+}
+
+#[component]
+fn Overview(dashboard: Dashboard, search: String, sort: String) -> impl IntoView {
+    let failing: Vec<_> = dashboard
+        .nodes
+        .iter()
+        .filter(|n| n.health != NodeHealth::Ok)
+        .cloned()
+        .collect();
+    let nodes_ok = dashboard.nodes.len() - failing.len();
+    if dashboard.nodes.is_empty() {
+        return view! {
+            <section class="card empty-state" data-testid="no-nodes">
+                <h2>"No nodes yet"</h2>
+                <p>"Add a Proxmox VE node in Settings; its containers appear here."</p>
+                <a class="button primary" href="/settings/nodes">"Add a node"</a>
+            </section>
+        }
+        .into_any();
+    }
+    let banners = failing
+        .into_iter()
+        .map(|node| {
+            view! {
+                <p class="banner" role="alert" data-testid="node-failure">
+                    <a href=format!("/settings/nodes/{}", node.node_id)>{node.node_name}</a>
+                    ": " <b>{node.health.describe()}</b>
+                    {node.message.map(|m| format!(" — {m}"))}
+                </p>
+            }
+        })
+        .collect_view();
+    let summary = view! {
+        <dl class="summary" data-testid="summary">
+            <div><dt>"Containers"</dt><dd>{dashboard.total}</dd></div>
+            <div><dt>"Running"</dt><dd>{dashboard.running}</dd></div>
+            <div><dt>"Stopped"</dt><dd>{dashboard.stopped}</dd></div>
+            <div><dt>"Nodes ok"</dt><dd>{format!("{nodes_ok} / {}", dashboard.nodes.len())}</dd></div>
+        </dl>
+    };
+    let table = if dashboard.containers.is_empty() {
+        let text = if dashboard.total == 0 {
+            "No containers on your nodes yet."
+        } else {
+            "Nothing matches this search."
+        };
+        view! { <section class="card empty-state"><p>{text}</p></section> }.into_any()
+    } else {
+        view! { <ContainerTable rows=dashboard.containers search sort /> }.into_any()
+    };
+    view! {
+        {banners}
+        {summary}
+        {table}
+    }
+    .into_any()
+}
+
+/// `12.5 GiB`, `512 MiB`.
+fn bytes(value: u64) -> String {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    let value = value as f64;
+    if value >= GIB {
+        format!("{:.1} GiB", value / GIB)
+    } else {
+        format!("{:.0} MiB", value / 1024.0 / 1024.0)
+    }
+}
+
+#[component]
+fn ContainerTable(rows: Vec<ContainerRow>, search: String, sort: String) -> impl IntoView {
+    let (current, descending) = SortKey::parse(&sort);
+    let header = |key: SortKey, word: &'static str, label: &'static str| {
+        let next = if key == current && !descending {
+            format!("-{word}")
+        } else {
+            word.to_owned()
+        };
+        let href = format!("/?q={}&sort={next}", encode(&search));
+        let marker = match (key == current, descending) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        };
+        view! { <th><a href=href>{label}{marker}</a></th> }
+    };
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            let name = row.name.clone().unwrap_or_else(|| format!("CT {}", row.vmid));
+            let status_class = if row.status == "running" { "badge ok" } else { "badge" };
+            view! {
+                <tr data-vmid=row.vmid>
+                    <td>{name}</td>
+                    <td class="num mono">{row.vmid}</td>
+                    <td>{row.node_name.clone()}</td>
+                    <td>
+                        <span class=status_class>{row.status.clone()}</span>
+                        {row.lock.clone().map(|l| view! { " " <span class="badge warn">{l}</span> })}
+                    </td>
+                    <td class="num">{format!("{:.1} %", row.cpu * 100.0)}</td>
+                    <td class="num">{format!("{} / {}", bytes(row.mem), bytes(row.maxmem))}</td>
+                    <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
+                    <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
+                    <td>{row.tags.join(", ")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="grid" data-testid="containers">
+            <thead>
+                <tr>
+                    {header(SortKey::Name, "name", "Name")}
+                    {header(SortKey::Vmid, "vmid", "VMID")}
+                    {header(SortKey::Node, "node", "Node")}
+                    {header(SortKey::Status, "status", "Status")}
+                    {header(SortKey::Cpu, "cpu", "CPU")}
+                    {header(SortKey::Memory, "memory", "Memory")}
+                    {header(SortKey::Disk, "disk", "Disk")}
+                    {header(SortKey::Uptime, "uptime", "Uptime")}
+                    <th>"Tags"</th>
+                </tr>
+            </thead>
+            <tbody>{body}</tbody>
+        </table>
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

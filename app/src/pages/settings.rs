@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::ServerFacts;
+use crate::components::{LiveClock, ServerFacts};
 
 /// Settings: links to the sections, and what this server is running.
 #[component]
@@ -25,6 +25,10 @@ pub fn SettingsPage() -> impl IntoView {
             <section class="card">
                 <h2>"About this server"</h2>
                 <ServerFacts />
+            </section>
+            <section class="card">
+                <h2>"This page"</h2>
+                <LiveClock />
             </section>
         </div>
     }

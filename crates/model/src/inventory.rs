@@ -71,3 +71,229 @@ pub struct NodeOutcome {
     /// How long ago (ms) the data was fetched (it may come from the short cache).
     pub age_ms: u64,
 }
+
+/// A dashboard search: `status:running node:pve1 tag:web nginx`, as typed in the box and
+/// kept in the URL. Words without a qualifier match the name, the VMID or a tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub status: Option<String>,
+    pub node: Option<String>,
+    pub tags: Vec<String>,
+    pub words: Vec<String>,
+}
+
+impl Search {
+    /// Reads the search text; unknown qualifiers are treated as plain words.
+    pub fn parse(text: &str) -> Search {
+        let mut search = Search::default();
+        for term in text.split_whitespace() {
+            let lower = term.to_lowercase();
+            match lower.split_once(':') {
+                Some(("status", value)) if !value.is_empty() => {
+                    search.status = Some(value.to_owned())
+                }
+                Some(("node", value)) if !value.is_empty() => search.node = Some(value.to_owned()),
+                Some(("tag", value)) if !value.is_empty() => search.tags.push(value.to_owned()),
+                _ => search.words.push(lower),
+            }
+        }
+        search
+    }
+
+    /// Whether a container matches every part of the search.
+    pub fn matches(&self, row: &ContainerRow) -> bool {
+        let status_ok = self
+            .status
+            .as_deref()
+            .is_none_or(|s| row.status.eq_ignore_ascii_case(s));
+        let node_ok = self.node.as_deref().is_none_or(|n| {
+            row.pve_node.eq_ignore_ascii_case(n) || row.node_name.eq_ignore_ascii_case(n)
+        });
+        let tags_ok = self
+            .tags
+            .iter()
+            .all(|t| row.tags.iter().any(|have| have.eq_ignore_ascii_case(t)));
+        let name = row.name.as_deref().unwrap_or_default().to_lowercase();
+        let vmid = row.vmid.to_string();
+        let words_ok = self.words.iter().all(|w| {
+            name.contains(w.as_str())
+                || vmid == *w
+                || row
+                    .tags
+                    .iter()
+                    .any(|t| t.to_lowercase().contains(w.as_str()))
+        });
+        status_ok && node_ok && tags_ok && words_ok
+    }
+}
+
+/// The dashboard's sort orders (`?sort=…`); `-` in front reverses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Vmid,
+    Node,
+    Status,
+    Cpu,
+    Memory,
+    Disk,
+    Uptime,
+}
+
+impl SortKey {
+    /// Every key with its URL word.
+    pub const ALL: [(SortKey, &'static str); 8] = [
+        (SortKey::Name, "name"),
+        (SortKey::Vmid, "vmid"),
+        (SortKey::Node, "node"),
+        (SortKey::Status, "status"),
+        (SortKey::Cpu, "cpu"),
+        (SortKey::Memory, "memory"),
+        (SortKey::Disk, "disk"),
+        (SortKey::Uptime, "uptime"),
+    ];
+
+    /// `name`, `-cpu`, …; anything else is (Node, ascending).
+    pub fn parse(text: &str) -> (SortKey, bool) {
+        let (descending, word) = match text.strip_prefix('-') {
+            Some(word) => (true, word),
+            None => (false, text),
+        };
+        SortKey::ALL
+            .iter()
+            .find(|(_, w)| *w == word)
+            .map_or((SortKey::Node, false), |(key, _)| (*key, descending))
+    }
+
+    /// Sorts rows in place; ties fall back to node, then VMID.
+    pub fn sort(self, rows: &mut [ContainerRow], descending: bool) {
+        use std::cmp::Ordering;
+        let fraction = |used: u64, max: u64| {
+            if max == 0 {
+                0.0
+            } else {
+                used as f64 / max as f64
+            }
+        };
+        rows.sort_by(|a, b| {
+            let primary = match self {
+                SortKey::Name => a
+                    .name
+                    .as_deref()
+                    .unwrap_or_default()
+                    .cmp(b.name.as_deref().unwrap_or_default()),
+                SortKey::Vmid => a.vmid.cmp(&b.vmid),
+                SortKey::Node => Ordering::Equal,
+                SortKey::Status => a.status.cmp(&b.status),
+                SortKey::Cpu => a.cpu.total_cmp(&b.cpu),
+                SortKey::Memory => fraction(a.mem, a.maxmem).total_cmp(&fraction(b.mem, b.maxmem)),
+                SortKey::Disk => {
+                    fraction(a.disk, a.maxdisk).total_cmp(&fraction(b.disk, b.maxdisk))
+                }
+                SortKey::Uptime => a.uptime.cmp(&b.uptime),
+            };
+            let primary = if descending {
+                primary.reverse()
+            } else {
+                primary
+            };
+            primary
+                .then_with(|| a.node_name.cmp(&b.node_name))
+                .then_with(|| a.vmid.cmp(&b.vmid))
+        });
+    }
+}
+
+/// What the dashboard page needs in one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub nodes: Vec<NodeOutcome>,
+    /// The containers that match the search, sorted.
+    pub containers: Vec<ContainerRow>,
+    /// Before filtering.
+    pub total: usize,
+    pub running: usize,
+    pub stopped: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        vmid: u32,
+        name: &str,
+        status: &str,
+        node: &str,
+        tags: &[&str],
+        cpu: f64,
+    ) -> ContainerRow {
+        ContainerRow {
+            node_id: node.into(),
+            node_name: node.into(),
+            pve_node: node.into(),
+            vmid,
+            name: Some(name.into()),
+            status: status.into(),
+            cpu,
+            cpus: 1.0,
+            mem: 0,
+            maxmem: 0,
+            disk: 0,
+            maxdisk: 0,
+            uptime: 0,
+            tags: tags.iter().map(|t| (*t).into()).collect(),
+            lock: None,
+        }
+    }
+
+    #[test]
+    fn qualifiers_and_words_combine() {
+        let rows = [
+            row(100, "web-1", "running", "pve", &["web"], 0.2),
+            row(101, "db-1", "stopped", "pve", &["db"], 0.0),
+            row(102, "web-2", "stopped", "pve2", &["web", "edge"], 0.0),
+        ];
+        let hits = |text: &str| -> Vec<u32> {
+            let search = Search::parse(text);
+            rows.iter()
+                .filter(|r| search.matches(r))
+                .map(|r| r.vmid)
+                .collect()
+        };
+        assert_eq!(hits(""), [100, 101, 102]);
+        assert_eq!(hits("status:stopped node:pve"), [101]);
+        assert_eq!(hits("tag:web"), [100, 102]);
+        assert_eq!(hits("Tag:WEB tag:edge"), [102]);
+        assert_eq!(hits("web"), [100, 102]);
+        assert_eq!(hits("101"), [101]);
+        assert_eq!(hits("status:paused"), Vec::<u32>::new());
+        assert_eq!(
+            hits("colour:red"),
+            Vec::<u32>::new(),
+            "unknown qualifiers are words"
+        );
+    }
+
+    #[test]
+    fn sorting_is_stable_and_reversible() {
+        let mut rows = vec![
+            row(101, "b", "running", "pve", &[], 0.5),
+            row(100, "a", "running", "pve", &[], 0.1),
+            row(102, "c", "stopped", "pve2", &[], 0.9),
+        ];
+        let (key, descending) = SortKey::parse("-cpu");
+        key.sort(&mut rows, descending);
+        assert_eq!(
+            rows.iter().map(|r| r.vmid).collect::<Vec<_>>(),
+            [102, 101, 100]
+        );
+        let (key, descending) = SortKey::parse("bogus");
+        assert_eq!((key, descending), (SortKey::Node, false));
+        key.sort(&mut rows, descending);
+        assert_eq!(
+            rows.iter().map(|r| r.vmid).collect::<Vec<_>>(),
+            [100, 101, 102]
+        );
+    }
+}
