@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod instance;
 pub mod inventory;
+pub mod lifecycle;
 pub mod login_limit;
 pub mod nodes;
 pub mod password;
@@ -41,6 +42,8 @@ pub struct Backend {
     pub login_limiter: Arc<LoginLimiter>,
     /// Per-node answers shared by all requests (short cache, single flight).
     pub inventory: inventory::Inventory,
+    /// Containers with a lifecycle action in progress.
+    pub locks: lifecycle::Locks,
     pub password_policy: HashPolicy,
     /// A hash of a random password with the current policy: sign-ins for unknown
     /// usernames verify against it, so they take as long as real ones.
@@ -56,6 +59,7 @@ impl Backend {
             ssh: SshPool::default(),
             login_limiter: Arc::new(LoginLimiter::new(limits)),
             inventory: inventory::Inventory::default(),
+            locks: lifecycle::Locks::default(),
             password_policy: HashPolicy::STANDARD,
             dummy_hash: Arc::new(OnceCell::new()),
         }

@@ -1,0 +1,129 @@
+//! Lifecycle actions on the simulator: success, state checks, task failure with its log,
+//! lock contention, typed delete confirmation, ownership, audit.
+
+mod support;
+
+use backend::ServiceError;
+use backend::audit;
+use backend::lifecycle::{self, Action};
+use backend::nodes;
+use pve_sim::{SimConfig, Simulator, Speed};
+use support::{admin, backend, form, user};
+
+async fn setup(speed: Speed) -> (Simulator, backend::Backend, backend::accounts::User, String) {
+    let sim = Simulator::start(SimConfig {
+        speed,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
+        .await
+        .unwrap();
+    (sim, backend, admin, node.id)
+}
+
+#[tokio::test]
+async fn start_then_already_running_then_stop() {
+    let (sim, backend, admin, node) = setup(Speed::Instant).await;
+    assert_eq!(sim.container_state(103).unwrap().1, false);
+    let done = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
+        .await
+        .unwrap();
+    assert_eq!(done.exitstatus, "OK");
+    assert!(sim.container_state(103).unwrap().1, "running now");
+    let again = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None).await;
+    assert!(
+        matches!(&again, Err(ServiceError::Conflict(m)) if m == "CT 103 is already running"),
+        "{again:?}"
+    );
+    lifecycle::run(&backend, &admin, &node, 103, Action::Stop, None)
+        .await
+        .unwrap();
+    assert!(!sim.container_state(103).unwrap().1);
+    let not_running = lifecycle::run(&backend, &admin, &node, 103, Action::Reboot, None).await;
+    assert!(matches!(not_running, Err(ServiceError::Conflict(_))));
+    let log = audit::list(&backend, &admin, 1, 10).await.unwrap();
+    let actions: Vec<_> = log
+        .entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .take(2)
+        .collect();
+    assert_eq!(actions, [("ct.stop", "ok"), ("ct.start", "ok")]);
+}
+
+#[tokio::test]
+async fn a_failed_task_reports_the_proxmox_message_and_log() {
+    let (sim, backend, admin, node) = setup(Speed::Instant).await;
+    sim.fail_next_task("pve", "startup for container '103' failed");
+    let error = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
+        .await
+        .unwrap_err();
+    let ServiceError::Upstream {
+        node: name,
+        message,
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(name, "pve lab");
+    assert!(
+        message.contains("startup for container '103' failed"),
+        "{message}"
+    );
+    let log = audit::list(&backend, &admin, 1, 1).await.unwrap();
+    assert_eq!(
+        (
+            log.entries[0].action.as_str(),
+            log.entries[0].outcome.as_str()
+        ),
+        ("ct.start", "failed")
+    );
+}
+
+#[tokio::test]
+async fn a_second_action_on_the_same_container_is_refused_while_one_runs() {
+    let (_sim, backend, admin, node) = setup(Speed::Scaled(0.2)).await;
+    let first = {
+        let (backend, admin, node) = (backend.clone(), admin.clone(), node.clone());
+        tokio::spawn(async move {
+            lifecycle::run(&backend, &admin, &node, 103, Action::Start, None).await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let second = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None).await;
+    assert!(
+        matches!(&second, Err(ServiceError::Conflict(m)) if m == "another action is running on CT 103"),
+        "{second:?}"
+    );
+    first.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn delete_needs_the_hostname_or_vmid_and_other_users_get_not_found() {
+    let (sim, backend, admin, node) = setup(Speed::Instant).await;
+    let bob = user(&backend, &admin, "bob").await;
+    let theirs = lifecycle::run(&backend, &bob, &node, 101, Action::Delete, Some("101")).await;
+    assert!(matches!(theirs, Err(ServiceError::NotFound)));
+    let wrong = lifecycle::run(&backend, &admin, &node, 101, Action::Delete, Some("nope")).await;
+    assert!(
+        matches!(&wrong, Err(ServiceError::Validation(e)) if e.field == "confirm"),
+        "{wrong:?}"
+    );
+    assert!(sim.container_state(101).is_some(), "nothing deleted");
+    lifecycle::run(&backend, &admin, &node, 101, Action::Delete, Some("101"))
+        .await
+        .unwrap();
+    assert!(
+        sim.container_state(101).is_none(),
+        "gone, although it was running"
+    );
+    let missing = lifecycle::run(&backend, &admin, &node, 101, Action::Start, None).await;
+    assert!(
+        matches!(missing, Err(ServiceError::NotFound)),
+        "{missing:?}"
+    );
+}
