@@ -28,7 +28,7 @@ async fn setup(speed: Speed) -> (Simulator, backend::Backend, backend::accounts:
 #[tokio::test]
 async fn start_then_already_running_then_stop() {
     let (sim, backend, admin, node) = setup(Speed::Instant).await;
-    assert_eq!(sim.container_state(103).unwrap().1, false);
+    assert!(!sim.container_state(103).unwrap().1, "103 starts stopped");
     let done = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
         .await
         .unwrap();
