@@ -69,6 +69,34 @@ test.describe.serial('accounts and nodes', () => {
     await expect(page.getByText('Nothing matches this search.')).toBeVisible();
   });
 
+  test('start a stopped container without a reload, then delete one after typing its name', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/');
+    // The seconds counter only runs once the page is hydrated.
+    await expect(page.getByTestId('updated')).toHaveText(/updated \d+ s ago/);
+    const documents: string[] = [];
+    page.on('request', (r) => {
+      if (r.resourceType() === 'document') documents.push(r.url());
+    });
+    const stopped = page.locator('tr[data-vmid="103"]');
+    await stopped.locator('button[data-action="start"]').click();
+    await expect(page.getByRole('status')).toHaveText('CT 103: start finished (OK)', { timeout: 20_000 });
+    await expect(stopped).toContainText('running');
+    await expect(stopped.locator('button[data-action="shutdown"]')).toBeVisible();
+
+    const doomed = page.locator('tr[data-vmid="105"]');
+    const name = (await doomed.locator('td').first().textContent())!.trim();
+    await doomed.getByText('Delete…').click();
+    await doomed.getByLabel(/to destroy it/).fill('wrong');
+    await doomed.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.getByText(`type the hostname (${name}) or the VMID (105) to delete`)).toBeVisible();
+    await doomed.getByLabel(/to destroy it/).fill(name);
+    await doomed.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.getByRole('status')).toHaveText('CT 105 deleted', { timeout: 30_000 });
+    await expect(page.locator('tr[data-vmid="105"]')).toHaveCount(0);
+    expect(documents).toEqual([]);
+  });
+
   test('a second user cannot see the node', async ({ page }) => {
     await signIn(page);
     await page.goto('/settings/nodes');

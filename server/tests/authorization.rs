@@ -77,6 +77,9 @@ fn any_arguments() -> String {
         ("id", "x".into()),
         ("page", "1".into()),
         ("search", "".into()),
+        ("node_id", "x".into()),
+        ("vmid", "100".into()),
+        ("action", "start".into()),
         ("sort", "".into()),
         ("disabled", "true".into()),
         ("confirm", "x".into()),
@@ -188,6 +191,9 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         ("tls_fingerprint", fingerprint.to_owned()),
         ("ssh_host_key", sim.ssh_host_key("pve").unwrap()),
         ("page", "1".to_owned()),
+        ("node_id", id.to_owned()),
+        ("vmid", "100".to_owned()),
+        ("action", "start".to_owned()),
     ]);
     let body = form(&attempt);
     let acts_on_a_node = |path: &str| {
@@ -202,6 +208,7 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         ]
         .iter()
         .any(|name| path == format!("/api/nodes/{name}"))
+            || path.starts_with("/api/containers/")
     };
     for (path, access) in guarded() {
         if access != Access::User || path.ends_with("/create") || path.ends_with("/logout") {

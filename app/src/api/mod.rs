@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod containers;
 pub mod inventory;
 pub mod nodes;
 pub mod users;
@@ -48,4 +49,6 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/nodes/add-demo", Access::User),
     ("/api/audit/list", Access::User),
     ("/api/inventory/dashboard", Access::User),
+    ("/api/containers/power", Access::User),
+    ("/api/containers/delete", Access::User),
 ];

@@ -9,7 +9,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use model::inventory::{ContainerRow, Dashboard, NodeHealth, SortKey};
 
+use crate::api::containers::{DeleteContainer, Power};
 use crate::api::inventory::fetch_dashboard;
+use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::error::AppError;
 use crate::system::human_duration;
 
 /// How often the hydrated page asks again.
@@ -23,10 +26,32 @@ pub fn DashboardPage() -> impl IntoView {
     let sort = move || query.read().get("sort").unwrap_or_default();
     let tick = RwSignal::new(0_u64);
     let since = RwSignal::new(0_u64);
+    let power = ServerAction::<Power>::new();
+    let delete = ServerAction::<DeleteContainer>::new();
+    let changes = move || (tick.get(), power.version().get(), delete.version().get());
     let data = Resource::new(
-        move || (search(), sort(), tick.get()),
+        move || (search(), sort(), changes()),
         |(q, s, _)| fetch_dashboard(q, s),
     );
+    // The outcome of whichever action ended last (browser; without JavaScript the page
+    // reloads and an error comes back through the URL).
+    let last = RwSignal::new(None::<Result<String, AppError>>);
+    Effect::new(move |_| {
+        if let Some(outcome) = power.value().get() {
+            last.set(Some(outcome));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(outcome) = delete.value().get() {
+            last.set(Some(outcome));
+        }
+    });
+    let error = Signal::derive(move || {
+        action_error(last.get())
+            .or_else(|| action_error(power.value().get_untracked()))
+            .or_else(|| action_error(delete.value().get_untracked()))
+    });
+    let done = move || last.get().and_then(Result::ok);
 
     // Browser only: refresh while the tab is visible, and count seconds since the data.
     Effect::new(move |_| {
@@ -56,6 +81,9 @@ pub fn DashboardPage() -> impl IntoView {
                 }}
             </span>
         </div>
+        {move || done().map(|message| view! { <Notice>{message}</Notice> })}
+        <FormError error />
+        <FieldError error field="confirm" />
         <form method="get" action="/" class="search">
             <input
                 name="q"
@@ -70,7 +98,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(dashboard) => view! { <Overview dashboard search=search() sort=sort() /> }.into_any(),
+                    Ok(dashboard) => view! { <Overview dashboard search=search() sort=sort() power delete /> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -88,7 +116,13 @@ fn tab_hidden() -> bool {
 }
 
 #[component]
-fn Overview(dashboard: Dashboard, search: String, sort: String) -> impl IntoView {
+fn Overview(
+    dashboard: Dashboard,
+    search: String,
+    sort: String,
+    power: ServerAction<Power>,
+    delete: ServerAction<DeleteContainer>,
+) -> impl IntoView {
     let failing: Vec<_> = dashboard
         .nodes
         .iter()
@@ -134,7 +168,7 @@ fn Overview(dashboard: Dashboard, search: String, sort: String) -> impl IntoView
         };
         view! { <section class="card empty-state"><p>{text}</p></section> }.into_any()
     } else {
-        view! { <ContainerTable rows=dashboard.containers search sort /> }.into_any()
+        view! { <ContainerTable rows=dashboard.containers search sort power delete /> }.into_any()
     };
     view! {
         {banners}
@@ -156,7 +190,13 @@ fn bytes(value: u64) -> String {
 }
 
 #[component]
-fn ContainerTable(rows: Vec<ContainerRow>, search: String, sort: String) -> impl IntoView {
+fn ContainerTable(
+    rows: Vec<ContainerRow>,
+    search: String,
+    sort: String,
+    power: ServerAction<Power>,
+    delete: ServerAction<DeleteContainer>,
+) -> impl IntoView {
     let (current, descending) = SortKey::parse(&sort);
     let header = |key: SortKey, word: &'static str, label: &'static str| {
         let next = if key == current && !descending {
@@ -191,6 +231,7 @@ fn ContainerTable(rows: Vec<ContainerRow>, search: String, sort: String) -> impl
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
                     <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
                     <td>{row.tags.join(", ")}</td>
+                    <td class="row-actions"><RowActions row=row.clone() power delete /></td>
                 </tr>
             }
         })
@@ -208,6 +249,7 @@ fn ContainerTable(rows: Vec<ContainerRow>, search: String, sort: String) -> impl
                     {header(SortKey::Disk, "disk", "Disk")}
                     {header(SortKey::Uptime, "uptime", "Uptime")}
                     <th>"Tags"</th>
+                    <th>"Actions"</th>
                 </tr>
             </thead>
             <tbody>{body}</tbody>
@@ -225,4 +267,65 @@ fn encode(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// The buttons that make sense for the container's state; stop and delete ask first.
+#[component]
+fn RowActions(
+    row: ContainerRow,
+    power: ServerAction<Power>,
+    delete: ServerAction<DeleteContainer>,
+) -> impl IntoView {
+    let running = row.status == "running";
+    let name = row.name.clone().unwrap_or_else(|| row.vmid.to_string());
+    let (node_id, vmid) = (row.node_id.clone(), row.vmid.to_string());
+    let button = {
+        let (node_id, vmid) = (node_id.clone(), vmid.clone());
+        move |action: &'static str, label: &'static str| {
+            let (node_id, vmid) = (node_id.clone(), vmid.clone());
+            view! {
+                <ActionForm action=power attr:class="inline">
+                    <input type="hidden" name="node_id" value=node_id />
+                    <input type="hidden" name="vmid" value=vmid />
+                    <input type="hidden" name="action" value=action />
+                    <button type="submit" data-action=action>{label}</button>
+                </ActionForm>
+            }
+        }
+    };
+    let stop = {
+        let (node_id, vmid) = (node_id.clone(), vmid.clone());
+        view! {
+            <details class="confirm">
+                <summary>"Stop…"</summary>
+                <ActionForm action=power attr:class="inline">
+                    <input type="hidden" name="node_id" value=node_id />
+                    <input type="hidden" name="vmid" value=vmid />
+                    <input type="hidden" name="action" value="stop" />
+                    <span>"Power off at once, without a clean shutdown?"</span>
+                    <button type="submit" class="danger">"Stop now"</button>
+                </ActionForm>
+            </details>
+        }
+    };
+    let power_buttons = if running {
+        view! { {button("shutdown", "Shut down")} {button("reboot", "Reboot")} {stop} }.into_any()
+    } else {
+        button("start", "Start").into_any()
+    };
+    view! {
+        {power_buttons}
+        <details class="confirm">
+            <summary>"Delete…"</summary>
+            <ActionForm action=delete attr:class="inline">
+                <input type="hidden" name="node_id" value=node_id />
+                <input type="hidden" name="vmid" value=vmid />
+                <label>
+                    <span>"Type " <b>{name}</b> " to destroy it and its disks"</span>
+                    <input name="confirm" required autocomplete="off" />
+                </label>
+                <button type="submit" class="danger">"Delete"</button>
+            </ActionForm>
+        </details>
+    }
 }
