@@ -161,6 +161,36 @@ impl Inventory {
     }
 }
 
+/// Whether `vmid` is free for a new container on the user's node `node_id`. A VMID seen in
+/// the node's cached inventory is taken at once; otherwise Proxmox decides
+/// (`GET /cluster/nextid?vmid=…`, cluster-wide), so a stale cache never says "free" wrongly.
+pub async fn is_vmid_free(
+    backend: &Backend,
+    user: &User,
+    node_id: &str,
+    vmid: u32,
+) -> ServiceResult<bool> {
+    if !(100..=999_999_999).contains(&vmid) {
+        return Err(crate::ServiceError::field(
+            "vmid",
+            "a VMID is 100 to 999999999",
+        ));
+    }
+    let (_, access) = nodes::access(backend, user, node_id).await?;
+    let slot = backend.inventory.slot(node_id);
+    if let Some((_, answer)) = &slot.state.lock().await.last
+        && answer.containers.iter().any(|c| c.vmid == vmid)
+    {
+        return Ok(false);
+    }
+    let client = access.client(DEFAULT_NODE_TIMEOUT)?;
+    match client.next_id(Some(vmid)).await {
+        Ok(_) => Ok(true),
+        Err(PveError::Parameters { .. }) => Ok(false),
+        Err(error) => Err(access.upstream(&error)),
+    }
+}
+
 fn row(view: &NodeView, entry: &LxcEntry) -> ContainerRow {
     ContainerRow {
         node_id: view.id.clone(),

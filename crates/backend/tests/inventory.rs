@@ -130,3 +130,43 @@ async fn a_revoked_token_and_a_changed_certificate_are_named() {
     assert_eq!(snapshot.nodes[1].health, NodeHealth::TlsMismatch);
     assert_eq!(snapshot.nodes[0].health, NodeHealth::Ok);
 }
+
+#[tokio::test]
+async fn vmids_are_checked_against_the_cache_then_proxmox() {
+    let (sim, mut backend, admin) = three_nodes().await;
+    backend.inventory = Inventory::new(Duration::from_secs(60));
+    let node = nodes::list(&backend, &admin).await.unwrap()[0].id.clone();
+    inventory::for_user(&backend, &admin, TIMEOUT)
+        .await
+        .unwrap();
+    let before = sim.request_count("pve");
+    assert!(
+        !inventory::is_vmid_free(&backend, &admin, &node, 100)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        sim.request_count("pve"),
+        before,
+        "a cached VMID needs no request"
+    );
+    assert!(
+        inventory::is_vmid_free(&backend, &admin, &node, 4242)
+            .await
+            .unwrap()
+    );
+    // VMIDs are cluster-wide: one on another node is taken here too.
+    let elsewhere = (100..109)
+        .find(|v| sim.container_state(*v).is_some_and(|(n, _)| n == "pve3"))
+        .unwrap();
+    assert!(
+        !inventory::is_vmid_free(&backend, &admin, &node, elsewhere)
+            .await
+            .unwrap()
+    );
+    assert!(
+        inventory::is_vmid_free(&backend, &admin, &node, 7)
+            .await
+            .is_err()
+    );
+}
