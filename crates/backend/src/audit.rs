@@ -123,6 +123,55 @@ struct StoredEntry {
     client: Option<String>,
 }
 
+/// The newest `limit` entries about one container (lifecycle targets read
+/// `CT <vmid> (<name>) on <node>`): the viewer's own, or everyone's for admins.
+pub async fn for_container(
+    backend: &Backend,
+    viewer: &User,
+    vmid: u32,
+    node_name: &str,
+    limit: u32,
+) -> ServiceResult<Vec<AuditEntry>> {
+    let owner_filter = if viewer.is_admin {
+        ""
+    } else {
+        "AND actor = type::record('user', $viewer)"
+    };
+    let stored: Vec<StoredEntry> = backend
+        .store
+        .db()
+        .query(format!(
+            "SELECT time::format(at, '%Y-%m-%dT%H:%M:%S%.6fZ') AS at,
+                    actor_name, action, target, outcome, detail, client
+               FROM audit
+              WHERE string::starts_with(target, $prefix)
+                AND string::ends_with(target, $suffix) {owner_filter}
+              ORDER BY at DESC LIMIT $limit"
+        ))
+        .bind(("viewer", viewer.id.clone()))
+        .bind(("prefix", format!("CT {vmid} (")))
+        .bind(("suffix", format!(" on {node_name}")))
+        .bind(("limit", i64::from(limit.clamp(1, MAX_PER_PAGE))))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(stored.into_iter().map(StoredEntry::into_entry).collect())
+}
+
+impl StoredEntry {
+    fn into_entry(self) -> AuditEntry {
+        AuditEntry {
+            at: self.at,
+            actor: self.actor_name,
+            action: self.action,
+            target: self.target,
+            outcome: self.outcome,
+            detail: self.detail,
+            client: self.client,
+        }
+    }
+}
+
 /// The largest page size a caller may ask for.
 pub const MAX_PER_PAGE: u32 = 200;
 
@@ -157,18 +206,7 @@ pub async fn list(
     let stored: Vec<StoredEntry> = response.take(0)?;
     let total: Option<i64> = response.take(1)?;
     Ok(AuditPage {
-        entries: stored
-            .into_iter()
-            .map(|e| AuditEntry {
-                at: e.at,
-                actor: e.actor_name,
-                action: e.action,
-                target: e.target,
-                outcome: e.outcome,
-                detail: e.detail,
-                client: e.client,
-            })
-            .collect(),
+        entries: stored.into_iter().map(StoredEntry::into_entry).collect(),
         page,
         per_page,
         total: u64::try_from(total.unwrap_or(0)).unwrap_or(0),

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod containers;
 pub mod error;
 pub mod ids;
 pub mod instance;

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod container;
 pub mod inventory;
 pub mod node;
 pub mod validate;
