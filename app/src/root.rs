@@ -7,8 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::pages::{
-    AccountPage, AddNodePage, AuditLogPage, DashboardPage, LoginPage, NodePage, NodesPage,
-    NotFoundPage, SettingsPage, SetupPage, TemplatesPage, UsersPage,
+    AccountPage, AddNodePage, AuditLogPage, ContainerPage, DashboardPage, LoginPage, NodePage,
+    NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatesPage, UsersPage,
 };
 
 /// The whole HTML document; the server renders it around [`App`].
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/nodes") view=NodesPage ssr=SsrMode::Async />

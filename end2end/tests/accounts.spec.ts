@@ -97,6 +97,21 @@ test.describe.serial('accounts and nodes', () => {
     expect(documents).toEqual([]);
   });
 
+  test('the container page shows its configuration, address and events', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/');
+    await page.locator('tr[data-vmid="103"] a').click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('CT 103');
+    await expect(page.getByTestId('configuration')).toContainText('Hostname');
+    await expect(page.getByTestId('networks')).toContainText('eth0');
+    await expect(page.getByTestId('events')).toContainText('ct.start');
+    // A container that has been up for a while reports its DHCP address.
+    await page.goto('/');
+    await page.locator('tr[data-vmid="100"] a').click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('CT 100');
+    await expect(page.getByTestId('addresses')).toHaveText(/\d+\.\d+\.\d+\.\d+\/\d+ \(eth0\)/);
+  });
+
   test('a second user cannot see the node', async ({ page }) => {
     await signIn(page);
     await page.goto('/settings/nodes');

@@ -61,3 +61,17 @@ pub async fn delete_container(
     .await?;
     Ok(format!("CT {vmid} deleted"))
 }
+
+/// One container: status, configuration, addresses, recent events.
+#[server(endpoint = "containers/get")]
+pub async fn get_container(
+    node_id: String,
+    vmid: u32,
+) -> Result<model::container::ContainerDetail, AppError> {
+    use crate::auth::require_user;
+    use crate::state::app_state;
+
+    let user = require_user().await?;
+    let state = app_state()?;
+    Ok(backend::containers::detail(&state.backend, &user, &node_id, vmid).await?)
+}

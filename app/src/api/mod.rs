@@ -49,6 +49,7 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/nodes/add-demo", Access::User),
     ("/api/audit/list", Access::User),
     ("/api/inventory/dashboard", Access::User),
+    ("/api/containers/get", Access::User),
     ("/api/containers/power", Access::User),
     ("/api/containers/delete", Access::User),
 ];

@@ -179,7 +179,7 @@ fn Overview(
 }
 
 /// `12.5 GiB`, `512 MiB`.
-fn bytes(value: u64) -> String {
+pub fn bytes(value: u64) -> String {
     const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
     let value = value as f64;
     if value >= GIB {
@@ -219,7 +219,7 @@ fn ContainerTable(
             let status_class = if row.status == "running" { "badge ok" } else { "badge" };
             view! {
                 <tr data-vmid=row.vmid>
-                    <td>{name}</td>
+                    <td><a href=format!("/containers/{}/{}", row.node_id, row.vmid)>{name}</a></td>
                     <td class="num mono">{row.vmid}</td>
                     <td>{row.node_name.clone()}</td>
                     <td>
@@ -271,7 +271,7 @@ fn encode(text: &str) -> String {
 
 /// The buttons that make sense for the container's state; stop and delete ask first.
 #[component]
-fn RowActions(
+pub fn RowActions(
     row: ContainerRow,
     power: ServerAction<Power>,
     delete: ServerAction<DeleteContainer>,

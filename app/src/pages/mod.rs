@@ -2,7 +2,8 @@
 
 mod account;
 mod audit;
-mod dashboard;
+mod container;
+pub(crate) mod dashboard;
 mod login;
 mod nodes;
 mod not_found;
@@ -13,6 +14,7 @@ mod users;
 
 pub use account::AccountPage;
 pub use audit::AuditLogPage;
+pub use container::ContainerPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use nodes::{AddNodePage, NodePage, NodesPage};

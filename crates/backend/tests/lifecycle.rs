@@ -131,14 +131,25 @@ async fn delete_needs_the_hostname_or_vmid_and_other_users_get_not_found() {
 #[tokio::test]
 async fn the_container_page_has_configuration_addresses_and_events() {
     let (_sim, backend, admin, node) = setup(Speed::Instant).await;
-    lifecycle::run(&backend, &admin, &node, 103, Action::Start, None).await.unwrap();
-    let detail = backend::containers::detail(&backend, &admin, &node, 103).await.unwrap();
+    lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
+        .await
+        .unwrap();
+    let detail = backend::containers::detail(&backend, &admin, &node, 103)
+        .await
+        .unwrap();
     assert_eq!(detail.status, "running");
     assert!(detail.hostname.is_some() && detail.cores.is_some() && detail.memory_mib.is_some());
-    assert!(detail.rootfs.as_deref().is_some_and(|r| r.contains(':')), "{:?}", detail.rootfs);
+    assert!(
+        detail.rootfs.as_deref().is_some_and(|r| r.contains(':')),
+        "{:?}",
+        detail.rootfs
+    );
     assert_eq!(detail.networks[0].key, "net0");
     assert_eq!(detail.networks[0].name, "eth0");
-    assert!(!detail.addresses.is_empty(), "a running container reports its address");
+    assert!(
+        !detail.addresses.is_empty(),
+        "a running container reports its address"
+    );
     assert!(detail.addresses.iter().all(|a| !a.starts_with("127.")));
     assert_eq!(detail.events.len(), 1);
     assert_eq!(detail.events[0].action, "ct.start");
