@@ -140,7 +140,13 @@ async fn anonymous_callers_get_401_and_pages_send_them_to_sign_in() {
         let path: String = page
             .path()
             .split('/')
-            .map(|segment| if segment.starts_with(':') { "x" } else { segment })
+            .map(|segment| {
+                if segment.starts_with(':') {
+                    "x"
+                } else {
+                    segment
+                }
+            })
             .collect::<Vec<_>>()
             .join("/");
         let answer = server.get(&path, None).await;
