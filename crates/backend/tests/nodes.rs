@@ -315,3 +315,42 @@ async fn rotation_reseals_every_secret_and_moved_ciphertexts_do_not_open() {
     let after = backend::Backend::new(backend.store.clone(), only_new, Default::default());
     nodes::test(&after, &admin, &a.id).await.unwrap();
 }
+
+#[tokio::test]
+async fn switching_ssh_login_to_a_key_drops_the_stored_password() {
+    let sim = sim().await;
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
+        .await
+        .unwrap();
+    let key =
+        russh::keys::PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
+    sim.authorize_key(&key.public_key().to_openssh().unwrap())
+        .unwrap();
+    let mut edit = form(&sim, "pve");
+    edit.token_secret.clear();
+    edit.ssh_password.clear();
+    edit.ssh_auth = "key".into();
+    edit.ssh_private_key = key
+        .to_openssh(russh::keys::ssh_key::LineEnding::LF)
+        .unwrap()
+        .to_string();
+    let edited = nodes::update(&backend, &admin, &node.id, &edit)
+        .await
+        .unwrap();
+    assert_eq!(edited.ssh_auth, "key");
+    let raw: Option<serde_json::Value> = backend
+        .store
+        .db()
+        .query("SELECT ssh_password, ssh_private_key FROM ONLY type::record('node', $id)")
+        .bind(("id", node.id.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    let raw = raw.unwrap();
+    assert!(raw.get("ssh_password").is_none_or(|v| v.is_null()), "{raw}");
+    assert!(raw["ssh_private_key"].as_str().unwrap().starts_with("v1:"));
+    nodes::test(&backend, &admin, &node.id).await.unwrap();
+}

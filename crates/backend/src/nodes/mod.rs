@@ -289,6 +289,40 @@ struct Sealed {
     ssh_private_key: Option<String>,
 }
 
+/// What the add and edit forms write, secrets sealed: one object for `CONTENT`/`MERGE`.
+#[derive(Debug, SurrealValue)]
+struct NodeContent {
+    name: String,
+    pve_node: String,
+    host: String,
+    port: i64,
+    token_id: String,
+    token_secret: String,
+    pool: Option<String>,
+    ssh_user: String,
+    ssh_port: i64,
+    ssh_password: Option<String>,
+    ssh_private_key: Option<String>,
+}
+
+impl NodeContent {
+    fn new(valid: &ValidNode, sealed: Sealed, pve_node: &str) -> NodeContent {
+        NodeContent {
+            name: valid.name.clone(),
+            pve_node: pve_node.to_owned(),
+            host: valid.host.clone(),
+            port: i64::from(valid.port),
+            token_id: valid.token_id.clone(),
+            token_secret: sealed.token_secret,
+            pool: valid.pool.clone(),
+            ssh_user: valid.ssh_user.clone(),
+            ssh_port: i64::from(valid.ssh_port),
+            ssh_password: sealed.ssh_password,
+            ssh_private_key: sealed.ssh_private_key,
+        }
+    }
+}
+
 fn seal(backend: &Backend, id: &str, access: &NodeAccess) -> ServiceResult<Sealed> {
     let seal_field =
         |field: &str, value: &str| backend.keys.seal(&binding(id, field), value.as_bytes());
@@ -357,29 +391,16 @@ async fn insert(
         .query(
             "BEGIN TRANSACTION;
              LET $first = count(SELECT id FROM node WHERE owner = type::record('user', $owner)) = 0;
-             CREATE type::record('node', $id) CONTENT {
-                 owner: type::record('user', $owner), name: $name, pve_node: $pve_node,
-                 host: $host, port: $port, token_id: $token_id, token_secret: $token_secret,
-                 pool: $pool, ssh_user: $ssh_user, ssh_port: $ssh_port,
-                 ssh_password: $ssh_password, ssh_private_key: $ssh_private_key,
+             CREATE type::record('node', $id) CONTENT object::extend($content, {
+                 owner: type::record('user', $owner),
                  tls_fingerprint: $tls_fingerprint, ssh_host_key: $ssh_host_key,
                  is_default: $first, demo: $demo
-             };
+             });
              COMMIT TRANSACTION;",
         )
         .bind(("id", id.clone()))
         .bind(("owner", owner.id.clone()))
-        .bind(("name", valid.name.clone()))
-        .bind(("pve_node", pve_node.to_owned()))
-        .bind(("host", valid.host.clone()))
-        .bind(("port", i64::from(valid.port)))
-        .bind(("token_id", valid.token_id.clone()))
-        .bind(("token_secret", sealed.token_secret))
-        .bind(("pool", valid.pool.clone()))
-        .bind(("ssh_user", valid.ssh_user.clone()))
-        .bind(("ssh_port", i64::from(valid.ssh_port)))
-        .bind(("ssh_password", sealed.ssh_password))
-        .bind(("ssh_private_key", sealed.ssh_private_key))
+        .bind(("content", NodeContent::new(valid, sealed, pve_node)))
         .bind(("tls_fingerprint", valid.tls_fingerprint.clone()))
         .bind(("ssh_host_key", valid.ssh_host_key.clone()))
         .bind(("demo", demo))
@@ -438,26 +459,16 @@ pub async fn update(
         .store
         .db()
         .query(
-            "UPDATE type::record('node', $id) MERGE {
-                 name: $name, pve_node: $pve_node, host: $host, port: $port,
-                 token_id: $token_id, token_secret: $token_secret, pool: $pool,
-                 ssh_user: $ssh_user, ssh_port: $ssh_port, ssh_password: $ssh_password,
-                 ssh_private_key: $ssh_private_key, updated_at: time::now()
-             } WHERE owner = type::record('user', $owner)",
+            "UPDATE type::record('node', $id)
+             MERGE object::extend($content, { updated_at: time::now() })
+             WHERE owner = type::record('user', $owner)",
         )
         .bind(("id", id.to_owned()))
         .bind(("owner", owner.id.clone()))
-        .bind(("name", valid.name.clone()))
-        .bind(("pve_node", verified.pve_node.clone()))
-        .bind(("host", valid.host.clone()))
-        .bind(("port", i64::from(valid.port)))
-        .bind(("token_id", valid.token_id.clone()))
-        .bind(("token_secret", sealed.token_secret))
-        .bind(("pool", valid.pool.clone()))
-        .bind(("ssh_user", valid.ssh_user.clone()))
-        .bind(("ssh_port", i64::from(valid.ssh_port)))
-        .bind(("ssh_password", sealed.ssh_password))
-        .bind(("ssh_private_key", sealed.ssh_private_key))
+        .bind((
+            "content",
+            NodeContent::new(&valid, sealed, &verified.pve_node),
+        ))
         .await?
         .check()?;
     forget_connections(backend, &stored).await;
