@@ -10,47 +10,7 @@ use app::api::{Access, ENDPOINTS};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use pve_sim::{SimConfig, Simulator};
-use support::{TestServer, server};
-
-/// Form encoding for test values (fingerprints hold `:`, `+`, `/`, `=`).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-fn form(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The simulator's node as the add form posts it.
-fn node_form(sim: &Simulator, name: &str) -> Vec<(&'static str, String)> {
-    let api = sim.node_api_url("pve").unwrap();
-    let ssh = sim.ssh_address("pve").unwrap();
-    let (token_id, token_secret) = sim.token();
-    vec![
-        ("form[name]", name.to_owned()),
-        ("form[host]", ssh.ip().to_string()),
-        ("form[port]", api.rsplit(':').next().unwrap().to_owned()),
-        ("form[ssh_port]", ssh.port().to_string()),
-        ("form[token_id]", token_id),
-        ("form[token_secret]", token_secret),
-        ("form[ssh_password]", sim.ssh_password()),
-        ("form[tls_fingerprint]", sim.tls_fingerprint("pve").unwrap()),
-        ("form[ssh_host_key]", sim.ssh_host_key("pve").unwrap()),
-        ("form[confirm]", "on".into()),
-    ]
-}
+use support::{TestServer, form, node_form, server};
 
 /// Admin with one node, and a second user without any.
 async fn two_users_one_node(
@@ -61,7 +21,7 @@ async fn two_users_one_node(
     let created = server
         .post(
             "/api/nodes/create",
-            &form(&node_form(sim, "secret-lab")),
+            &form(&node_form(sim, "pve", "secret-lab")),
             Some(&admin),
         )
         .await;
@@ -195,7 +155,7 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
     let (admin, bob, node) = two_users_one_node(&server, &sim).await;
     let id = node["id"].as_str().unwrap();
     let fingerprint = node["tls_fingerprint"].as_str().unwrap();
-    let mut attempt = node_form(&sim, "secret-lab");
+    let mut attempt = node_form(&sim, "pve", "secret-lab");
     attempt.extend([
         ("id", id.to_owned()),
         ("confirm", "secret-lab".to_owned()),

@@ -182,3 +182,44 @@ impl TestServer {
             .expect("login sets the session cookie")
     }
 }
+
+/// Form encoding for test values (fingerprints hold `:`, `+`, `/`, `=`).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// An urlencoded form body.
+pub fn form(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Simulator node `node` as the add form posts it, under the display name `name`.
+pub fn node_form(sim: &pve_sim::Simulator, node: &str, name: &str) -> Vec<(&'static str, String)> {
+    let api = sim.node_api_url(node).unwrap();
+    let ssh = sim.ssh_address(node).unwrap();
+    let (token_id, token_secret) = sim.token();
+    vec![
+        ("form[name]", name.to_owned()),
+        ("form[host]", ssh.ip().to_string()),
+        ("form[port]", api.rsplit(':').next().unwrap().to_owned()),
+        ("form[ssh_port]", ssh.port().to_string()),
+        ("form[token_id]", token_id),
+        ("form[token_secret]", token_secret),
+        ("form[ssh_password]", sim.ssh_password()),
+        ("form[tls_fingerprint]", sim.tls_fingerprint(node).unwrap()),
+        ("form[ssh_host_key]", sim.ssh_host_key(node).unwrap()),
+        ("form[confirm]", "on".into()),
+    ]
+}
