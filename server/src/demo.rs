@@ -2,6 +2,7 @@
 //! realistic speed. Only started with `--demo`.
 
 use backend::nodes::DemoCluster;
+use model::node::DemoView;
 use pve_sim::{SimConfig, Simulator, Speed};
 
 /// Starts the simulator on free loopback ports and describes it for "Add the demo node".
@@ -30,13 +31,15 @@ pub async fn start() -> Result<(Simulator, DemoCluster), String> {
         .ok_or("the demo node has no SSH")?;
     let (token_id, token_secret) = simulator.token();
     let cluster = DemoCluster {
-        host: ssh.ip().to_string(),
-        port,
-        ssh_port: ssh.port(),
-        pve_node: node.clone(),
-        token_id,
-        token_secret,
-        ssh_password: simulator.ssh_password(),
+        details: DemoView {
+            host: ssh.ip().to_string(),
+            port,
+            ssh_port: ssh.port(),
+            pve_node: node.clone(),
+            token_id,
+            token_secret,
+            ssh_password: simulator.ssh_password(),
+        },
         tls_fingerprint: simulator
             .tls_fingerprint(&node)
             .ok_or("no demo certificate")?,

@@ -161,15 +161,7 @@ pub async fn demo_info() -> Result<Option<DemoView>, AppError> {
 
     require_user().await?;
     let state = app_state()?;
-    Ok(state.demo.map(|demo| DemoView {
-        host: demo.host,
-        port: demo.port,
-        ssh_port: demo.ssh_port,
-        pve_node: demo.pve_node,
-        token_id: demo.token_id,
-        token_secret: demo.token_secret,
-        ssh_password: demo.ssh_password,
-    }))
+    Ok(state.demo.map(|demo| demo.details))
 }
 
 /// Adds the demo cluster's node in one click (`corral --demo` only).

@@ -3,14 +3,27 @@
 
 mod support;
 
-use backend::ServiceError;
+use backend::accounts::User;
 use backend::nodes;
 use backend::vault::KeyRing;
+use backend::{Backend, ServiceError};
+use model::node::NodeView;
 use pve_sim::{SimConfig, Simulator};
 use support::{admin, backend, form, user};
 
 async fn sim() -> Simulator {
     Simulator::start(SimConfig::default()).await.unwrap()
+}
+
+/// A simulator, a backend, its admin and the admin's node for simulator node `pve`.
+async fn lab() -> (Simulator, Backend, User, NodeView) {
+    let sim = sim().await;
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
+        .await
+        .unwrap();
+    (sim, backend, admin, node)
 }
 
 #[tokio::test]
@@ -106,13 +119,8 @@ async fn a_node_is_saved_only_after_every_check_passes_with_secrets_sealed() {
 
 #[tokio::test]
 async fn another_users_node_is_not_found_for_every_operation() {
-    let sim = sim().await;
-    let backend = backend().await;
-    let admin = admin(&backend).await;
+    let (sim, backend, admin, node) = lab().await;
     let bob = user(&backend, &admin, "bob").await;
-    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap();
     let id = node.id.as_str();
     assert!(matches!(
         nodes::get(&backend, &bob, id).await,
@@ -152,12 +160,7 @@ async fn another_users_node_is_not_found_for_every_operation() {
 
 #[tokio::test]
 async fn editing_with_empty_secrets_keeps_them_and_test_reports_the_version() {
-    let sim = sim().await;
-    let backend = backend().await;
-    let admin = admin(&backend).await;
-    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap();
+    let (sim, backend, admin, node) = lab().await;
     let mut edit = form(&sim, "pve");
     edit.name = "Renamed".into();
     edit.token_secret.clear();
@@ -219,12 +222,7 @@ async fn the_default_moves_and_survives_deletes() {
 
 #[tokio::test]
 async fn a_changed_certificate_or_host_key_needs_a_confirmed_repin() {
-    let sim = sim().await;
-    let backend = backend().await;
-    let admin = admin(&backend).await;
-    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap();
+    let (sim, backend, admin, node) = lab().await;
     let new_tls = sim.replace_certificate("pve").unwrap();
     let new_ssh = sim.replace_host_key("pve").unwrap();
     let error = nodes::test(&backend, &admin, &node.id).await.unwrap_err();
@@ -267,12 +265,7 @@ async fn a_changed_certificate_or_host_key_needs_a_confirmed_repin() {
 
 #[tokio::test]
 async fn rotation_reseals_every_secret_and_moved_ciphertexts_do_not_open() {
-    let sim = sim().await;
-    let backend = backend().await;
-    let admin = admin(&backend).await;
-    let a = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap();
+    let (sim, backend, admin, a) = lab().await;
     let mut second = form(&sim, "pve");
     second.name = "second".into();
     let b = nodes::create(&backend, &admin, &second).await.unwrap();
@@ -318,12 +311,7 @@ async fn rotation_reseals_every_secret_and_moved_ciphertexts_do_not_open() {
 
 #[tokio::test]
 async fn switching_ssh_login_to_a_key_drops_the_stored_password() {
-    let sim = sim().await;
-    let backend = backend().await;
-    let admin = admin(&backend).await;
-    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap();
+    let (sim, backend, admin, node) = lab().await;
     let key =
         russh::keys::PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
     sim.authorize_key(&key.public_key().to_openssh().unwrap())

@@ -4,7 +4,9 @@
 
 pub mod connect;
 
-use model::node::{ConnectionReport, NodeForm, NodeView, ProbeReport, SshAuthKind, ValidNode};
+use model::node::{
+    ConnectionReport, DemoView, NodeForm, NodeView, ProbeReport, SshAuthKind, ValidNode,
+};
 use model::validate;
 use surrealdb::types::SurrealValue;
 use zeroize::Zeroizing;
@@ -626,16 +628,11 @@ pub async fn repin(
     get(backend, owner, id).await
 }
 
-/// The built-in simulated cluster of `corral --demo`: where it listens and how to log in.
+/// The built-in simulated cluster of `corral --demo`: where it listens and how to log in
+/// (the part shown to users), and its fingerprints.
 #[derive(Debug, Clone)]
 pub struct DemoCluster {
-    pub host: String,
-    pub port: u16,
-    pub ssh_port: u16,
-    pub pve_node: String,
-    pub token_id: String,
-    pub token_secret: String,
-    pub ssh_password: String,
+    pub details: DemoView,
     pub tls_fingerprint: String,
     pub ssh_host_key: String,
 }
@@ -645,8 +642,9 @@ pub struct DemoCluster {
 pub async fn add_demo(
     backend: &Backend,
     owner: &User,
-    demo: &DemoCluster,
+    cluster: &DemoCluster,
 ) -> ServiceResult<NodeView> {
+    let demo = &cluster.details;
     let form = NodeForm {
         name: format!("{} (demo)", demo.pve_node),
         pve_node: demo.pve_node.clone(),
@@ -656,8 +654,8 @@ pub async fn add_demo(
         token_secret: demo.token_secret.clone(),
         ssh_port: demo.ssh_port.to_string(),
         ssh_password: demo.ssh_password.clone(),
-        tls_fingerprint: demo.tls_fingerprint.clone(),
-        ssh_host_key: demo.ssh_host_key.clone(),
+        tls_fingerprint: cluster.tls_fingerprint.clone(),
+        ssh_host_key: cluster.ssh_host_key.clone(),
         confirm: Some("on".into()),
         ..NodeForm::default()
     };
