@@ -28,8 +28,18 @@ export async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/login\?signed_out=1$/);
 }
 
+/** How to reach one node: what the add-node form asks for. */
+export type NodeDetails = {
+  host: string;
+  port: string;
+  sshPort: string;
+  tokenId: string;
+  tokenSecret: string;
+  sshPassword: string;
+};
+
 /** The demo cluster's connection details, as the Nodes page lists them. */
-export async function demoDetails(page: Page) {
+export async function demoDetails(page: Page): Promise<NodeDetails> {
   await page.goto('/settings/nodes');
   const panel = page.getByTestId('demo-credentials');
   const value = async (key: string) => (await panel.locator(`[data-key="${key}"]`).textContent())!.trim();
@@ -43,9 +53,12 @@ export async function demoDetails(page: Page) {
   };
 }
 
-/** Walks the add-node flow by hand: probe, confirm both fingerprints, credentials. */
-export async function addNodeByHand(page: Page, name: string) {
-  const demo = await demoDetails(page);
+/**
+ * Walks the add-node flow by hand: probe, confirm both fingerprints, credentials.
+ * Adds the demo node unless other details are given.
+ */
+export async function addNodeByHand(page: Page, name: string, details?: NodeDetails) {
+  const demo = details ?? (await demoDetails(page));
   await page.goto('/settings/nodes/new');
   await page.getByLabel('Host name or IP address').fill(demo.host);
   await page.getByLabel('API port').fill(demo.port);

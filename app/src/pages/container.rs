@@ -94,6 +94,7 @@ fn Detail(
         uptime: detail.uptime,
         tags: detail.tags.clone(),
         lock: detail.lock.clone(),
+        addresses: Vec::new(),
     };
     let status_class = if detail.status == "running" {
         "badge ok"

@@ -217,6 +217,12 @@ fn ContainerTable(
         .map(|row| {
             let name = row.name.clone().unwrap_or_else(|| format!("CT {}", row.vmid));
             let status_class = if row.status == "running" { "badge ok" } else { "badge" };
+            let address = match row.addresses.as_slice() {
+                [] => "—".to_owned(),
+                [one] => one.clone(),
+                [first, rest @ ..] => format!("{first} +{}", rest.len()),
+            };
+            let all_addresses = row.addresses.join(", ");
             view! {
                 <tr data-vmid=row.vmid>
                     <td><a href=format!("/containers/{}/{}", row.node_id, row.vmid)>{name}</a></td>
@@ -226,6 +232,7 @@ fn ContainerTable(
                         <span class=status_class>{row.status.clone()}</span>
                         {row.lock.clone().map(|l| view! { " " <span class="badge warn">{l}</span> })}
                     </td>
+                    <td class="mono" data-testid="ip" title=all_addresses>{address}</td>
                     <td class="num">{format!("{:.1} %", row.cpu * 100.0)}</td>
                     <td class="num">{format!("{} / {}", bytes(row.mem), bytes(row.maxmem))}</td>
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
@@ -244,6 +251,7 @@ fn ContainerTable(
                     {header(SortKey::Vmid, "vmid", "VMID")}
                     {header(SortKey::Node, "node", "Node")}
                     {header(SortKey::Status, "status", "Status")}
+                    <th>"IP"</th>
                     {header(SortKey::Cpu, "cpu", "CPU")}
                     {header(SortKey::Memory, "memory", "Memory")}
                     {header(SortKey::Disk, "disk", "Disk")}

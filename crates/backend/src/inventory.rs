@@ -6,10 +6,14 @@
 //! one request is fetching a node, others for the same node wait for that answer instead
 //! of asking Proxmox again (single flight): N tabs cause one Proxmox request per node per
 //! interval, not N.
+//!
+//! Addresses come from each running container's `/interfaces`, one request per container
+//! per boot: they are learned in the background after a list arrives (the page never waits
+//! for them) and shown from then on, so the steady state costs no extra requests.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use model::inventory::{ContainerRow, NodeHealth, NodeOutcome};
 use model::node::NodeView;
@@ -24,6 +28,15 @@ use crate::nodes::{self, NodeAccess};
 pub const DEFAULT_FRESHNESS: Duration = Duration::from_secs(4);
 /// How long one node may take before it is reported as timed out.
 pub const DEFAULT_NODE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A running container without an address yet (DHCP still busy) is asked again after this.
+const ADDRESS_RETRY: Duration = Duration::from_secs(15);
+/// Addresses of a container that keeps running are checked again after this (a new lease).
+const ADDRESS_REFRESH: Duration = Duration::from_secs(600);
+/// Two boot times this close belong to the same boot (uptime is reported in whole
+/// seconds and the list is read a little after Proxmox sampled it).
+const SAME_BOOT: u64 = 5;
+/// `/interfaces` requests in flight per node while addresses are learned.
+const ADDRESS_FETCHES: usize = 4;
 
 /// The per-node caches; cheap to clone, shared by every request.
 #[derive(Clone)]
@@ -43,6 +56,50 @@ impl Default for Inventory {
 #[derive(Default)]
 struct Slot {
     state: tokio::sync::Mutex<SlotState>,
+    addresses: Mutex<Addresses>,
+}
+
+/// What is known about the addresses of a node's running containers.
+#[derive(Default)]
+struct Addresses {
+    by_vmid: HashMap<u32, Learned>,
+    /// Set while a background task is asking; one task per node at a time.
+    learning: bool,
+}
+
+/// A running container's IPv4 addresses as reported during one boot.
+struct Learned {
+    /// Seconds since the epoch when the container started (now − uptime).
+    boot: u64,
+    at: Instant,
+    ipv4: Vec<String>,
+}
+
+impl Learned {
+    fn same_boot(&self, boot: u64) -> bool {
+        self.boot.abs_diff(boot) <= SAME_BOOT
+    }
+
+    /// Whether this is still the answer for a container that started at `boot`.
+    fn current(&self, boot: u64) -> bool {
+        let age_limit = if self.ipv4.is_empty() {
+            ADDRESS_RETRY
+        } else {
+            ADDRESS_REFRESH
+        };
+        self.same_boot(boot) && self.at.elapsed() < age_limit
+    }
+}
+
+fn boot_time(entry: &LxcEntry) -> u64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    now.saturating_sub(entry.uptime)
+}
+
+fn running(entry: &LxcEntry) -> bool {
+    entry.status == "running" && !entry.template
 }
 
 #[derive(Default)]
@@ -57,6 +114,16 @@ struct Answer {
     health: NodeHealth,
     message: Option<String>,
     containers: Vec<LxcEntry>,
+}
+
+impl Answer {
+    fn failed(health: NodeHealth, message: String) -> Answer {
+        Answer {
+            health,
+            message: Some(message),
+            containers: Vec::new(),
+        }
+    }
 }
 
 /// Everything the dashboard shows: each node's outcome and all containers found.
@@ -109,19 +176,21 @@ impl Inventory {
             .clone()
     }
 
-    /// One node's answer: fresh from the cache, or fetched (once, whoever asks).
+    /// One node's answer: fresh from the cache, or fetched (once, whoever asks), with the
+    /// addresses known so far of its running containers.
     async fn node(
         &self,
         view: &NodeView,
         access: &NodeAccess,
         timeout: Duration,
-    ) -> (Answer, Duration) {
+    ) -> (Answer, Duration, HashMap<u32, Vec<String>>) {
         let slot = self.slot(&view.id);
         let mut state = slot.state.lock().await;
         if let Some((at, answer)) = &state.last
             && at.elapsed() < self.freshness
         {
-            return (answer.clone(), at.elapsed());
+            let known = slot.known_addresses(&answer.containers);
+            return (answer.clone(), at.elapsed(), known);
         }
         let key = client_key(access);
         let client = match &state.client {
@@ -131,34 +200,125 @@ impl Inventory {
             }),
         };
         let answer = match client {
-            Err(error) => Answer {
-                health: NodeHealth::Error,
-                message: Some(error.to_string()),
-                containers: Vec::new(),
-            },
+            Err(error) => Answer::failed(NodeHealth::Error, error.to_string()),
             Ok(client) => {
                 match tokio::time::timeout(timeout, client.lxc_list(&view.pve_node)).await {
-                    Ok(Ok(containers)) => Answer {
-                        health: NodeHealth::Ok,
-                        message: None,
-                        containers,
-                    },
-                    Ok(Err(error)) => Answer {
-                        health: classify(&error),
-                        message: Some(error.to_string()),
-                        containers: Vec::new(),
-                    },
-                    Err(_) => Answer {
-                        health: NodeHealth::Timeout,
-                        message: Some(format!("no answer within {} s", timeout.as_secs_f64())),
-                        containers: Vec::new(),
-                    },
+                    Ok(Ok(containers)) => {
+                        slot.learn_addresses(&client, &view.pve_node, &containers);
+                        Answer {
+                            health: NodeHealth::Ok,
+                            message: None,
+                            containers,
+                        }
+                    }
+                    Ok(Err(error)) => Answer::failed(classify(&error), error.to_string()),
+                    Err(_) => Answer::failed(
+                        NodeHealth::Timeout,
+                        format!("no answer within {} s", timeout.as_secs_f64()),
+                    ),
                 }
             }
         };
         state.last = Some((Instant::now(), answer.clone()));
-        (answer, Duration::ZERO)
+        let known = slot.known_addresses(&answer.containers);
+        (answer, Duration::ZERO, known)
     }
+}
+
+impl Slot {
+    fn addresses(&self) -> std::sync::MutexGuard<'_, Addresses> {
+        self.addresses.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The addresses learned during the current boot of each running container listed.
+    fn known_addresses(&self, containers: &[LxcEntry]) -> HashMap<u32, Vec<String>> {
+        let addresses = self.addresses();
+        containers
+            .iter()
+            .filter(|entry| running(entry))
+            .filter_map(|entry| {
+                let learned = addresses.by_vmid.get(&entry.vmid)?;
+                (learned.same_boot(boot_time(entry)) && !learned.ipv4.is_empty())
+                    .then(|| (entry.vmid, learned.ipv4.clone()))
+            })
+            .collect()
+    }
+
+    /// Starts asking `/interfaces` of the running containers whose addresses are unknown
+    /// for their current boot (or due for a check), unless that is already under way.
+    /// Forgets containers that are gone or stopped.
+    fn learn_addresses(self: &Arc<Self>, client: &pve::Client, pve_node: &str, list: &[LxcEntry]) {
+        let wanted: Vec<(u32, u64)> = {
+            let mut addresses = self.addresses();
+            addresses
+                .by_vmid
+                .retain(|vmid, _| list.iter().any(|e| e.vmid == *vmid && running(e)));
+            if addresses.learning {
+                return;
+            }
+            let wanted: Vec<(u32, u64)> = list
+                .iter()
+                .filter(|entry| running(entry))
+                .map(|entry| (entry.vmid, boot_time(entry)))
+                .filter(|(vmid, boot)| {
+                    addresses
+                        .by_vmid
+                        .get(vmid)
+                        .is_none_or(|learned| !learned.current(*boot))
+                })
+                .collect();
+            addresses.learning = !wanted.is_empty();
+            wanted
+        };
+        if wanted.is_empty() {
+            return;
+        }
+        let (slot, client, pve_node) = (self.clone(), client.clone(), pve_node.to_owned());
+        tokio::spawn(async move {
+            let mut pending = wanted.into_iter();
+            let mut asking = tokio::task::JoinSet::new();
+            loop {
+                while asking.len() < ADDRESS_FETCHES
+                    && let Some((vmid, boot)) = pending.next()
+                {
+                    let (client, pve_node) = (client.clone(), pve_node.clone());
+                    asking.spawn(async move {
+                        let ipv4 = match client.lxc_interfaces(&pve_node, vmid).await {
+                            Ok(interfaces) => ipv4_of(&interfaces.unwrap_or_default()),
+                            Err(error) => {
+                                tracing::debug!(%error, vmid, "interfaces unavailable");
+                                Vec::new()
+                            }
+                        };
+                        (vmid, boot, ipv4)
+                    });
+                }
+                let Some(joined) = asking.join_next().await else {
+                    break;
+                };
+                if let Ok((vmid, boot, ipv4)) = joined {
+                    slot.addresses().by_vmid.insert(
+                        vmid,
+                        Learned {
+                            boot,
+                            at: Instant::now(),
+                            ipv4,
+                        },
+                    );
+                }
+            }
+            slot.addresses().learning = false;
+        });
+    }
+}
+
+/// A container's IPv4 addresses, loopback left out.
+fn ipv4_of(interfaces: &[pve::Interface]) -> Vec<String> {
+    interfaces
+        .iter()
+        .filter(|i| i.name != "lo")
+        .flat_map(pve::Interface::ipv4_addresses)
+        .collect()
 }
 
 /// Whether `vmid` is free for a new container on the user's node `node_id`. A VMID seen in
@@ -191,7 +351,7 @@ pub async fn is_vmid_free(
     }
 }
 
-fn row(view: &NodeView, entry: &LxcEntry) -> ContainerRow {
+fn row(view: &NodeView, entry: &LxcEntry, addresses: &HashMap<u32, Vec<String>>) -> ContainerRow {
     ContainerRow {
         node_id: view.id.clone(),
         node_name: view.name.clone(),
@@ -208,6 +368,7 @@ fn row(view: &NodeView, entry: &LxcEntry) -> ContainerRow {
         uptime: entry.uptime,
         tags: entry.tags.clone(),
         lock: entry.lock.clone(),
+        addresses: addresses.get(&entry.vmid).cloned().unwrap_or_default(),
     }
 }
 
@@ -224,8 +385,8 @@ pub async fn for_user(
     for (index, (view, access)) in nodes.into_iter().enumerate() {
         let inventory = backend.inventory.clone();
         tasks.spawn(async move {
-            let (answer, age) = inventory.node(&view, &access, timeout).await;
-            (index, view, answer, age)
+            let (answer, age, addresses) = inventory.node(&view, &access, timeout).await;
+            (index, view, answer, age, addresses)
         });
     }
     let mut answers = Vec::new();
@@ -240,13 +401,13 @@ pub async fn for_user(
         nodes: Vec::new(),
         containers: Vec::new(),
     };
-    for (_, view, answer, age) in answers {
+    for (_, view, answer, age, addresses) in answers {
         snapshot.containers.extend(
             answer
                 .containers
                 .iter()
                 .filter(|e| !e.template)
-                .map(|e| row(&view, e)),
+                .map(|e| row(&view, e, &addresses)),
         );
         snapshot.nodes.push(NodeOutcome {
             node_id: view.id.clone(),

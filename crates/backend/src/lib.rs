@@ -72,6 +72,12 @@ impl Backend {
         self
     }
 
+    /// Uses other inventory caches (tests and benchmarks choose the freshness).
+    pub fn with_inventory(mut self, inventory: inventory::Inventory) -> Backend {
+        self.inventory = inventory;
+        self
+    }
+
     async fn dummy_hash(&self) -> ServiceResult<String> {
         self.dummy_hash
             .get_or_try_init(|| password::hash(self.password_policy, Zeroizing::new(ids::new_id())))

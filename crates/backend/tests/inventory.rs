@@ -70,7 +70,8 @@ async fn twenty_concurrent_requests_cause_one_proxmox_request_per_node() {
     let (sim, mut backend, admin) = three_nodes().await;
     backend.inventory = Inventory::new(Duration::from_secs(60));
     sim.set_latency("pve", Duration::from_millis(200));
-    let before = sim.request_count("pve");
+    let lists = || sim.request_count_where("pve", |path| path.ends_with("/lxc"));
+    let before = lists();
     let requests: Vec<_> = (0..20)
         .map(|_| {
             let (backend, admin) = (backend.clone(), admin.clone());
@@ -86,11 +87,7 @@ async fn twenty_concurrent_requests_cause_one_proxmox_request_per_node() {
         assert!(snapshot.nodes.iter().all(|n| n.health == NodeHealth::Ok));
         assert_eq!(snapshot.containers.len(), 9);
     }
-    assert_eq!(
-        sim.request_count("pve") - before,
-        1,
-        "single flight and a shared answer"
-    );
+    assert_eq!(lists() - before, 1, "single flight and a shared answer");
 
     // A node change forgets the answer: the next request asks again.
     backend
@@ -99,7 +96,7 @@ async fn twenty_concurrent_requests_cause_one_proxmox_request_per_node() {
     inventory::for_user(&backend, &admin, TIMEOUT)
         .await
         .unwrap();
-    assert_eq!(sim.request_count("pve") - before, 2);
+    assert_eq!(lists() - before, 2);
 }
 
 #[tokio::test]
@@ -139,17 +136,15 @@ async fn vmids_are_checked_against_the_cache_then_proxmox() {
     inventory::for_user(&backend, &admin, TIMEOUT)
         .await
         .unwrap();
-    let before = sim.request_count("pve");
+    // Addresses are learned in the background; they do not count here.
+    let asked = || sim.request_count_where("pve", |path| !path.ends_with("/interfaces"));
+    let before = asked();
     assert!(
         !inventory::is_vmid_free(&backend, &admin, &node, 100)
             .await
             .unwrap()
     );
-    assert_eq!(
-        sim.request_count("pve"),
-        before,
-        "a cached VMID needs no request"
-    );
+    assert_eq!(asked(), before, "a cached VMID needs no request");
     assert!(
         inventory::is_vmid_free(&backend, &admin, &node, 4242)
             .await
@@ -168,5 +163,83 @@ async fn vmids_are_checked_against_the_cache_then_proxmox() {
         inventory::is_vmid_free(&backend, &admin, &node, 7)
             .await
             .is_err()
+    );
+}
+
+#[tokio::test]
+async fn addresses_are_learned_once_per_boot_without_holding_up_the_list() {
+    let (sim, mut backend, admin) = three_nodes().await;
+    backend.inventory = Inventory::new(Duration::ZERO);
+    sim.set_latency("pve", Duration::from_millis(100));
+    let interfaces = || sim.request_count_where("pve", |path| path.ends_with("/interfaces"));
+    let on_pve = |snapshot: &inventory::Snapshot| {
+        snapshot
+            .containers
+            .iter()
+            .filter(|c| c.pve_node == "pve")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+
+    let first = inventory::for_user(&backend, &admin, TIMEOUT)
+        .await
+        .unwrap();
+    let running = on_pve(&first)
+        .iter()
+        .filter(|c| c.status == "running")
+        .count();
+    assert!(running > 0, "the simulator starts some containers");
+    assert!(
+        on_pve(&first).iter().all(|c| c.addresses.is_empty()),
+        "the list does not wait for the addresses"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let learned = loop {
+        let snapshot = inventory::for_user(&backend, &admin, TIMEOUT)
+            .await
+            .unwrap();
+        let rows = on_pve(&snapshot);
+        if rows
+            .iter()
+            .filter(|c| c.status == "running")
+            .all(|c| !c.addresses.is_empty())
+        {
+            break rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "addresses never arrived: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for row in &learned {
+        if row.status == "running" {
+            assert!(
+                row.addresses
+                    .iter()
+                    .all(|a| a.parse::<std::net::Ipv4Addr>().is_ok()),
+                "{:?}",
+                row.addresses
+            );
+        } else {
+            assert!(row.addresses.is_empty(), "a stopped container has none");
+        }
+    }
+    assert_eq!(
+        interfaces(),
+        running as u64,
+        "one request per running container"
+    );
+    for _ in 0..3 {
+        inventory::for_user(&backend, &admin, TIMEOUT)
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        interfaces(),
+        running as u64,
+        "not asked again during the same boot"
     );
 }

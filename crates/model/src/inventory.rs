@@ -57,6 +57,9 @@ pub struct ContainerRow {
     pub tags: Vec<String>,
     /// Set while Proxmox holds a lock (create, backup, …).
     pub lock: Option<String>,
+    /// IPv4 addresses reported by the running container, once known.
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 /// How one node answered.
@@ -73,7 +76,8 @@ pub struct NodeOutcome {
 }
 
 /// A dashboard search: `status:running node:pve1 tag:web nginx`, as typed in the box and
-/// kept in the URL. Words without a qualifier match the name, the VMID or a tag.
+/// kept in the URL. Words without a qualifier match the name, the VMID, a tag or the
+/// start of an address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     pub status: Option<String>,
@@ -122,6 +126,7 @@ impl Search {
                     .tags
                     .iter()
                     .any(|t| t.to_lowercase().contains(w.as_str()))
+                || row.addresses.iter().any(|a| a.starts_with(w.as_str()))
         });
         status_ok && node_ok && tags_ok && words_ok
     }
@@ -244,6 +249,7 @@ mod tests {
             uptime: 0,
             tags: tags.iter().map(|t| (*t).into()).collect(),
             lock: None,
+            addresses: vec![format!("10.0.0.{}", vmid - 100)],
         }
     }
 
@@ -267,6 +273,7 @@ mod tests {
         assert_eq!(hits("Tag:WEB tag:edge"), [102]);
         assert_eq!(hits("web"), [100, 102]);
         assert_eq!(hits("101"), [101]);
+        assert_eq!(hits("10.0.0.2"), [102], "the start of an address");
         assert_eq!(hits("status:paused"), Vec::<u32>::new());
         assert_eq!(
             hits("colour:red"),

@@ -76,6 +76,8 @@ pub(crate) struct Sim {
     pub ca: ClusterCa,
     /// API requests received, per serving node.
     pub requests: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    /// API requests received, per serving node and path (`/api2/json` left off).
+    pub requests_by_path: Mutex<HashMap<String, HashMap<String, u64>>>,
     /// Each node's SSH host key.
     pub host_keys: Mutex<HashMap<String, russh::keys::PrivateKey>>,
     /// root's SSH password on every node.
@@ -178,6 +180,7 @@ impl Simulator {
             certificates: Mutex::new(certificates),
             ca,
             requests: Mutex::new(HashMap::new()),
+            requests_by_path: Mutex::new(HashMap::new()),
         });
         let mut servers = Vec::new();
         let mut addresses = Vec::new();
@@ -412,6 +415,24 @@ impl Simulator {
     /// API requests `node` has served (for single-flight and cache tests).
     pub fn request_count(&self, node: &str) -> u64 {
         self.sim.request_counter(node).load(Ordering::Relaxed)
+    }
+
+    /// API requests `node` has served whose path (after `/api2/json`) satisfies `wanted`,
+    /// e.g. `|p| p.ends_with("/lxc")` for the container lists alone.
+    pub fn request_count_where(&self, node: &str, wanted: impl Fn(&str) -> bool) -> u64 {
+        self.sim
+            .requests_by_path
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(node)
+            .map(|paths| {
+                paths
+                    .iter()
+                    .filter(|(path, _)| wanted(path))
+                    .map(|(_, count)| count)
+                    .sum()
+            })
+            .unwrap_or(0)
     }
 
     /// Whether container `vmid` exists, and whether it is running.

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::Backend;
+use backend::inventory::Inventory;
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
 use backend::store::Store;
@@ -60,6 +61,11 @@ pub async fn server() -> TestServer {
 
 /// As [`server`], with other session lifetimes.
 pub async fn server_with(sessions: SessionPolicy) -> TestServer {
+    server_tuned(sessions, Inventory::default()).await
+}
+
+/// As [`server`], with other session lifetimes and inventory caches.
+pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> TestServer {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
@@ -84,7 +90,8 @@ pub async fn server_with(sessions: SessionPolicy) -> TestServer {
         memory_kib: 64,
         passes: 1,
         lanes: 1,
-    });
+    })
+    .with_inventory(inventory);
     let state = AppState {
         leptos_options,
         backend,

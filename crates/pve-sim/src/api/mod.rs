@@ -55,6 +55,14 @@ pub(crate) async fn handle(
 ) -> Response<Body> {
     sim.request_counter(&serving)
         .fetch_add(1, Ordering::Relaxed);
+    let path = request.uri().path();
+    *sim.requests_by_path
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(serving.clone())
+        .or_default()
+        .entry(path.strip_prefix("/api2/json").unwrap_or(path).to_owned())
+        .or_default() += 1;
     let latency = sim.faults(&serving).latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -1,0 +1,263 @@
+//! Benchmark (not a test): the dashboard served to one user whose 10 simulated nodes hold
+//! 50 containers each, every node answering 100 ms late. Reports the server-side render
+//! time cold and warm (and its ratio to the nodes' latency), warm pages per second on this
+//! machine, and how many container lists each node is asked for while 20 tabs are open.
+//!
+//! Run: `cargo bench -p server --bench dashboard` (release build; see docs/performance.md).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use app::state::SessionPolicy;
+use axum::http::StatusCode;
+use backend::inventory::{DEFAULT_FRESHNESS, Inventory};
+use pve_sim::{SimConfig, Simulator};
+use support::{TestServer, form, node_form, server_tuned};
+
+const NODES: usize = 10;
+const PER_NODE: usize = 50;
+const LATENCY: Duration = Duration::from_millis(100);
+const TABS: usize = 20;
+/// How often a hydrated dashboard tab asks for new data.
+const TAB_POLL: Duration = Duration::from_secs(10);
+
+/// One dashboard server with every simulated node added for its administrator.
+struct Lab {
+    server: TestServer,
+    cookie: String,
+    node_ids: Vec<String>,
+}
+
+impl Lab {
+    async fn new(sim: &Simulator, inventory: Inventory) -> Lab {
+        let server = server_tuned(SessionPolicy::default(), inventory).await;
+        let cookie = server.setup_admin().await;
+        let mut node_ids = Vec::new();
+        for node in sim.node_names() {
+            let created = server
+                .post(
+                    "/api/nodes/create",
+                    &form(&node_form(sim, &node, &node)),
+                    Some(&cookie),
+                )
+                .await;
+            assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+            let view: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+            node_ids.push(view["id"].as_str().unwrap().to_owned());
+        }
+        Lab {
+            server,
+            cookie,
+            node_ids,
+        }
+    }
+
+    /// Renders `/` and checks that every container is on it.
+    async fn page(&self) -> Duration {
+        let started = Instant::now();
+        let page = self.server.get("/", Some(&self.cookie)).await;
+        let took = started.elapsed();
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            page.body.matches("<tr data-vmid=").count(),
+            NODES * PER_NODE,
+            "every container rendered"
+        );
+        took
+    }
+
+    /// What a hydrated tab asks every 10 s.
+    async fn poll(&self) {
+        let answer = self
+            .server
+            .post(
+                "/api/inventory/dashboard",
+                "search=&sort=",
+                Some(&self.cookie),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+
+    /// Drops every node's cached answer and connection.
+    fn forget_all(&self) {
+        for id in &self.node_ids {
+            self.server.state.backend.inventory.forget(id);
+        }
+    }
+}
+
+/// Container-list requests each node has served so far.
+fn lists_per_node(sim: &Simulator) -> Vec<u64> {
+    sim.node_names()
+        .iter()
+        .map(|node| sim.request_count_where(node, |path| path.ends_with("/lxc")))
+        .collect()
+}
+
+fn delta(after: &[u64], before: &[u64]) -> Vec<u64> {
+    after.iter().zip(before).map(|(a, b)| a - b).collect()
+}
+
+/// Min, median, 95th percentile and max of a sample, in ms.
+struct Spread {
+    min: f64,
+    p50: f64,
+    p95: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(mut sample: Vec<Duration>) -> Spread {
+        sample.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let at = |q: f64| ms(sample[((sample.len() - 1) as f64 * q).round() as usize]);
+        Spread {
+            min: ms(sample[0]),
+            p50: at(0.5),
+            p95: at(0.95),
+            max: ms(sample[sample.len() - 1]),
+        }
+    }
+
+    fn line(&self, label: &str, runs: usize) {
+        let latency = LATENCY.as_secs_f64() * 1000.0;
+        println!(
+            "{label:<44} {runs:>4} runs  min {:>7.1}  p50 {:>7.1}  p95 {:>7.1}  max {:>7.1} ms  p50/latency {:>5.2}",
+            self.min,
+            self.p50,
+            self.p95,
+            self.max,
+            self.p50 / latency
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let sim = Simulator::start(SimConfig {
+        nodes: NODES,
+        containers: NODES * PER_NODE,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    // Warm: answers kept for an hour. Expired: every page asks the nodes again over the
+    // connections it already has. Tabs: the shipped freshness.
+    let warm = Lab::new(&sim, Inventory::new(Duration::from_secs(3600))).await;
+    let expired = Lab::new(&sim, Inventory::new(Duration::ZERO)).await;
+    let tabs = Lab::new(&sim, Inventory::new(DEFAULT_FRESHNESS)).await;
+    for node in sim.node_names() {
+        sim.set_latency(&node, LATENCY);
+    }
+    println!(
+        "dashboard: {NODES} nodes × {PER_NODE} containers, {} ms latency per Proxmox request, {} worker threads",
+        LATENCY.as_millis(),
+        tokio::runtime::Handle::current().metrics().num_workers()
+    );
+
+    // Cold, first visit: no answer and no connection (TLS handshakes included).
+    let mut cold = Vec::new();
+    for _ in 0..10 {
+        warm.forget_all();
+        cold.push(warm.page().await);
+        // Let the background address lookups of this round finish.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Spread::of(cold).line("SSR cold (no cache, new connections)", 10);
+
+    // Cold data, kept connections: what a page sees every few seconds in steady use.
+    expired.page().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let runs: Vec<Duration> = {
+        let mut runs = Vec::new();
+        for _ in 0..20 {
+            runs.push(expired.page().await);
+        }
+        runs
+    };
+    Spread::of(runs).line("SSR cold (cache expired, connections kept)", 20);
+
+    // Warm: every node's answer from the cache.
+    warm.page().await;
+    let mut runs = Vec::new();
+    for _ in 0..200 {
+        runs.push(warm.page().await);
+    }
+    Spread::of(runs).line("SSR warm (cached answers)", 200);
+
+    let warm = Arc::new(warm);
+    let served = Arc::new(AtomicU64::new(0));
+    let window = Duration::from_secs(5);
+    let started = Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (warm, served) = (warm.clone(), served.clone());
+        clients.spawn(async move {
+            while started.elapsed() < window {
+                warm.page().await;
+                served.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    clients.join_all().await;
+    let pages = served.load(Ordering::Relaxed);
+    println!(
+        "warm pages per second, 4 concurrent clients: {:.0} ({pages} pages, {} containers each, in {:.1} s)",
+        pages as f64 / started.elapsed().as_secs_f64(),
+        NODES * PER_NODE,
+        started.elapsed().as_secs_f64()
+    );
+
+    // 20 tabs opened at the same moment on an empty cache.
+    let tabs = Arc::new(tabs);
+    tabs.forget_all();
+    let before = lists_per_node(&sim);
+    let mut opened = tokio::task::JoinSet::new();
+    for _ in 0..TABS {
+        let tabs = tabs.clone();
+        opened.spawn(async move { tabs.page().await });
+    }
+    opened.join_all().await;
+    let burst = delta(&lists_per_node(&sim), &before);
+    println!("{TABS} tabs opened at once: container lists per node {burst:?}");
+
+    // 20 tabs polling every 10 s, evenly out of step, for 40 s.
+    let before = lists_per_node(&sim);
+    let started = Instant::now();
+    let mut polling = tokio::task::JoinSet::new();
+    for tab in 0..TABS {
+        let tabs = tabs.clone();
+        polling.spawn(async move {
+            tokio::time::sleep(TAB_POLL * tab as u32 / TABS as u32).await;
+            let polls = 4;
+            for poll in 0..polls {
+                if poll > 0 {
+                    tokio::time::sleep(TAB_POLL).await;
+                }
+                tabs.poll().await;
+            }
+            polls
+        });
+    }
+    let polls: u64 = polling.join_all().await.into_iter().sum();
+    let elapsed = started.elapsed();
+    let steady = delta(&lists_per_node(&sim), &before);
+    let intervals = elapsed.as_secs_f64() / DEFAULT_FRESHNESS.as_secs_f64();
+    let worst = steady.iter().copied().max().unwrap_or(0);
+    println!(
+        "{TABS} tabs polling every {} s for {:.0} s ({polls} polls): container lists per node {steady:?}",
+        TAB_POLL.as_secs(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  = at most {worst} per node in {intervals:.1} freshness intervals of {} s ({:.2} per interval; {} without the shared cache)",
+        DEFAULT_FRESHNESS.as_secs(),
+        worst as f64 / intervals,
+        polls
+    );
+}
