@@ -43,7 +43,8 @@ cargo clippy -p app --lib --locked --target wasm32-unknown-unknown --features hy
   --target-dir "$CARGO_TARGET_DIR/front" -- -D warnings
 
 step "cargo test"
-# Also builds target/debug/corral, the binary the end-to-end suite runs.
+# Also builds target/debug/corral, the binary the end-to-end suite runs, and
+# target/debug/pve-sim, which it starts to have clusters it can take offline.
 cargo test --workspace --locked
 
 step "site: wasm, JavaScript glue and CSS"

@@ -51,7 +51,8 @@ export class SimulatedCluster {
 
   /** Ends the process: its nodes stop answering (connection refused). */
   async stop(): Promise<void> {
-    if (this.process.exitCode !== null) return;
+    // A process ended by a signal has a signalCode and no exitCode.
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.process.once('exit', resolve));
     this.process.kill('SIGTERM');
     await exited;
