@@ -8,6 +8,7 @@ pub mod audit;
 pub mod container;
 pub mod inventory;
 pub mod node;
+pub mod provision;
 pub mod validate;
 
 pub use validate::FieldError;
