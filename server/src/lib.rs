@@ -212,7 +212,10 @@ pub async fn rotate_key(config: &Config) -> Result<(), StartError> {
     let backend = Backend::new(store.clone(), ring.clone(), LoginLimits::default());
     let resealed = backend::nodes::reseal_all(&backend)
         .await
-        .map_err(|e| StartError::Rotation(e.to_string()))?;
+        .map_err(|e| StartError::Rotation(e.to_string()))?
+        + backend::jobs::reseal_all(&backend)
+            .await
+            .map_err(|e| StartError::Rotation(e.to_string()))?;
     drop(backend);
     store.close().await?;
     ring.drop_old_keys();

@@ -83,3 +83,15 @@ pub(crate) fn statement_errors(response: &mut surrealdb::IndexedResults) -> Opti
             .join("; "),
     )
 }
+
+/// The value of the last statement that produced one (`LET`, `IF` without a value,
+/// `BEGIN` and `COMMIT` produce none), for transactions whose answer is one statement
+/// among several.
+pub(crate) fn last_value<T>(response: &mut surrealdb::IndexedResults) -> Option<T>
+where
+    T: surrealdb::types::SurrealValue,
+{
+    (0..response.num_statements())
+        .rev()
+        .find_map(|index| response.take::<Option<T>>(index).ok().flatten())
+}

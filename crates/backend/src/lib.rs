@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod instance;
 pub mod inventory;
+pub mod jobs;
 pub mod lifecycle;
 pub mod login_limit;
 pub mod nodes;
@@ -45,6 +46,10 @@ pub struct Backend {
     pub inventory: inventory::Inventory,
     /// Containers with a lifecycle action in progress.
     pub locks: lifecycle::Locks,
+    /// Live subscribers to job events.
+    pub job_bus: jobs::JobBus,
+    /// Wakes the job runner when a job is queued.
+    pub job_wakeup: Arc<tokio::sync::Notify>,
     pub password_policy: HashPolicy,
     /// A hash of a random password with the current policy: sign-ins for unknown
     /// usernames verify against it, so they take as long as real ones.
@@ -61,6 +66,8 @@ impl Backend {
             login_limiter: Arc::new(LoginLimiter::new(limits)),
             inventory: inventory::Inventory::default(),
             locks: lifecycle::Locks::default(),
+            job_bus: jobs::JobBus::default(),
+            job_wakeup: Arc::default(),
             password_policy: HashPolicy::STANDARD,
             dummy_hash: Arc::new(OnceCell::new()),
         }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod container;
 pub mod inventory;
+pub mod job;
 pub mod node;
 pub mod provision;
 pub mod validate;

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts_nodes_audit",
         sql: include_str!("../../migrations/0002_accounts_nodes_audit.surql"),
     },
+    Migration {
+        version: 3,
+        name: "drafts_jobs",
+        sql: include_str!("../../migrations/0003_drafts_jobs.surql"),
+    },
 ];
 
 /// What [`apply`] did.

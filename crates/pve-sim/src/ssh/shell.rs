@@ -348,6 +348,19 @@ fn pct_push(
 fn guest_exec(guest: &mut Guest, vmid: &str, argv: &[String], stdin: &[u8]) -> Output {
     let words: Vec<&str> = argv.iter().map(String::as_str).collect();
     match words.as_slice() {
+        // `env NAME=value … command`: the variables change nothing in the model.
+        ["env", rest @ ..] => {
+            let command: Vec<String> = rest
+                .iter()
+                .skip_while(|w| w.contains('='))
+                .map(|w| (*w).to_owned())
+                .collect();
+            if command.is_empty() {
+                Output::default()
+            } else {
+                guest_exec(guest, vmid, &command, stdin)
+            }
+        }
         ["bash" | "sh", "-c", script, ..] => run_script(guest, script),
         ["bash" | "sh"] | ["bash" | "sh", "-s"] => run_script(guest, &String::from_utf8_lossy(stdin)),
         _ => match builtin(guest, &words) {
@@ -771,7 +784,7 @@ mod tests {
         let output = run_on_node(
             &mut cluster,
             "pve",
-            "pct exec 101 -- apt-get install -y nginx curl",
+            "pct exec 101 -- env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx curl",
             b"",
         );
         assert_eq!(output.status, 0, "{}", output.stderr());
