@@ -7,8 +7,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::pages::{
-    AccountPage, AddNodePage, AuditLogPage, ContainerPage, DashboardPage, LoginPage, NodePage,
-    NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatesPage, UsersPage,
+    AccountPage, AddNodePage, AuditLogPage, ContainerPage, DashboardPage, JobProgressPage,
+    LoginPage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatesPage,
+    UsersPage, WizardPage, WizardStartPage,
 };
 
 /// The whole HTML document; the server renders it around [`App`].
@@ -50,7 +51,10 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/containers/new") view=WizardStartPage ssr=SsrMode::Async />
+                    <Route path=path!("/containers/new/:draft/:step") view=WizardPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view=JobProgressPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/nodes") view=NodesPage ssr=SsrMode::Async />

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod gate;
 pub mod health;
+pub mod job_events;
 pub mod origin;
 pub mod router;
 pub mod sessions;
@@ -73,6 +74,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let mut state = open_state(&config).await?;
     state.demo = demo.as_ref().map(|(_, cluster)| cluster.clone());
     let store = state.backend.store.clone();
+    let runner = backend::jobs::runner::Runner::start(
+        state.backend.clone(),
+        backend::jobs::runner::RunnerConfig::default(),
+    );
     let session_store = sessions::store(&store);
     let cleanup = sessions::spawn_cleanup(session_store.clone());
     let app = router::build(
@@ -103,6 +108,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     .map_err(StartError::Serve)?;
     cleanup.abort();
     let _ = cleanup.await;
+    // Jobs in progress keep their leases; the next start takes them over once they expire.
+    runner.kill();
     drop(demo);
     // The router and its copies of the state are gone; let the database flush and close.
     if let Err(error) = store.close().await {

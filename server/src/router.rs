@@ -43,6 +43,7 @@ pub fn build(state: AppState, surface: Surface) -> Router {
     };
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/jobs/{id}/events", get(crate::job_events::stream))
         .leptos_routes_with_context(&state, routes, provide_state.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             provide_state,

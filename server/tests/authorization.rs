@@ -57,6 +57,9 @@ fn any_arguments() -> String {
         ("form[name]", "x".into()),
         ("form[host]", "127.0.0.1".into()),
         ("form[token_id]", "x".into()),
+        ("draft", "x".into()),
+        ("step", "configure".into()),
+        ("go", "next".into()),
     ])
 }
 
@@ -180,6 +183,8 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         .iter()
         .any(|name| path == format!("/api/nodes/{name}"))
             || path.starts_with("/api/containers/")
+            || path == "/api/wizard/choices"
+            || path == "/api/wizard/check-vmid"
     };
     for (path, access) in guarded() {
         if access != Access::User || path.ends_with("/create") || path.ends_with("/logout") {

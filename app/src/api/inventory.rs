@@ -17,7 +17,10 @@ pub async fn fetch_dashboard(search: String, sort: String) -> Result<Dashboard, 
 
     let user = require_user().await?;
     let state = app_state()?;
-    let snapshot = for_user(&state.backend, &user, DEFAULT_NODE_TIMEOUT).await?;
+    let (snapshot, jobs) = tokio::try_join!(
+        for_user(&state.backend, &user, DEFAULT_NODE_TIMEOUT),
+        backend::jobs::active(&state.backend, &user),
+    )?;
     let total = snapshot.containers.len();
     let running = snapshot
         .containers
@@ -38,5 +41,6 @@ pub async fn fetch_dashboard(search: String, sort: String) -> Result<Dashboard, 
         total,
         running,
         stopped: total - running,
+        jobs,
     })
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod containers;
 pub mod inventory;
+pub mod jobs;
 pub mod nodes;
 pub mod users;
 
@@ -52,4 +53,13 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/containers/get", Access::User),
     ("/api/containers/power", Access::User),
     ("/api/containers/delete", Access::User),
+    ("/api/wizard/start", Access::User),
+    ("/api/wizard/get", Access::User),
+    ("/api/wizard/save", Access::User),
+    ("/api/wizard/choices", Access::User),
+    ("/api/wizard/check-vmid", Access::User),
+    ("/api/wizard/create", Access::User),
+    ("/api/jobs/get", Access::User),
+    ("/api/jobs/cancel", Access::User),
+    ("/api/jobs/reveal-password", Access::User),
 ];

@@ -24,16 +24,20 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 #[component]
 pub fn FieldError(
     #[prop(into)] error: Signal<Option<AppError>>,
-    field: &'static str,
+    #[prop(into)] field: String,
 ) -> impl IntoView {
     move || {
-        error.get().filter(|e| e.field() == Some(field)).map(|e| {
-            view! {
-                <span class="field-error" role="alert" data-field=field>
-                    {e.to_string()}
-                </span>
-            }
-        })
+        let field = field.clone();
+        error
+            .get()
+            .filter(|e| e.field() == Some(field.as_str()))
+            .map(|e| {
+                view! {
+                    <span class="field-error" role="alert" data-field=field>
+                        {e.to_string()}
+                    </span>
+                }
+            })
     }
 }
 

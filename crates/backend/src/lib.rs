@@ -6,7 +6,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod choices;
 pub mod containers;
+pub mod drafts;
 pub mod error;
 pub mod ids;
 pub mod instance;

@@ -219,6 +219,9 @@ pub struct Dashboard {
     pub total: usize,
     pub running: usize,
     pub stopped: usize,
+    /// The user's provisioning jobs that have not ended.
+    #[serde(default)]
+    pub jobs: Vec<crate::job::JobView>,
 }
 
 #[cfg(test)]

@@ -96,6 +96,17 @@ impl ContainerForm {
     }
 }
 
+/// What a node offers a new container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeChoices {
+    /// OS template volumes, `local:vztmpl/…`.
+    pub templates: Vec<String>,
+    /// Storages that can hold a root disk.
+    pub storages: Vec<String>,
+    /// Bridges such as `vmbr0`.
+    pub bridges: Vec<String>,
+}
+
 /// How the first interface gets its IPv4 address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Ipv4Config {
@@ -642,7 +653,42 @@ impl Step {
     }
 }
 
+impl Step {
+    /// The step whose form holds `field` (errors from the final check link back to it).
+    pub fn of_field(field: &str) -> Step {
+        if field == "packages" {
+            Step::Packages
+        } else if field.starts_with("scripts") {
+            Step::Scripts
+        } else if field == "keep_on_failure" {
+            Step::Review
+        } else {
+            Step::Configure
+        }
+    }
+}
+
 impl ContainerForm {
+    /// Copies the fields that `step`'s form posts from `posted` (a checkbox left unticked
+    /// is not posted at all, so it becomes blank here).
+    pub fn take_step(&mut self, step: Step, posted: &ContainerForm) {
+        match step {
+            Step::Template => {}
+            Step::Configure => {
+                let keep = (
+                    std::mem::take(&mut self.packages),
+                    std::mem::take(&mut self.scripts),
+                    std::mem::take(&mut self.keep_on_failure),
+                );
+                *self = posted.clone();
+                (self.packages, self.scripts, self.keep_on_failure) = keep;
+            }
+            Step::Packages => self.packages = posted.packages.clone(),
+            Step::Scripts => self.scripts = posted.scripts.clone(),
+            Step::Review => self.keep_on_failure = posted.keep_on_failure.clone(),
+        }
+    }
+
     /// Checks the fields of one step; the first error is returned.
     pub fn check_step(&self, step: Step) -> Result<(), FieldError> {
         match step {
@@ -830,6 +876,27 @@ mod tests {
         ] {
             assert!(ssh_keys("k", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_step_takes_only_its_own_fields() {
+        let mut stored = valid_form();
+        stored.packages = "nginx".into();
+        stored.keep_on_failure = "on".into();
+        let mut posted = ContainerForm {
+            hostname: "renamed".into(),
+            ..ContainerForm::default()
+        };
+        posted.packages = "ignored".into();
+        stored.take_step(Step::Configure, &posted);
+        assert_eq!(stored.hostname, "renamed");
+        assert_eq!(stored.nesting, "", "an unticked checkbox is not posted");
+        assert_eq!(stored.packages, "nginx", "other steps' fields stay");
+        assert_eq!(stored.keep_on_failure, "on");
+        stored.take_step(Step::Packages, &posted);
+        assert_eq!(stored.packages, "ignored");
+        assert_eq!(Step::of_field("scripts[1][name]"), Step::Scripts);
+        assert_eq!(Step::of_field("gateway4"), Step::Configure);
     }
 
     #[test]

@@ -1,0 +1,376 @@
+//! `/jobs/{id}`: a provisioning job's progress — the phases as a stepper, a progress bar,
+//! each script's status and the live log. The first render comes from the stored events
+//! (a reload shows everything at once, and the page is useful without JavaScript);
+//! hydrated, it follows `GET /api/jobs/{id}/events` (server-sent events).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use model::job::{JobEvent, JobState, JobView, Level, Phase, ScriptStatus};
+
+use crate::api::jobs::{CancelJob, JobPage, RevealRootPassword, StartWizard, get_job};
+use crate::components::{FormError, action_error};
+use crate::error::AppError;
+
+/// The progress page.
+#[component]
+pub fn JobProgressPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let page = Resource::new(id, get_job);
+    view! {
+        <Title text="Creating a container" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <Progress page /> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <section class="card empty-state">
+                            <h1>"No such job"</h1>
+                            <p>"It does not exist, or it is not yours."</p>
+                            <a href="/">"Back to the dashboard"</a>
+                        </section>
+                    }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Progress(page: JobPage) -> impl IntoView {
+    let job_id = page.job.id.clone();
+    let job = RwSignal::new(page.job);
+    let events = RwSignal::new(page.events);
+    let filter = RwSignal::new(String::new());
+    let cancel = ServerAction::<CancelJob>::new();
+    let error = Signal::derive(move || action_error(cancel.value().get()));
+    Effect::new(move |_| {
+        if let Some(Ok(view)) = cancel.value().get() {
+            job.set(view);
+        }
+    });
+    follow(job_id.clone(), job, events);
+
+    let title = move || {
+        let j = job.get();
+        format!("CT {} ({}) on {}", j.vmid, j.hostname, j.node_name)
+    };
+    let state_badge = move || {
+        let state = job.get().state;
+        let (class, word) = match state {
+            JobState::Queued => ("badge", "queued"),
+            JobState::Running => ("badge warn", "running"),
+            JobState::Succeeded => ("badge ok", "succeeded"),
+            JobState::Failed => ("badge bad", "failed"),
+            JobState::Cancelled => ("badge", "cancelled"),
+        };
+        view! { <span class=class data-testid="job-state">{word}</span> }
+    };
+    let steps = move || {
+        let j = job.get();
+        let current = j.phase;
+        let at = Phase::PIPELINE.iter().position(|p| *p == current);
+        Phase::PIPELINE
+            .iter()
+            .enumerate()
+            .map(|(index, phase)| {
+                let class = if j.failed_phase == Some(*phase) {
+                    "failed"
+                } else if j.state == JobState::Succeeded || at.is_some_and(|a| index < a) {
+                    "done"
+                } else if Some(index) == at && !j.state.finished() {
+                    "current"
+                } else {
+                    ""
+                };
+                view! { <li class=class>{phase.title()}</li> }
+            })
+            .collect_view()
+    };
+    let scripts = move || {
+        let list = job.get().scripts;
+        (!list.is_empty()).then(|| {
+            view! {
+                <ul class="scripts" data-testid="scripts">
+                    {list.into_iter().map(|(name, status)| {
+                        let word = match status {
+                            ScriptStatus::Pending => "pending",
+                            ScriptStatus::Running => "running",
+                            ScriptStatus::Succeeded => "succeeded",
+                            ScriptStatus::Failed => "failed",
+                            ScriptStatus::Skipped => "not run",
+                        };
+                        view! { <li data-script=name.clone()><span class="mono">{name.clone()}</span> " " <span class="muted">{word}</span></li> }
+                    }).collect_view()}
+                </ul>
+            }
+        })
+    };
+    let script_names = move || {
+        job.get()
+            .scripts
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>()
+    };
+    let log = move || {
+        let wanted = filter.get();
+        events
+            .get()
+            .into_iter()
+            .filter(|e| wanted.is_empty() || e.script.as_deref() == Some(wanted.as_str()))
+            .map(|e| {
+                let class = match e.level {
+                    Level::Info => "info",
+                    Level::Warn => "warn",
+                    Level::Error => "error",
+                    Level::Output => "output",
+                };
+                view! { <div class=class data-seq=e.seq>{e.message}</div> }
+            })
+            .collect_view()
+    };
+    let job_for_end = job_id.clone();
+    view! {
+        <div class="page-head">
+            <h1>"Creating " {title}</h1>
+            {state_badge}
+        </div>
+        <FormError error />
+        <section class="card">
+            <ol class="stepper phases" data-testid="phases">{steps}</ol>
+            <div class="progress-line">
+                <progress max="100" value=move || job.get().percent data-testid="progress"></progress>
+                <span class="mono">{move || format!("{} %", job.get().percent)}</span>
+                <Elapsed job />
+            </div>
+            {scripts}
+            {move || (!job.get().state.finished()).then(|| {
+                let id = job_id.clone();
+                view! {
+                    <ActionForm action=cancel>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="secondary" disabled=move || job.get().cancel_requested>
+                            {move || if job.get().cancel_requested { "Cancelling at the next safe point…" } else { "Cancel" }}
+                        </button>
+                    </ActionForm>
+                }
+            })}
+        </section>
+        {move || job.get().state.finished().then(|| view! { <Ending job=job.get() id=job_for_end.clone() /> })}
+        <section class="card">
+            <div class="page-head">
+                <h2>"Log"</h2>
+                <select aria-label="Show" on:change=move |ev| filter.set(event_target_value(&ev))>
+                    <option value="">"Everything"</option>
+                    {move || script_names().into_iter().map(|n| view! { <option value=n.clone()>{format!("Script {n}")}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="log mono" data-testid="log" node_ref=log_follower()>{log}</div>
+        </section>
+    }
+}
+
+/// How the job ended, with what to do next.
+#[component]
+fn Ending(job: JobView, id: String) -> impl IntoView {
+    let reveal = ServerAction::<RevealRootPassword>::new();
+    let another = ServerAction::<StartWizard>::new();
+    let container = format!("/containers/{}/{}", job.node_id, job.vmid);
+    match job.state {
+        JobState::Succeeded => view! {
+            <section class="card notice-ok" data-testid="job-done">
+                <h2>"Ready"</h2>
+                <div class="row actions">
+                    <a class="button" href=container>"Open container"</a>
+                    <ActionForm action=another><button type="submit" class="secondary">"Create another"</button></ActionForm>
+                </div>
+                {job.password_available.then(|| view! {
+                    <ActionForm action=reveal attr:class="row">
+                        <input type="hidden" name="id" value=id.clone() />
+                        <button type="submit" class="secondary">"Show the root password (once)"</button>
+                    </ActionForm>
+                })}
+                {move || match reveal.value().get() {
+                    Some(Ok(Some(password))) => view! {
+                        <p>"Root password: " <code class="mono" data-testid="root-password">{password}</code>
+                        " — store it now; Corral has erased its copy."</p>
+                    }.into_any(),
+                    Some(Ok(None)) => view! { <p class="muted">"The password was already shown once and is no longer stored."</p> }.into_any(),
+                    Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                    None => ().into_any(),
+                }}
+            </section>
+        }.into_any(),
+        _ => view! {
+            <section class="card notice-bad" data-testid="job-failed" role="alert">
+                <h2>{if job.state == JobState::Cancelled { "Cancelled" } else { "Failed" }}</h2>
+                {job.failed_phase.map(|p| view! { <p>"In phase: " <b>{p.title()}</b></p> })}
+                <p class="mono">{job.error.clone().unwrap_or_default()}</p>
+                <p data-testid="cleanup">{job.cleanup.clone().unwrap_or_default()}</p>
+                <div class="row actions">
+                    <ActionForm action=another><button type="submit">"Create another"</button></ActionForm>
+                    <a class="button secondary" href="/">"Dashboard"</a>
+                </div>
+            </section>
+        }.into_any(),
+    }
+}
+
+/// Time since the job started (ticking in the browser while it runs).
+#[component]
+fn Elapsed(job: RwSignal<JobView>) -> impl IntoView {
+    let now = RwSignal::new(js_now());
+    Effect::new(move |_| {
+        if let Ok(handle) =
+            set_interval_with_handle(move || now.set(js_now()), std::time::Duration::from_secs(1))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let text = move || {
+        let j = job.get();
+        let start = j.started_at.as_deref().and_then(parse_utc)?;
+        let end = j
+            .finished_at
+            .as_deref()
+            .and_then(parse_utc)
+            .or_else(|| now.get())?;
+        let seconds = end.saturating_sub(start);
+        Some(format!("{}:{:02}", seconds / 60, seconds % 60))
+    };
+    view! { <span class="muted" data-testid="elapsed">{text}</span> }
+}
+
+/// Seconds since the epoch from `2026-11-26T17:41:39Z`.
+fn parse_utc(text: &str) -> Option<u64> {
+    let (date, time) = text.trim_end_matches('Z').split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time
+        .split(':')
+        .map(|p| p.split('.').next().and_then(|p| p.parse::<i64>().ok()));
+    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
+    // Days from the civil date (proleptic Gregorian), as in Howard Hinnant's algorithm.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
+/// The browser's clock in seconds (none on the server).
+fn js_now() -> Option<u64> {
+    #[cfg(feature = "hydrate")]
+    {
+        Some((js_sys::Date::now() / 1000.0) as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Keeps the log scrolled to the newest line while the reader is at the bottom.
+fn log_follower() -> NodeRef<leptos::html::Div> {
+    let node = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(element) = node.get() {
+            let observer_target = element.clone();
+            let scroll = move || {
+                observer_target.set_scroll_top(observer_target.scroll_height());
+            };
+            scroll();
+            let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(scroll);
+            if let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref())
+            {
+                let options = web_sys::MutationObserverInit::new();
+                options.set_child_list(true);
+                let _ = observer.observe_with_options(&element, &options);
+            }
+            callback.forget();
+        }
+    });
+    node
+}
+
+#[cfg(feature = "hydrate")]
+use wasm_bindgen::JsCast;
+
+/// Browser only: follows the job's event stream, appending new lines and refreshing the
+/// job's summary as phases change; closes at the `end` event.
+fn follow(id: String, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::closure::Closure;
+
+        if job.get_untracked().state.finished() {
+            return;
+        }
+        let after = events.get_untracked().last().map_or(0, |e| e.seq);
+        let Ok(source) = web_sys::EventSource::new(&format!("/api/jobs/{id}/events?after={after}"))
+        else {
+            return;
+        };
+        let refresh = {
+            let id = id.clone();
+            move || {
+                let id = id.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(page) = get_job(id).await {
+                        job.set(page.job);
+                    }
+                });
+            }
+        };
+        let on_progress = {
+            let refresh = refresh.clone();
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |message: web_sys::MessageEvent| {
+                    let Some(text) = message.data().as_string() else {
+                        return;
+                    };
+                    let Ok(event) = serde_json::from_str::<JobEvent>(&text) else {
+                        return;
+                    };
+                    let phase_changed = job.get_untracked().phase != event.phase;
+                    let about_script = event.script.is_some() && event.level != Level::Output;
+                    let percent = event.percent;
+                    events.update(|list| {
+                        if list.last().is_none_or(|last| event.seq > last.seq) {
+                            list.push(event);
+                        }
+                    });
+                    job.update(|j| {
+                        j.percent = j.percent.max(percent);
+                    });
+                    if phase_changed || about_script {
+                        refresh();
+                    }
+                },
+            )
+        };
+        let on_end = {
+            let source = source.clone();
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                source.close();
+                refresh();
+            })
+        };
+        let _ = source
+            .add_event_listener_with_callback("progress", on_progress.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("end", on_end.as_ref().unchecked_ref());
+        on_progress.forget();
+        on_end.forget();
+        let closing = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || closing.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, job, events);
+}

@@ -1,0 +1,214 @@
+//! The wizard's server functions and the job event stream: a draft walked through its
+//! steps (with a field error on the way), a job queued from it, and
+//! `GET /api/jobs/{id}/events` giving every event exactly once — replayed after
+//! `Last-Event-ID`, and live across the replay/stream boundary — to the owner only.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use backend::jobs::runner::{Runner, RunnerConfig};
+use pve_sim::{SimConfig, Simulator, Speed};
+use std::time::Duration;
+use support::{Answer, TestServer, form, node_form, server};
+
+/// Walks the wizard as the browser would and returns the new job's id.
+async fn create_through_the_wizard(
+    server: &TestServer,
+    cookie: &str,
+    node_id: &str,
+    vmid: u32,
+) -> String {
+    let started = server.post("/api/wizard/start", "", Some(cookie)).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let draft: String = serde_json::from_str(&started.body).unwrap();
+    let configure = |hostname: &str| {
+        form(&[
+            ("draft", draft.clone()),
+            ("step", "configure".into()),
+            ("go", "next".into()),
+            ("form[node_id]", node_id.into()),
+            (
+                "form[ostemplate]",
+                "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst".into(),
+            ),
+            ("form[hostname]", hostname.into()),
+            ("form[vmid]", vmid.to_string()),
+            ("form[cores]", "1".into()),
+            ("form[memory]", "512".into()),
+            ("form[swap]", "0".into()),
+            ("form[rootfs_storage]", "local-lvm".into()),
+            ("form[rootfs_size]", "4".into()),
+            ("form[bridge]", "vmbr0".into()),
+            ("form[ipv4_mode]", "dhcp".into()),
+            ("form[unprivileged]", "on".into()),
+        ])
+    };
+    let refused = server
+        .post("/api/wizard/save", &configure("-bad-"), Some(cookie))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("hostname"), "{}", refused.body);
+    // The typed value is kept in the draft even though it was refused.
+    let kept = server
+        .post(
+            "/api/wizard/get",
+            &form(&[("draft", draft.clone())]),
+            Some(cookie),
+        )
+        .await;
+    assert!(kept.body.contains("-bad-"), "{}", kept.body);
+
+    let saved = server
+        .post("/api/wizard/save", &configure("streamed"), Some(cookie))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(
+        saved
+            .body
+            .contains(&format!("/containers/new/{draft}/packages")),
+        "{}",
+        saved.body
+    );
+    let scripts = form(&[
+        ("draft", draft.clone()),
+        ("step", "scripts".into()),
+        ("go", "next".into()),
+        ("form[scripts][0][name]", "count".into()),
+        (
+            "form[scripts][0][content]",
+            (1..=30)
+                .map(|i| format!("echo line {i}\n"))
+                .collect::<String>(),
+        ),
+    ]);
+    let saved = server
+        .post("/api/wizard/save", &scripts, Some(cookie))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let created = server
+        .post(
+            "/api/wizard/create",
+            &form(&[("draft", draft.clone())]),
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let gone = server
+        .post("/api/wizard/get", &form(&[("draft", draft)]), Some(cookie))
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "the draft is used up");
+    serde_json::from_str(&created.body).unwrap()
+}
+
+async fn events(
+    server: &TestServer,
+    job: &str,
+    cookie: Option<&str>,
+    last_event_id: Option<u64>,
+) -> Answer {
+    let mut request = Request::get(format!("/api/jobs/{job}/events"));
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    if let Some(last) = last_event_id {
+        request = request.header("last-event-id", last.to_string());
+    }
+    server.send(request.body(Body::empty()).unwrap()).await
+}
+
+/// The `id:` of every event in an SSE body, and whether it ended with `end`.
+fn ids(body: &str) -> (Vec<u64>, bool) {
+    let ids = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("id:"))
+        .map(|v| v.trim().parse().unwrap())
+        .collect();
+    (ids, body.contains("event: end"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_gives_each_event_once_live_and_replayed_and_only_to_the_owner() {
+    let sim = Simulator::start(SimConfig {
+        speed: Speed::Scaled(0.02),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let server = server().await;
+    let admin = server.setup_admin().await;
+    let node = server
+        .post(
+            "/api/nodes/create",
+            &form(&node_form(&sim, "pve", "lab")),
+            Some(&admin),
+        )
+        .await;
+    let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
+    let node_id = node["id"].as_str().unwrap().to_owned();
+    let job = create_through_the_wizard(&server, &admin, &node_id, 150).await;
+
+    // Subscribed while the job is queued: everything arrives live, each once, then `end`.
+    let _runner = Runner::start(
+        server.state.backend.clone(),
+        RunnerConfig {
+            poll: Duration::from_millis(50),
+            task_poll: Duration::from_millis(20),
+            ..RunnerConfig::default()
+        },
+    );
+    let live = tokio::time::timeout(
+        Duration::from_secs(60),
+        events(&server, &job, Some(&admin), None),
+    )
+    .await
+    .expect("the stream ends with the job");
+    assert_eq!(live.status, StatusCode::OK);
+    assert_eq!(
+        live.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/event-stream"
+    );
+    let (seen, ended) = ids(&live.body);
+    assert!(ended, "{}", live.body);
+    assert!(seen.len() > 40, "{} events", seen.len());
+    assert_eq!(
+        seen,
+        (1..=seen.len() as u64).collect::<Vec<_>>(),
+        "each exactly once, in order"
+    );
+    assert!(live.body.contains("line 30"));
+    assert!(
+        live.body.contains("Done: CT 150 is running"),
+        "{}",
+        live.body
+    );
+
+    // A reconnect after event 10 gets 11… and nothing before.
+    let replay = events(&server, &job, Some(&admin), Some(10)).await;
+    let (replayed, ended) = ids(&replay.body);
+    assert!(ended);
+    assert_eq!(replayed, (11..=seen.len() as u64).collect::<Vec<_>>());
+
+    // Nobody else may read it.
+    let bob = server.user(&admin, "bob").await;
+    let other = events(&server, &job, Some(&bob), None).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert!(!other.body.contains("streamed"));
+    let anonymous = events(&server, &job, None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let page = server.get(&format!("/jobs/{job}"), Some(&bob)).await;
+    assert!(page.body.contains("No such job") && !page.body.contains("streamed"));
+
+    // The owner's page is complete without JavaScript: the stored log, the outcome.
+    let page = server.get(&format!("/jobs/{job}"), Some(&admin)).await;
+    assert!(
+        page.body.contains("line 30") && page.body.contains(r#"data-testid="job-done""#),
+        "{}",
+        page.body
+    );
+}
