@@ -74,6 +74,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Title text="Dashboard" />
         <div class="page-head">
             <h1>"Dashboard"</h1>
+            <a class="button primary" href="/containers/new">"New container"</a>
             <span class="muted" data-testid="updated">
                 {move || match since.get() {
                     0 => "updated just now".to_owned(),
@@ -170,12 +171,39 @@ fn Overview(
     } else {
         view! { <ContainerTable rows=dashboard.containers search sort power delete /> }.into_any()
     };
+    let jobs =
+        (!dashboard.jobs.is_empty()).then(|| view! { <ActiveJobs jobs=dashboard.jobs.clone() /> });
     view! {
         {banners}
         {summary}
+        {jobs}
         {table}
     }
     .into_any()
+}
+
+/// Containers being created, with their progress.
+#[component]
+fn ActiveJobs(jobs: Vec<model::job::JobView>) -> impl IntoView {
+    let rows = jobs
+        .into_iter()
+        .map(|job| {
+            view! {
+                <tr>
+                    <td><a href=format!("/jobs/{}", job.id)>{format!("CT {} ({})", job.vmid, job.hostname)}</a></td>
+                    <td>{job.node_name.clone()}</td>
+                    <td>{job.phase.title()}</td>
+                    <td><progress max="100" value=job.percent></progress>" " {format!("{} %", job.percent)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" data-testid="active-jobs">
+            <h2>"Being created"</h2>
+            <table class="grid"><tbody>{rows}</tbody></table>
+        </section>
+    }
 }
 
 /// `12.5 GiB`, `512 MiB`.

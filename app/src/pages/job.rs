@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use model::job::{JobEvent, JobState, JobView, Level, Phase, ScriptStatus};
 
-use crate::api::jobs::{CancelJob, JobPage, RevealRootPassword, StartWizard, get_job};
+use crate::api::jobs::{CancelJob, JobPage, RevealRootPassword, get_job};
 use crate::components::{FormError, action_error};
 use crate::error::AppError;
 
@@ -133,6 +133,13 @@ fn Progress(page: JobPage) -> impl IntoView {
             .collect_view()
     };
     let job_for_end = job_id.clone();
+    // The ending is drawn once per change of the final view, and the reveal action lives
+    // out here so that its answer (shown once) survives any redraw.
+    let ending = Memo::new(move |_| {
+        let view = job.get();
+        view.state.finished().then_some(view)
+    });
+    let reveal = ServerAction::<RevealRootPassword>::new();
     view! {
         <div class="page-head">
             <h1>"Creating " {title}</h1>
@@ -159,7 +166,7 @@ fn Progress(page: JobPage) -> impl IntoView {
                 }
             })}
         </section>
-        {move || job.get().state.finished().then(|| view! { <Ending job=job.get() id=job_for_end.clone() /> })}
+        {move || ending.get().map(|job| view! { <Ending job id=job_for_end.clone() reveal /> })}
         <section class="card">
             <div class="page-head">
                 <h2>"Log"</h2>
@@ -175,9 +182,7 @@ fn Progress(page: JobPage) -> impl IntoView {
 
 /// How the job ended, with what to do next.
 #[component]
-fn Ending(job: JobView, id: String) -> impl IntoView {
-    let reveal = ServerAction::<RevealRootPassword>::new();
-    let another = ServerAction::<StartWizard>::new();
+fn Ending(job: JobView, id: String, reveal: ServerAction<RevealRootPassword>) -> impl IntoView {
     let container = format!("/containers/{}/{}", job.node_id, job.vmid);
     match job.state {
         JobState::Succeeded => view! {
@@ -185,7 +190,7 @@ fn Ending(job: JobView, id: String) -> impl IntoView {
                 <h2>"Ready"</h2>
                 <div class="row actions">
                     <a class="button" href=container>"Open container"</a>
-                    <ActionForm action=another><button type="submit" class="secondary">"Create another"</button></ActionForm>
+                    <form method="post" action="/api/wizard/start"><button type="submit" class="secondary">"Create another"</button></form>
                 </div>
                 {job.password_available.then(|| view! {
                     <ActionForm action=reveal attr:class="row">
@@ -211,7 +216,7 @@ fn Ending(job: JobView, id: String) -> impl IntoView {
                 <p class="mono">{job.error.clone().unwrap_or_default()}</p>
                 <p data-testid="cleanup">{job.cleanup.clone().unwrap_or_default()}</p>
                 <div class="row actions">
-                    <ActionForm action=another><button type="submit">"Create another"</button></ActionForm>
+                    <form method="post" action="/api/wizard/start"><button type="submit">"Create another"</button></form>
                     <a class="button secondary" href="/">"Dashboard"</a>
                 </div>
             </section>
@@ -222,8 +227,10 @@ fn Ending(job: JobView, id: String) -> impl IntoView {
 /// Time since the job started (ticking in the browser while it runs).
 #[component]
 fn Elapsed(job: RwSignal<JobView>) -> impl IntoView {
-    let now = RwSignal::new(js_now());
+    // Unknown while rendering (server and hydration agree), then the browser's clock.
+    let now = RwSignal::new(None);
     Effect::new(move |_| {
+        now.set(js_now());
         if let Ok(handle) =
             set_interval_with_handle(move || now.set(js_now()), std::time::Duration::from_secs(1))
         {

@@ -15,7 +15,7 @@ use crate::api::nodes::list_nodes;
 use crate::components::{FieldError, FormError, action_error};
 use crate::error::AppError;
 
-/// Step 1: how to start. Templates (a later step of the product) will be listed here too.
+/// Step 1: how to start.
 #[component]
 pub fn WizardStartPage() -> impl IntoView {
     let start = ServerAction::<StartWizard>::new();
@@ -40,9 +40,9 @@ pub fn WizardStartPage() -> impl IntoView {
                         <section class="card narrow">
                             <h2>"Start from scratch"</h2>
                             <p class="muted">"Choose the node, the OS template and the resources yourself."</p>
-                            <ActionForm action=start>
+                            <form method="post" action="/api/wizard/start">
                                 <button type="submit">"Start from scratch"</button>
-                            </ActionForm>
+                            </form>
                         </section>
                     }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -110,15 +110,15 @@ pub fn WizardPage() -> impl IntoView {
             <a href="/">"Cancel"</a>
         </div>
         {move || step().map(|current| view! { <Stepper current draft=Some(draft_id()) /> })}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let form = draft.await;
                 match (form, step()) {
                     (Ok(form), Some(step)) if step != Step::Template => {
                         let id = draft_id();
                         match step {
-                            Step::Review => view! { <Review id form create error /> }.into_any(),
-                            _ => view! { <StepForm id step form save error /> }.into_any(),
+                            Step::Review => view! { <Review id form error /> }.into_any(),
+                            _ => view! { <StepForm id step form error /> }.into_any(),
                         }
                     }
                     (Err(AppError::NotFound), _) | (_, None) | (Ok(_), Some(_)) => view! {
@@ -131,7 +131,7 @@ pub fn WizardPage() -> impl IntoView {
                     (Err(error), _) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -141,7 +141,6 @@ fn StepForm(
     id: String,
     step: Step,
     form: ContainerForm,
-    save: ServerAction<SaveWizardStep>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let fields = match step {
@@ -149,9 +148,18 @@ fn StepForm(
         Step::Packages => view! { <Packages form error /> }.into_any(),
         _ => view! { <Scripts form error /> }.into_any(),
     };
-    let pending = save.pending();
+    // Plain forms: each step is a full page (rendered by the server, then hydrated),
+    // with or without JavaScript. `data-live` says the live checks are running.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     view! {
-        <ActionForm action=save attr:class="card wizard stack" attr:data-testid="wizard-form">
+        <form
+            method="post"
+            action="/api/wizard/save"
+            class="card wizard stack"
+            data-testid="wizard-form"
+            data-live=move || live.get().then_some("yes")
+        >
             <input type="hidden" name="draft" value=id />
             <input type="hidden" name="step" value=step.word() />
             <FormError error />
@@ -160,9 +168,9 @@ fn StepForm(
                 {(step != Step::Configure).then(|| view! {
                     <button type="submit" name="go" value="back" class="secondary">"Back"</button>
                 })}
-                <button type="submit" name="go" value="next" disabled=move || pending.get()>"Next"</button>
+                <button type="submit" name="go" value="next">"Next"</button>
             </div>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -390,12 +398,12 @@ fn Scripts(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoVie
                     <legend>{format!("Script {}", index + 1)}</legend>
                     <label>
                         "Name"
-                        <input name=format!("form[{name_field}]") value=script.name.clone() />
+                        <input name=format!("form[scripts][{index}][name]") value=script.name.clone() />
                         <FieldError error field=name_field />
                     </label>
                     <label>
                         "Shell script (runs as root with sh, in order)"
-                        <textarea class="mono" name=format!("form[{content_field}]") rows="6">{script.content.clone()}</textarea>
+                        <textarea class="mono" name=format!("form[scripts][{index}][content]") rows="6">{script.content.clone()}</textarea>
                         <FieldError error field=content_field />
                     </label>
                 </fieldset>
@@ -412,12 +420,7 @@ fn Scripts(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoVie
 
 /// Everything that will be sent, then Create.
 #[component]
-fn Review(
-    id: String,
-    form: ContainerForm,
-    create: ServerAction<CreateFromDraft>,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
+fn Review(id: String, form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoView {
     let check = form.validate();
     let problem = check.as_ref().err().cloned();
     let back = format!("/containers/new/{id}/scripts");
@@ -502,7 +505,6 @@ fn Review(
         }
         Err(_) => ().into_any(),
     };
-    let pending = create.pending();
     view! {
         <section class="card wizard">
             <h2>"Review"</h2>
@@ -520,7 +522,7 @@ fn Review(
                 <dt>"Node"</dt><dd><NodeName id=form.node_id.clone() /></dd>
                 {rows}
             </dl>
-            <ActionForm action=create attr:class="stack">
+            <form method="post" action="/api/wizard/create" class="stack">
                 <input type="hidden" name="draft" value=id.clone() />
                 <FormError error />
                 <label class="check">
@@ -529,9 +531,9 @@ fn Review(
                 </label>
                 <div class="row actions">
                     <a class="button secondary" href=back>"Back"</a>
-                    <button type="submit" disabled=move || pending.get()>"Create container"</button>
+                    <button type="submit">"Create container"</button>
                 </div>
-            </ActionForm>
+            </form>
         </section>
     }
 }
