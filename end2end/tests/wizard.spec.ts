@@ -155,3 +155,66 @@ test.describe('creating a container without JavaScript', () => {
     await expect(page.getByTestId('log')).toContainText('Queued: CT 140 (nojs-1) on delta');
   });
 });
+
+// Measurement with a check: 1,000 lines printed by a script reach the browser once each,
+// in order; the time from the runner's append (the event's `at`) to its arrival in the
+// page is printed (docs/performance.md), not asserted.
+test.describe('the live log', () => {
+  let slow: SimulatedCluster;
+
+  test.beforeAll(async () => {
+    // Realistic task durations: the create task gives the page time to subscribe first.
+    slow = await SimulatedCluster.start(['--nodes', '1', '--containers', '1', '--speed', 'realistic', '--seed', '5']);
+  });
+
+  test.afterAll(async () => {
+    await slow?.stop();
+  });
+
+  test('1,000 script lines arrive once each, in order', async ({ page }) => {
+    test.setTimeout(120_000);
+    await signIn(page);
+    await addNodeByHand(page, 'epsilon', slow.details('pve'));
+    await page.goto('/containers/new');
+    await page.getByRole('button', { name: 'Start from scratch' }).click();
+    const form = page.getByTestId('wizard-form');
+    await expect(form).toHaveAttribute('data-live', 'yes');
+    await form.getByLabel('Node').selectOption({ label: 'epsilon' });
+    await form.getByLabel('OS template').selectOption({ label: TEMPLATE });
+    await form.getByLabel('Hostname').fill('chatty');
+    await form.getByLabel('VMID').fill('170');
+    await form.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    const script = Array.from({ length: 1000 }, (_, i) => `echo line ${i + 1}`).join('\n');
+    const slot = page.getByTestId('script-slot').first();
+    await slot.getByLabel('Name').fill('chatty');
+    await slot.getByLabel(/Shell script/).fill(script);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Create container' }).click();
+    await expect(page).toHaveURL(/\/jobs\/[a-z0-9]+$/);
+    const id = page.url().split('/').pop()!;
+    // A second subscriber in the page, recording when each line arrives.
+    const arrivals = await page.evaluate(async (job) => {
+      return await new Promise<{ line: number; latency: number }[]>((resolve) => {
+        const seen: { line: number; latency: number }[] = [];
+        const source = new EventSource(`/api/jobs/${job}/events?after=0`);
+        source.addEventListener('progress', (message) => {
+          const event = JSON.parse((message as MessageEvent).data);
+          const match = /^line (\d+)$/.exec(event.message);
+          if (match) seen.push({ line: Number(match[1]), latency: Date.now() - Date.parse(event.at) });
+        });
+        source.addEventListener('end', () => {
+          source.close();
+          resolve(seen);
+        });
+      });
+    }, id);
+    expect(arrivals.map((a) => a.line)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    const sorted = arrivals.map((a) => a.latency).sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.round((sorted.length - 1) * q)];
+    console.log(`event latency, runner append → browser, ${sorted.length} events: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${sorted[sorted.length - 1]} ms`);
+    await expect(page.getByTestId('job-state')).toHaveText('succeeded', { timeout: 30_000 });
+    // The page's own stream kept up too.
+    await expect(page.getByTestId('log')).toContainText('line 1000');
+  });
+});

@@ -182,6 +182,30 @@ async fn main() {
     };
     Spread::of(runs).line("SSR cold (cache expired, connections kept)", 20);
 
+    // The same fetch without the page around it: what the nodes and the client cost.
+    let admin = backend::accounts::login(
+        &expired.server.state.backend,
+        "admin",
+        zeroize::Zeroizing::new(support::PASSWORD.to_owned()),
+        None,
+    )
+    .await
+    .expect("sign in");
+    let mut runs = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let snapshot = backend::inventory::for_user(
+            &expired.server.state.backend,
+            &admin,
+            backend::inventory::DEFAULT_NODE_TIMEOUT,
+        )
+        .await
+        .unwrap();
+        runs.push(started.elapsed());
+        assert_eq!(snapshot.containers.len(), NODES * PER_NODE);
+    }
+    Spread::of(runs).line("inventory alone (cache expired, connections kept)", 20);
+
     // Warm: every node's answer from the cache.
     warm.page().await;
     let mut runs = Vec::new();

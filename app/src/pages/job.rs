@@ -140,7 +140,11 @@ fn Progress(page: JobPage) -> impl IntoView {
         view.state.finished().then_some(view)
     });
     let reveal = ServerAction::<RevealRootPassword>::new();
+    // Without JavaScript the page reloads itself while the job runs.
+    let refresh = (!job.get_untracked().state.finished())
+        .then(|| view! { <noscript><meta http-equiv="refresh" content="5" /></noscript> });
     view! {
+        {refresh}
         <div class="page-head">
             <h1>"Creating " {title}</h1>
             {state_badge}

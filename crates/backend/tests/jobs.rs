@@ -6,13 +6,13 @@ mod support;
 use std::time::{Duration, Instant};
 
 use backend::Backend;
+use backend::ServiceError;
 use backend::accounts::User;
 use backend::jobs::{self, runner::Runner, runner::RunnerConfig};
-use backend::{ServiceError, nodes};
 use model::job::{JobState, JobView, Level, Phase, ScriptStatus};
 use model::provision::{ContainerForm, ScriptForm};
-use pve_sim::{SimConfig, Simulator, Speed};
-use support::{admin, backend, form, user};
+use pve_sim::{Simulator, Speed};
+use support::{one_node, user};
 
 struct Lab {
     sim: Simulator,
@@ -22,18 +22,7 @@ struct Lab {
 }
 
 async fn lab(speed: Speed) -> Lab {
-    let sim = Simulator::start(SimConfig {
-        speed,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let backend = backend().await;
-    let admin = admin(&backend).await;
-    let node_id = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap()
-        .id;
+    let (sim, backend, admin, node_id) = one_node(speed).await;
     Lab {
         sim,
         backend,
@@ -426,4 +415,33 @@ async fn duplicate_vmids_hostile_names_and_other_users_are_refused() {
         jobs::submit(&lab.backend, &bob, &lab.form(127)).await,
         Err(ServiceError::Validation(e)) if e.field == "node_id"
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_n_jobs_run_on_one_node_at_once() {
+    let lab = lab(Speed::Scaled(0.05)).await;
+    let mut config = fast_runner("r1", Duration::from_secs(3));
+    config.per_node = 1;
+    let _runner = Runner::start(lab.backend.clone(), config);
+    let first = jobs::submit(&lab.backend, &lab.admin, &lab.form(160))
+        .await
+        .unwrap();
+    let second = jobs::submit(&lab.backend, &lab.admin, &lab.form(161))
+        .await
+        .unwrap();
+    let first = lab.finished(&first).await;
+    let second = lab.finished(&second).await;
+    assert_eq!(
+        (first.state, second.state),
+        (JobState::Succeeded, JobState::Succeeded)
+    );
+    let (earlier, later) = if first.started_at <= second.started_at {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert!(
+        later.started_at >= earlier.finished_at,
+        "the second started only after the first ended: {earlier:?} {later:?}"
+    );
 }

@@ -6,28 +6,12 @@ mod support;
 use backend::ServiceError;
 use backend::audit;
 use backend::lifecycle::{self, Action};
-use backend::nodes;
-use pve_sim::{SimConfig, Simulator, Speed};
-use support::{admin, backend, form, user};
-
-async fn setup(speed: Speed) -> (Simulator, backend::Backend, backend::accounts::User, String) {
-    let sim = Simulator::start(SimConfig {
-        speed,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let backend = backend().await;
-    let admin = admin(&backend).await;
-    let node = nodes::create(&backend, &admin, &form(&sim, "pve"))
-        .await
-        .unwrap();
-    (sim, backend, admin, node.id)
-}
+use pve_sim::Speed;
+use support::{one_node, user};
 
 #[tokio::test]
 async fn start_then_already_running_then_stop() {
-    let (sim, backend, admin, node) = setup(Speed::Instant).await;
+    let (sim, backend, admin, node) = one_node(Speed::Instant).await;
     assert!(!sim.container_state(103).unwrap().1, "103 starts stopped");
     let done = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
         .await
@@ -57,7 +41,7 @@ async fn start_then_already_running_then_stop() {
 
 #[tokio::test]
 async fn a_failed_task_reports_the_proxmox_message_and_log() {
-    let (sim, backend, admin, node) = setup(Speed::Instant).await;
+    let (sim, backend, admin, node) = one_node(Speed::Instant).await;
     sim.fail_next_task("pve", "startup for container '103' failed");
     let error = lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
         .await
@@ -86,7 +70,7 @@ async fn a_failed_task_reports_the_proxmox_message_and_log() {
 
 #[tokio::test]
 async fn a_second_action_on_the_same_container_is_refused_while_one_runs() {
-    let (_sim, backend, admin, node) = setup(Speed::Scaled(0.2)).await;
+    let (_sim, backend, admin, node) = one_node(Speed::Scaled(0.2)).await;
     let first = {
         let (backend, admin, node) = (backend.clone(), admin.clone(), node.clone());
         tokio::spawn(async move {
@@ -104,7 +88,7 @@ async fn a_second_action_on_the_same_container_is_refused_while_one_runs() {
 
 #[tokio::test]
 async fn delete_needs_the_hostname_or_vmid_and_other_users_get_not_found() {
-    let (sim, backend, admin, node) = setup(Speed::Instant).await;
+    let (sim, backend, admin, node) = one_node(Speed::Instant).await;
     let bob = user(&backend, &admin, "bob").await;
     let theirs = lifecycle::run(&backend, &bob, &node, 101, Action::Delete, Some("101")).await;
     assert!(matches!(theirs, Err(ServiceError::NotFound)));
@@ -130,7 +114,7 @@ async fn delete_needs_the_hostname_or_vmid_and_other_users_get_not_found() {
 
 #[tokio::test]
 async fn the_container_page_has_configuration_addresses_and_events() {
-    let (_sim, backend, admin, node) = setup(Speed::Instant).await;
+    let (_sim, backend, admin, node) = one_node(Speed::Instant).await;
     lifecycle::run(&backend, &admin, &node, 103, Action::Start, None)
         .await
         .unwrap();

@@ -88,3 +88,20 @@ fn url_port(url: &str) -> u16 {
         .and_then(|p| p.trim_end_matches('/').parse().ok())
         .unwrap()
 }
+
+/// A one-node simulator at `speed`, a backend with its admin, and that node added:
+/// `(simulator, backend, admin, node id)`.
+pub async fn one_node(speed: pve_sim::Speed) -> (Simulator, Backend, User, String) {
+    let sim = Simulator::start(pve_sim::SimConfig {
+        speed,
+        ..pve_sim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let node = backend::nodes::create(&backend, &admin, &form(&sim, "pve"))
+        .await
+        .unwrap();
+    (sim, backend, admin, node.id)
+}
