@@ -20,7 +20,14 @@ use support::{TestServer, form, node_form, server_tuned};
 
 const NODES: usize = 10;
 const PER_NODE: usize = 50;
-const LATENCY: Duration = Duration::from_millis(100);
+/// Proxmox latency per request; `CORRAL_BENCH_LATENCY_MS` overrides it.
+fn latency() -> Duration {
+    let ms = std::env::var("CORRAL_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    Duration::from_millis(ms)
+}
 const TABS: usize = 20;
 /// How often a hydrated dashboard tab asks for new data.
 const TAB_POLL: Duration = Duration::from_secs(10);
@@ -125,7 +132,7 @@ impl Spread {
     }
 
     fn line(&self, label: &str, runs: usize) {
-        let latency = LATENCY.as_secs_f64() * 1000.0;
+        let latency = latency().as_secs_f64() * 1000.0;
         println!(
             "{label:<44} {runs:>4} runs  min {:>7.1}  p50 {:>7.1}  p95 {:>7.1}  max {:>7.1} ms  p50/latency {:>5.2}",
             self.min,
@@ -152,11 +159,11 @@ async fn main() {
     let expired = Lab::new(&sim, Inventory::new(Duration::ZERO)).await;
     let tabs = Lab::new(&sim, Inventory::new(DEFAULT_FRESHNESS)).await;
     for node in sim.node_names() {
-        sim.set_latency(&node, LATENCY);
+        sim.set_latency(&node, latency());
     }
     println!(
         "dashboard: {NODES} nodes × {PER_NODE} containers, {} ms latency per Proxmox request, {} worker threads",
-        LATENCY.as_millis(),
+        latency().as_millis(),
         tokio::runtime::Handle::current().metrics().num_workers()
     );
 

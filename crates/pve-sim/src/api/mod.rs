@@ -68,7 +68,7 @@ pub(crate) async fn handle(
         tokio::time::sleep(latency).await;
     }
     let style = sim.config.error_style;
-    match answer(&sim, request).await {
+    match answer(&sim, &serving, request).await {
         Ok(reply) => reply::success(reply),
         Err(error) => {
             if error.status == 401 && !sim.config.auth_failure_delay.is_zero() {
@@ -79,7 +79,11 @@ pub(crate) async fn handle(
     }
 }
 
-async fn answer(sim: &Arc<Sim>, request: Request<Incoming>) -> Result<Reply, ApiError> {
+async fn answer(
+    sim: &Arc<Sim>,
+    serving: &str,
+    request: Request<Incoming>,
+) -> Result<Reply, ApiError> {
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
@@ -123,7 +127,7 @@ async fn answer(sim: &Arc<Sim>, request: Request<Incoming>) -> Result<Reply, Api
     }
     let caller = access::authenticate(sim, &parts.headers, &method)?;
     if let ["nodes", node, ..] = segments[..] {
-        reach_node(sim, node).await?;
+        reach_node(sim, serving, node).await?;
     }
     let ctx = Ctx {
         sim: sim.clone(),
@@ -135,8 +139,10 @@ async fn answer(sim: &Arc<Sim>, request: Request<Incoming>) -> Result<Reply, Api
         .unwrap_or_else(|| Err(not_implemented()))
 }
 
-/// The node a `/nodes/{node}/…` request is proxied to must exist and be reachable.
-async fn reach_node(sim: &Arc<Sim>, node: &str) -> Result<(), ApiError> {
+/// The node a `/nodes/{node}/…` request is for must exist and be reachable. Served by
+/// another node, the request is proxied there: that hop adds the target's latency (the
+/// serving node's own latency was already paid on arrival).
+async fn reach_node(sim: &Arc<Sim>, serving: &str, node: &str) -> Result<(), ApiError> {
     if sim.cluster().node(node).is_none() {
         return Err(ApiError::fail(format!(
             "hostname lookup '{node}' failed - failed to get address info for: {node}: Name or service not known"
@@ -146,7 +152,7 @@ async fn reach_node(sim: &Arc<Sim>, node: &str) -> Result<(), ApiError> {
     if faults.offline {
         return Err(ApiError::unreachable());
     }
-    if !faults.latency.is_zero() {
+    if node != serving && !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
     Ok(())
