@@ -25,7 +25,9 @@ export class SimulatedCluster {
   static async start(args: string[]): Promise<SimulatedCluster> {
     const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(homedir(), '.cache/corral/target');
     const bin = process.env.PVE_SIM_BIN ?? path.join(targetDir, 'debug/pve-sim');
-    const child = spawn(bin, ['--speed', 'instant', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Instant tasks unless the test asks for another speed.
+    const speed = args.includes('--speed') ? [] : ['--speed', 'instant'];
+    const child = spawn(bin, [...speed, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       lines.once('line', resolve);

@@ -115,22 +115,23 @@ fn Progress(page: JobPage) -> impl IntoView {
             .map(|(name, _)| name)
             .collect::<Vec<_>>()
     };
-    let log = move || {
+    // Keyed by sequence number: a new event adds one line, it does not redraw the log.
+    let shown = move || {
         let wanted = filter.get();
         events
             .get()
             .into_iter()
             .filter(|e| wanted.is_empty() || e.script.as_deref() == Some(wanted.as_str()))
-            .map(|e| {
-                let class = match e.level {
-                    Level::Info => "info",
-                    Level::Warn => "warn",
-                    Level::Error => "error",
-                    Level::Output => "output",
-                };
-                view! { <div class=class data-seq=e.seq>{e.message}</div> }
-            })
-            .collect_view()
+            .collect::<Vec<_>>()
+    };
+    let line = |e: JobEvent| {
+        let class = match e.level {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Output => "output",
+        };
+        view! { <div class=class data-seq=e.seq>{e.message}</div> }
     };
     let job_for_end = job_id.clone();
     // The ending is drawn once per change of the final view, and the reveal action lives
@@ -179,7 +180,7 @@ fn Progress(page: JobPage) -> impl IntoView {
                     {move || script_names().into_iter().map(|n| view! { <option value=n.clone()>{format!("Script {n}")}</option> }).collect_view()}
                 </select>
             </div>
-            <div class="log mono" data-testid="log" node_ref=log_follower()>{log}</div>
+            <div class="log mono" data-testid="log" node_ref=log_follower()><For each=shown key=|e| e.seq children=line /></div>
         </section>
     }
 }
@@ -358,9 +359,9 @@ fn follow(id: String, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
                             list.push(event);
                         }
                     });
-                    job.update(|j| {
-                        j.percent = j.percent.max(percent);
-                    });
+                    if percent > job.get_untracked().percent {
+                        job.update(|j| j.percent = percent);
+                    }
                     if phase_changed || about_script {
                         refresh();
                     }

@@ -95,3 +95,12 @@ where
         .rev()
         .find_map(|index| response.take::<Option<T>>(index).ok().flatten())
 }
+
+/// Whether a failed statement is SurrealDB's optimistic-concurrency conflict (two
+/// transactions wrote the same record): running the transaction again is the fix.
+pub(crate) fn is_write_conflict(text: &str) -> bool {
+    text.contains("Transaction conflict") || text.contains("can be retried")
+}
+
+/// How often a transaction that lost a write conflict is run again.
+pub(crate) const CONFLICT_RETRIES: u32 = 8;

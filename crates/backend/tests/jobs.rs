@@ -445,3 +445,28 @@ async fn at_most_n_jobs_run_on_one_node_at_once() {
         "the second started only after the first ended: {earlier:?} {later:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_lines_survive_lease_renewals_writing_the_same_record() {
+    let lab = lab(Speed::Instant).await;
+    // Renewals every 100 ms race the event appends on the job record.
+    let _runner = Runner::start(
+        lab.backend.clone(),
+        fast_runner("r1", Duration::from_millis(300)),
+    );
+    let mut form = lab.form(180);
+    let body: String = (1..=1000).map(|i| format!("echo line {i}\n")).collect();
+    form.scripts = vec![script("chatty", &body)];
+    let job_id = jobs::submit(&lab.backend, &lab.admin, &form).await.unwrap();
+    let view = lab.finished(&job_id).await;
+    assert_eq!(view.state, JobState::Succeeded, "{view:?}");
+    let lines: Vec<String> = lab
+        .log(&job_id)
+        .await
+        .into_iter()
+        .filter(|e| e.message.starts_with("line "))
+        .map(|e| e.message)
+        .collect();
+    let expected: Vec<String> = (1..=1000).map(|i| format!("line {i}")).collect();
+    assert_eq!(lines, expected);
+}

@@ -188,7 +188,28 @@ impl<'a> Work<'a> {
     }
 
     /// As [`Self::mark`], with text values bound as `$name` (never spliced into the query).
+    /// A write conflict (with a lease renewal) is retried.
     async fn mark_with(
+        &self,
+        changes: &str,
+        texts: Vec<(&'static str, String)>,
+    ) -> Result<(), Stop> {
+        let mut attempt = 0;
+        loop {
+            match self.mark_once(changes, texts.clone()).await {
+                Err(Stop::Failed { message, .. })
+                    if crate::error::is_write_conflict(&message)
+                        && attempt < crate::error::CONFLICT_RETRIES =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(2 << attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn mark_once(
         &self,
         changes: &str,
         texts: Vec<(&'static str, String)>,

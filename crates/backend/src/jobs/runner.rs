@@ -160,7 +160,32 @@ async fn claim(
 
 /// Extends the lease; `false` when this runner no longer holds the job.
 async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &str) -> bool {
-    let renewed: Result<Vec<String>, _> = async {
+    for attempt in 1..=crate::error::CONFLICT_RETRIES {
+        match renew_once(backend, config, job_id).await {
+            Ok(rows) => return !rows.is_empty(),
+            // Event appends write the same record: a conflict is simply tried again.
+            Err(error)
+                if crate::error::is_write_conflict(&error.to_string())
+                    && attempt < crate::error::CONFLICT_RETRIES =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
+            }
+            // A database hiccup is not a lost lease; the next renewal decides.
+            Err(error) => {
+                tracing::warn!(%error, job = job_id, "cannot renew the job lease");
+                return true;
+            }
+        }
+    }
+    true
+}
+
+async fn renew_once(
+    backend: &Backend,
+    config: &RunnerConfig,
+    job_id: &str,
+) -> Result<Vec<String>, surrealdb::Error> {
+    async {
         backend
             .store
             .db()
@@ -177,15 +202,7 @@ async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &str) -> bool {
             .check()?
             .take::<Vec<String>>(0)
     }
-    .await;
-    match renewed {
-        Ok(rows) => !rows.is_empty(),
-        // A database hiccup is not a lost lease; the next renewal decides.
-        Err(error) => {
-            tracing::warn!(%error, job = job_id, "cannot renew the job lease");
-            true
-        }
-    }
+    .await
 }
 
 /// Runs the pipeline while renewing the lease; gives the job up when the lease is lost.
