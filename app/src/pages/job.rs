@@ -162,12 +162,16 @@ fn Progress(page: JobPage) -> impl IntoView {
             {move || (!job.get().state.finished()).then(|| {
                 let id = job_id.clone();
                 view! {
-                    <ActionForm action=cancel>
-                        <input type="hidden" name="id" value=id />
-                        <button type="submit" class="secondary" disabled=move || job.get().cancel_requested>
-                            {move || if job.get().cancel_requested { "Cancelling at the next safe point…" } else { "Cancel" }}
-                        </button>
-                    </ActionForm>
+                    <details class="confirm">
+                        <summary>{move || if job.get().cancel_requested { "Cancelling at the next safe point…" } else { "Cancel…" }}</summary>
+                        <p class="muted">
+                            "The job stops at its next safe point; a container it already created is stopped and destroyed, unless you asked to keep it."
+                        </p>
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="danger" disabled=move || job.get().cancel_requested>"Cancel the job"</button>
+                        </ActionForm>
+                    </details>
                 }
             })}
         </section>
@@ -189,20 +193,24 @@ fn Progress(page: JobPage) -> impl IntoView {
 #[component]
 fn Ending(job: JobView, id: String, reveal: ServerAction<RevealRootPassword>) -> impl IntoView {
     let container = format!("/containers/{}/{}", job.node_id, job.vmid);
+    let available = job.password_available;
+    let reveal_id = id.clone();
     match job.state {
         JobState::Succeeded => view! {
             <section class="card notice-ok" data-testid="job-done">
                 <h2>"Ready"</h2>
                 <div class="row actions">
-                    <a class="button" href=container>"Open container"</a>
+                    <a class="button primary" href=container>"Open container"</a>
                     <form method="post" action="/api/wizard/start"><button type="submit" class="secondary">"Create another"</button></form>
                 </div>
-                {job.password_available.then(|| view! {
+                {move || {
+                    let job_id = reveal_id.clone();
+                    (available && reveal.value().get().is_none()).then(move || view! {
                     <ActionForm action=reveal attr:class="row">
-                        <input type="hidden" name="id" value=id.clone() />
+                        <input type="hidden" name="id" value=job_id />
                         <button type="submit" class="secondary">"Show the root password (once)"</button>
                     </ActionForm>
-                })}
+                })}}
                 {move || match reveal.value().get() {
                     Some(Ok(Some(password))) => view! {
                         <p>"Root password: " <code class="mono" data-testid="root-password">{password}</code>

@@ -41,7 +41,7 @@ pub fn WizardStartPage() -> impl IntoView {
                             <h2>"Start from scratch"</h2>
                             <p class="muted">"Choose the node, the OS template and the resources yourself."</p>
                             <form method="post" action="/api/wizard/start">
-                                <button type="submit">"Start from scratch"</button>
+                                <button type="submit" class="primary">"Start from scratch"</button>
                             </form>
                         </section>
                     }.into_any(),
@@ -168,7 +168,7 @@ fn StepForm(
                 {(step != Step::Configure).then(|| view! {
                     <button type="submit" name="go" value="back" class="secondary">"Back"</button>
                 })}
-                <button type="submit" name="go" value="next">"Next"</button>
+                <button type="submit" name="go" value="next" class="primary">"Next"</button>
             </div>
         </form>
     }
@@ -531,7 +531,7 @@ fn Review(id: String, form: ContainerForm, error: Signal<Option<AppError>>) -> i
                 </label>
                 <div class="row actions">
                     <a class="button secondary" href=back>"Back"</a>
-                    <button type="submit">"Create container"</button>
+                    <button type="submit" class="primary">"Create container"</button>
                 </div>
             </form>
         </section>
