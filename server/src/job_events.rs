@@ -2,6 +2,8 @@
 //! events after `Last-Event-ID` (or `?after=`), then streams new ones as the runner
 //! appends them, each exactly once, and ends with an `end` event when the job has ended.
 //! The session and the job's owner are checked here: this route is not a server function.
+//! Events come from this process's bus at once, and from the database once a second,
+//! so a job run by another dashboard process on the same database streams too.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -19,6 +21,9 @@ use model::job::JobEvent;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tower_sessions::Session;
+
+/// How often a stream also reads the database (for jobs run by another process).
+const DATABASE_POLL: Duration = Duration::from_secs(1);
 
 /// `?after=N`: the first connection's starting point (reconnects send Last-Event-ID).
 #[derive(Debug, Deserialize)]
@@ -124,19 +129,29 @@ async fn relay(
         let _ = sender.send(Item::End).await;
         return;
     }
+    // The job may be run by another dashboard process sharing the database: its events
+    // never reach this process's bus, so the database is also read once a second.
+    let mut poll = tokio::time::interval(DATABASE_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let catch_up = match live.recv().await {
-            Ok(event) if event.seq <= last => continue,
-            Ok(event) if event.seq == last + 1 => {
-                last = event.seq;
-                if sender.send(Item::Progress(event)).await.is_err() {
-                    return;
+        let ended = tokio::select! {
+            received = live.recv() => match received {
+                Ok(event) if event.seq <= last => continue,
+                Ok(event) if event.seq == last + 1 => {
+                    last = event.seq;
+                    if sender.send(Item::Progress(event)).await.is_err() {
+                        return;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            // A gap (this subscriber lagged behind) or the end: read from the database.
-            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => false,
-            Err(broadcast::error::RecvError::Closed) => true,
+                // A gap (this subscriber lagged behind) or the end: read from the database.
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => false,
+                Err(broadcast::error::RecvError::Closed) => true,
+            },
+            _ = poll.tick() => jobs::get(backend, &user, &job_id)
+                .await
+                .map(|job| job.state.finished())
+                .unwrap_or(true),
         };
         let missed = jobs::events_after(backend, &user, &job_id, last)
             .await
@@ -146,7 +161,7 @@ async fn relay(
                 return;
             }
         }
-        if catch_up {
+        if ended {
             let _ = sender.send(Item::End).await;
             return;
         }

@@ -212,3 +212,55 @@ async fn the_event_stream_gives_each_event_once_live_and_replayed_and_only_to_th
         page.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_run_by_another_process_streams_through_the_database() {
+    let sim = Simulator::start(SimConfig {
+        speed: Speed::Scaled(0.02),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let server = server().await;
+    let admin = server.setup_admin().await;
+    let node = server
+        .post(
+            "/api/nodes/create",
+            &form(&node_form(&sim, "pve", "lab")),
+            Some(&admin),
+        )
+        .await;
+    let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
+    let job = create_through_the_wizard(&server, &admin, node["id"].as_str().unwrap(), 151).await;
+
+    // "Another process": the same database and keys, its own event bus and runner.
+    let mut elsewhere = server.state.backend.clone();
+    elsewhere.job_bus = backend::jobs::JobBus::default();
+    elsewhere.job_wakeup = std::sync::Arc::default();
+    let _runner = Runner::start(
+        elsewhere,
+        RunnerConfig {
+            poll: Duration::from_millis(50),
+            task_poll: Duration::from_millis(20),
+            ..RunnerConfig::default()
+        },
+    );
+    let streamed = tokio::time::timeout(
+        Duration::from_secs(60),
+        events(&server, &job, Some(&admin), None),
+    )
+    .await
+    .expect("the stream ends with the job");
+    let (seen, ended) = ids(&streamed.body);
+    assert!(ended, "{}", streamed.body);
+    assert_eq!(
+        seen,
+        (1..=seen.len() as u64).collect::<Vec<_>>(),
+        "each exactly once, in order"
+    );
+    assert!(
+        streamed.body.contains("Done: CT 151 is running"),
+        "{}",
+        streamed.body
+    );
+}
