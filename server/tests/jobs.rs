@@ -122,18 +122,9 @@ async fn events(
     server.send(request.body(Body::empty()).unwrap()).await
 }
 
-/// The `id:` of every event in an SSE body, and whether it ended with `end`.
-fn ids(body: &str) -> (Vec<u64>, bool) {
-    let ids = body
-        .lines()
-        .filter_map(|l| l.strip_prefix("id:"))
-        .map(|v| v.trim().parse().unwrap())
-        .collect();
-    (ids, body.contains("event: end"))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_event_stream_gives_each_event_once_live_and_replayed_and_only_to_the_owner() {
+/// A simulated node whose tasks take 2 % of real time, and a server whose admin has it:
+/// `(simulator, server, admin cookie, node id)`.
+async fn lab() -> (Simulator, TestServer, String, String) {
     let sim = Simulator::start(SimConfig {
         speed: Speed::Scaled(0.02),
         ..SimConfig::default()
@@ -151,17 +142,35 @@ async fn the_event_stream_gives_each_event_once_live_and_replayed_and_only_to_th
         .await;
     let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
     let node_id = node["id"].as_str().unwrap().to_owned();
+    (sim, server, admin, node_id)
+}
+
+/// A runner that looks for work and polls tasks often.
+fn quick_runner() -> RunnerConfig {
+    RunnerConfig {
+        poll: Duration::from_millis(50),
+        task_poll: Duration::from_millis(20),
+        ..RunnerConfig::default()
+    }
+}
+
+/// The `id:` of every event in an SSE body, and whether it ended with `end`.
+fn ids(body: &str) -> (Vec<u64>, bool) {
+    let ids = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("id:"))
+        .map(|v| v.trim().parse().unwrap())
+        .collect();
+    (ids, body.contains("event: end"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_gives_each_event_once_live_and_replayed_and_only_to_the_owner() {
+    let (_sim, server, admin, node_id) = lab().await;
     let job = create_through_the_wizard(&server, &admin, &node_id, 150).await;
 
     // Subscribed while the job is queued: everything arrives live, each once, then `end`.
-    let _runner = Runner::start(
-        server.state.backend.clone(),
-        RunnerConfig {
-            poll: Duration::from_millis(50),
-            task_poll: Duration::from_millis(20),
-            ..RunnerConfig::default()
-        },
-    );
+    let _runner = Runner::start(server.state.backend.clone(), quick_runner());
     let live = tokio::time::timeout(
         Duration::from_secs(60),
         events(&server, &job, Some(&admin), None),
@@ -215,36 +224,14 @@ async fn the_event_stream_gives_each_event_once_live_and_replayed_and_only_to_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_run_by_another_process_streams_through_the_database() {
-    let sim = Simulator::start(SimConfig {
-        speed: Speed::Scaled(0.02),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let server = server().await;
-    let admin = server.setup_admin().await;
-    let node = server
-        .post(
-            "/api/nodes/create",
-            &form(&node_form(&sim, "pve", "lab")),
-            Some(&admin),
-        )
-        .await;
-    let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
-    let job = create_through_the_wizard(&server, &admin, node["id"].as_str().unwrap(), 151).await;
+    let (_sim, server, admin, node_id) = lab().await;
+    let job = create_through_the_wizard(&server, &admin, &node_id, 151).await;
 
     // "Another process": the same database and keys, its own event bus and runner.
     let mut elsewhere = server.state.backend.clone();
     elsewhere.job_bus = backend::jobs::JobBus::default();
     elsewhere.job_wakeup = std::sync::Arc::default();
-    let _runner = Runner::start(
-        elsewhere,
-        RunnerConfig {
-            poll: Duration::from_millis(50),
-            task_poll: Duration::from_millis(20),
-            ..RunnerConfig::default()
-        },
-    );
+    let _runner = Runner::start(elsewhere, quick_runner());
     let streamed = tokio::time::timeout(
         Duration::from_secs(60),
         events(&server, &job, Some(&admin), None),

@@ -74,6 +74,15 @@ impl Lab {
         }
     }
 
+    /// Queues `form` and waits for the job to end: `(job id, final view)`.
+    async fn run(&self, form: &ContainerForm) -> (String, JobView) {
+        let job_id = jobs::submit(&self.backend, &self.admin, form)
+            .await
+            .unwrap();
+        let view = self.finished(&job_id).await;
+        (job_id, view)
+    }
+
     async fn log(&self, job_id: &str) -> Vec<model::job::JobEvent> {
         jobs::events_after(&self.backend, &self.admin, job_id, 0)
             .await
@@ -98,8 +107,7 @@ async fn the_whole_pipeline_installs_packages_runs_scripts_and_finds_services() 
         script("greet", "echo hello from corral\necho second line\n"),
         script("config", "echo done > /etc/motd\n"),
     ];
-    let job_id = jobs::submit(&lab.backend, &lab.admin, &form).await.unwrap();
-    let view = lab.finished(&job_id).await;
+    let (job_id, view) = lab.run(&form).await;
     assert_eq!(view.state, JobState::Succeeded, "{view:?}");
     assert_eq!(view.percent, 100);
     assert_eq!(
@@ -185,8 +193,7 @@ async fn a_failing_script_fails_the_job_and_removes_the_container() {
         script("broken", "echo about to fail\nexit 3\n"),
         script("never", "echo never printed\n"),
     ];
-    let job_id = jobs::submit(&lab.backend, &lab.admin, &form).await.unwrap();
-    let view = lab.finished(&job_id).await;
+    let (job_id, view) = lab.run(&form).await;
     assert_eq!(view.state, JobState::Failed);
     assert_eq!(view.failed_phase, Some(Phase::Scripts));
     assert!(
@@ -231,8 +238,7 @@ async fn keep_on_failure_keeps_the_container_and_bad_packages_fail_the_packages_
     let mut form = lab.form(122);
     form.keep_on_failure = "on".into();
     form.packages = "nonexistent-package\n".into();
-    let job_id = jobs::submit(&lab.backend, &lab.admin, &form).await.unwrap();
-    let view = lab.finished(&job_id).await;
+    let (_, view) = lab.run(&form).await;
     assert_eq!(view.state, JobState::Failed);
     assert_eq!(view.failed_phase, Some(Phase::Packages));
     assert!(
@@ -457,8 +463,7 @@ async fn a_thousand_lines_survive_lease_renewals_writing_the_same_record() {
     let mut form = lab.form(180);
     let body: String = (1..=1000).map(|i| format!("echo line {i}\n")).collect();
     form.scripts = vec![script("chatty", &body)];
-    let job_id = jobs::submit(&lab.backend, &lab.admin, &form).await.unwrap();
-    let view = lab.finished(&job_id).await;
+    let (job_id, view) = lab.run(&form).await;
     assert_eq!(view.state, JobState::Succeeded, "{view:?}");
     let lines: Vec<String> = lab
         .log(&job_id)
