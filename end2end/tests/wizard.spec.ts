@@ -46,6 +46,17 @@ test.describe.serial('creating containers', () => {
     await form.getByLabel('Hostname').fill('-bad-');
     await expect(form.getByText('1–63 letters, digits or hyphens')).toBeVisible();
     await form.getByLabel('Hostname').fill('e2e-web');
+    await expect(form.locator('[data-field="hostname"]')).toHaveCount(0);
+    // The same checks as the server, field by field, as they are typed.
+    await form.getByLabel('Static', { exact: true }).check();
+    await form.getByLabel('Address/prefix').first().fill('192.0.2.10/24');
+    await form.getByLabel('Gateway').first().fill('198.51.100.1');
+    await expect(form.locator('[data-field="gateway4"]')).toContainText(
+      'the gateway must be another address in 192.0.2.10/24',
+    );
+    await form.getByLabel('Gateway').first().fill('');
+    await form.getByLabel('DHCP', { exact: true }).check();
+    await expect(form.locator('[data-field="gateway4"]')).toHaveCount(0);
     await form.getByRole('button', { name: 'Next' }).click();
     await expect(page).toHaveURL(/\/packages$/);
 

@@ -20,24 +20,38 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
-/// The message under the input named `field`, when the error points at it.
+/// Errors found in the browser while the user types (provided by a form that checks
+/// itself); each [`FieldError`] inside shows the one for its field.
+#[derive(Clone, Copy)]
+pub struct LiveFieldErrors(pub RwSignal<Vec<model::FieldError>>);
+
+/// The message under the input named `field`: the live check's, else the server's.
 #[component]
 pub fn FieldError(
     #[prop(into)] error: Signal<Option<AppError>>,
     #[prop(into)] field: String,
 ) -> impl IntoView {
+    let live = use_context::<LiveFieldErrors>();
     move || {
         let field = field.clone();
-        error
+        let live_message = live.and_then(|live| {
+            live.0
+                .get()
+                .into_iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message)
+        });
+        let server_message = error
             .get()
             .filter(|e| e.field() == Some(field.as_str()))
-            .map(|e| {
-                view! {
-                    <span class="field-error" role="alert" data-field=field>
-                        {e.to_string()}
-                    </span>
-                }
-            })
+            .map(|e| e.to_string());
+        live_message.or(server_message).map(|message| {
+            view! {
+                <span class="field-error" role="alert" data-field=field>
+                    {message}
+                </span>
+            }
+        })
     }
 }
 

@@ -5,7 +5,8 @@ mod live_clock;
 mod server_facts;
 
 pub use forms::{
-    FieldError, FormError, NewPasswordFields, Notice, TestAndSaveButton, action_error,
+    FieldError, FormError, LiveFieldErrors, NewPasswordFields, Notice, TestAndSaveButton,
+    action_error,
 };
 pub use live_clock::LiveClock;
 pub use server_facts::ServerFacts;

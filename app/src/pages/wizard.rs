@@ -12,7 +12,7 @@ use crate::api::jobs::{
     CreateFromDraft, SaveWizardStep, StartWizard, check_vmid, fetch_node_choices, get_draft,
 };
 use crate::api::nodes::list_nodes;
-use crate::components::{FieldError, FormError, action_error};
+use crate::components::{FieldError, FormError, LiveFieldErrors, action_error};
 use crate::error::AppError;
 
 /// Step 1: how to start.
@@ -143,6 +143,12 @@ fn StepForm(
     form: ContainerForm,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    // Hydrated, the form checks itself as the user types, with the model's code; each
+    // field's error shows under it once the field has been touched.
+    let live_errors = LiveFieldErrors(RwSignal::new(Vec::new()));
+    provide_context(live_errors);
+    let touched = RwSignal::new(std::collections::HashSet::<String>::new());
+    let check = move |ev: leptos::ev::Event| check_as_typed(&ev, step, touched, live_errors.0);
     let fields = match step {
         Step::Configure => view! { <Configure form error /> }.into_any(),
         Step::Packages => view! { <Packages form error /> }.into_any(),
@@ -159,6 +165,8 @@ fn StepForm(
             class="card wizard stack"
             data-testid="wizard-form"
             data-live=move || live.get().then_some("yes")
+            on:input=check
+            on:change=check
         >
             <input type="hidden" name="draft" value=id />
             <input type="hidden" name="step" value=step.word() />
@@ -183,7 +191,6 @@ fn selected(current: &str, value: &str) -> bool {
 fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoView {
     let node = RwSignal::new(form.node_id.clone());
     let vmid = RwSignal::new(form.vmid.clone());
-    let hostname = RwSignal::new(form.hostname.clone());
     let nodes = Resource::new(|| (), |_| list_nodes());
     let choices = Resource::new(
         move || node.get(),
@@ -205,13 +212,6 @@ fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoV
             Some(check_vmid(node, vmid).await)
         },
     );
-    let hostname_problem = move || {
-        let name = hostname.get();
-        (!name.is_empty())
-            .then(|| model::provision::hostname("hostname", &name).err())
-            .flatten()
-            .map(|e| e.message)
-    };
     let f = form.clone();
     let node_select = move || {
         let current = f.node_id.clone();
@@ -300,9 +300,7 @@ fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoV
         <div class="row">
             <label>
                 "Hostname"
-                <input name="form[hostname]" required value=form.hostname.clone()
-                    on:input=move |ev| hostname.set(event_target_value(&ev)) />
-                {move || hostname_problem().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                <input name="form[hostname]" required value=form.hostname.clone() />
                 <FieldError error field="hostname" />
             </label>
             <label>
@@ -557,4 +555,92 @@ fn NodeName(id: String) -> impl IntoView {
             }}
         </Suspense>
     }
+}
+
+/// Browser only: reads the whole form, checks the step with the model's code and keeps
+/// the errors of the fields touched so far.
+fn check_as_typed(
+    event: &leptos::ev::Event,
+    step: Step,
+    touched: RwSignal<std::collections::HashSet<String>>,
+    errors: RwSignal<Vec<model::FieldError>>,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+
+        /// The model's name of a form input: `form[hostname]` → `hostname`,
+        /// `form[scripts][0][name]` → `scripts[0][name]`.
+        fn field_of(input_name: &str) -> Option<String> {
+            let rest = input_name.strip_prefix("form[")?;
+            let (head, tail) = rest.split_once(']')?;
+            Some(format!("{head}{tail}"))
+        }
+
+        let name = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.get_attribute("name"));
+        if let Some(field) = name.as_deref().and_then(field_of) {
+            touched.update(|seen| {
+                seen.insert(field);
+            });
+        }
+        let Some(form) = event
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
+        let mut fields = serde_json::Map::new();
+        let mut scripts: Vec<serde_json::Map<String, serde_json::Value>> = Vec::new();
+        if let Ok(Some(entries)) = js_sys::try_iter(&data.entries()) {
+            for entry in entries.flatten() {
+                let pair = js_sys::Array::from(&entry);
+                let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+                else {
+                    continue;
+                };
+                let Some(field) = field_of(&key) else {
+                    continue;
+                };
+                if let Some(rest) = field.strip_prefix("scripts[") {
+                    let Some((index, part)) = rest.split_once("][") else {
+                        continue;
+                    };
+                    let (Ok(index), Some(part)) = (index.parse::<usize>(), part.strip_suffix(']'))
+                    else {
+                        continue;
+                    };
+                    if scripts.len() <= index {
+                        scripts.resize(index + 1, serde_json::Map::new());
+                    }
+                    scripts[index].insert(part.to_owned(), value.into());
+                } else {
+                    fields.insert(field, value.into());
+                }
+            }
+        }
+        if !scripts.is_empty() {
+            fields.insert(
+                "scripts".into(),
+                scripts.into_iter().map(serde_json::Value::Object).collect(),
+            );
+        }
+        let typed: ContainerForm =
+            serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default();
+        let seen = touched.get_untracked();
+        errors.set(
+            typed
+                .errors(step)
+                .into_iter()
+                .filter(|e| seen.contains(&e.field))
+                .collect(),
+        );
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (event, step, touched, errors);
 }

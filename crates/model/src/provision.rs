@@ -706,12 +706,45 @@ impl ContainerForm {
 
     /// Checks the fields of one step; the first error is returned.
     pub fn check_step(&self, step: Step) -> Result<(), FieldError> {
-        match step {
-            Step::Template | Step::Review => Ok(()),
-            Step::Configure => self.configure().map(|_| ()),
-            Step::Packages => packages("packages", &self.packages).map(|_| ()),
-            Step::Scripts => scripts(&self.scripts).map(|_| ()),
-        }
+        self.errors(step).into_iter().next().map_or(Ok(()), Err)
+    }
+
+    /// Every field error of one step, in form order (the browser shows each under its
+    /// field as the user types; the server refuses Next on the first).
+    pub fn errors(&self, step: Step) -> Vec<FieldError> {
+        let results: Vec<Result<(), FieldError>> = match step {
+            Step::Template | Step::Review => Vec::new(),
+            Step::Configure => vec![
+                if self.node_id.trim().is_empty() {
+                    Err(FieldError::new("node_id", "choose a node"))
+                } else {
+                    Ok(())
+                },
+                ostemplate("ostemplate", &self.ostemplate).map(drop),
+                pve_name(
+                    "rootfs_storage",
+                    &self.rootfs_storage,
+                    "storage for the root disk",
+                )
+                .map(drop),
+                pve_name("bridge", &self.bridge, "bridge").map(drop),
+                hostname("hostname", &self.hostname).map(drop),
+                vmid("vmid", &self.vmid).map(drop),
+                number("cores", &self.cores, CORES, "").map(drop),
+                number("memory", &self.memory, MEMORY_MIB, " MiB").map(drop),
+                number("swap", &self.swap, SWAP_MIB, " MiB").map(drop),
+                number("rootfs_size", &self.rootfs_size, DISK_GIB, " GiB").map(drop),
+                ipv4(&self.ipv4_mode, &self.ipv4, &self.gateway4).map(drop),
+                ipv6(&self.ipv6_mode, &self.ipv6, &self.gateway6).map(drop),
+                nameservers("nameservers", &self.nameservers).map(drop),
+                searchdomain("searchdomain", &self.searchdomain).map(drop),
+                tags("tags", &self.tags).map(drop),
+                ssh_keys("ssh_keys", &self.ssh_keys).map(drop),
+            ],
+            Step::Packages => vec![packages("packages", &self.packages).map(drop)],
+            Step::Scripts => vec![scripts(&self.scripts).map(drop)],
+        };
+        results.into_iter().filter_map(Result::err).collect()
     }
 
     fn configure(&self) -> Result<ContainerSpec, FieldError> {
@@ -911,6 +944,15 @@ mod tests {
         stored.take_step(Step::Packages, &posted);
         assert_eq!(stored.packages, "ignored");
         assert_eq!(Step::of_field("scripts[1][name]"), Step::Scripts);
+        let mut broken = valid_form();
+        broken.hostname = "-x".into();
+        broken.memory = "1".into();
+        let fields: Vec<String> = broken
+            .errors(Step::Configure)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["hostname", "memory"], "every error, in form order");
         assert_eq!(Step::of_field("gateway4"), Step::Configure);
     }
 
