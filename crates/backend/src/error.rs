@@ -103,4 +103,33 @@ pub(crate) fn is_write_conflict(text: &str) -> bool {
 }
 
 /// How often a transaction that lost a write conflict is run again.
-pub(crate) const CONFLICT_RETRIES: u32 = 8;
+const CONFLICT_RETRIES: u32 = 8;
+
+/// Runs `attempt` again, after a short and growing pause, while it fails with an error
+/// that `conflict` says is a write conflict (at most [`CONFLICT_RETRIES`] times).
+pub(crate) async fn retry_conflicts<T, E, Fut>(
+    mut attempt: impl FnMut() -> Fut,
+    conflict: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(error) if conflict(&error) && tries < CONFLICT_RETRIES => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(2 << tries)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+impl ServiceError {
+    /// Whether this is a database write conflict (worth running the transaction again).
+    pub(crate) fn is_write_conflict(&self) -> bool {
+        matches!(self, ServiceError::Store(_) | ServiceError::Internal(_))
+            && is_write_conflict(&self.to_string())
+    }
+}

@@ -127,19 +127,11 @@ pub(crate) async fn append(
 ) -> ServiceResult<JobEvent> {
     // The job record is also written by lease renewals and progress markers: a write
     // conflict is retried, so no line is ever lost to one.
-    let mut attempt = 0;
-    loop {
-        match append_once(backend, job_id, lease, &event).await {
-            Err(ServiceError::Internal(text))
-                if crate::error::is_write_conflict(&text)
-                    && attempt < crate::error::CONFLICT_RETRIES =>
-            {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
-            }
-            other => return other,
-        }
-    }
+    crate::error::retry_conflicts(
+        || append_once(backend, job_id, lease, &event),
+        ServiceError::is_write_conflict,
+    )
+    .await
 }
 
 async fn append_once(

@@ -327,21 +327,12 @@ pub async fn cancel(backend: &Backend, user: &User, job_id: &str) -> ServiceResu
             )));
         }
         JobState::Queued => {
-            let taken: Vec<StoredJob> = backend
-                .store
-                .db()
-                .query(format!(
-                    "UPDATE type::record('job', $id)
-                        SET state = 'cancelled', cancel_requested = true,
-                            finished_at = time::now(), cleanup = 'Nothing to clean up: the job had not started.'
-                      WHERE state = 'queued' AND (lease_until = NONE OR lease_until < time::now())
-                     RETURN {JOB_VALUE}"
-                ))
-                .bind(("id", job_id.to_owned()))
-                .await?
-                .check()?
-                .take(0)?;
-            if taken.is_empty() {
+            let ended = crate::error::retry_conflicts(
+                || end_if_queued(backend, job_id),
+                ServiceError::is_write_conflict,
+            )
+            .await?;
+            if !ended {
                 // A runner claimed it meanwhile: ask it to stop instead.
                 request_cancel(backend, job_id).await?;
             } else {
@@ -368,15 +359,42 @@ pub async fn cancel(backend: &Backend, user: &User, job_id: &str) -> ServiceResu
     get(backend, user, job_id).await
 }
 
-async fn request_cancel(backend: &Backend, job_id: &str) -> ServiceResult<()> {
-    backend
+/// Ends a job that no runner has claimed yet; `false` when one has.
+async fn end_if_queued(backend: &Backend, job_id: &str) -> ServiceResult<bool> {
+    let ended: Vec<String> = backend
         .store
         .db()
-        .query("UPDATE type::record('job', $id) SET cancel_requested = true")
+        .query(
+            "UPDATE type::record('job', $id)
+                SET state = 'cancelled', cancel_requested = true, finished_at = time::now(),
+                    cleanup = 'Nothing to clean up: the job had not started.'
+              WHERE state = 'queued' AND (lease_until = NONE OR lease_until < time::now())
+             RETURN VALUE record::id(id)",
+        )
         .bind(("id", job_id.to_owned()))
         .await?
-        .check()?;
-    Ok(())
+        .check()?
+        .take(0)?;
+    Ok(!ended.is_empty())
+}
+
+/// Marks the job for cancelling; the runner writes the same record, so a write conflict
+/// is retried.
+async fn request_cancel(backend: &Backend, job_id: &str) -> ServiceResult<()> {
+    crate::error::retry_conflicts(
+        || async {
+            backend
+                .store
+                .db()
+                .query("UPDATE type::record('job', $id) SET cancel_requested = true")
+                .bind(("id", job_id.to_owned()))
+                .await?
+                .check()?;
+            Ok(())
+        },
+        ServiceError::is_write_conflict,
+    )
+    .await
 }
 
 /// Lets the VMID be used by another job (the job ended).

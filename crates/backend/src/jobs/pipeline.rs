@@ -194,19 +194,11 @@ impl<'a> Work<'a> {
         changes: &str,
         texts: Vec<(&'static str, String)>,
     ) -> Result<(), Stop> {
-        let mut attempt = 0;
-        loop {
-            match self.mark_once(changes, texts.clone()).await {
-                Err(Stop::Failed { message, .. })
-                    if crate::error::is_write_conflict(&message)
-                        && attempt < crate::error::CONFLICT_RETRIES =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(2 << attempt)).await;
-                }
-                other => return other,
-            }
-        }
+        crate::error::retry_conflicts(
+            || self.mark_once(changes, texts.clone()),
+            |stop| matches!(stop, Stop::Failed { message, .. } if crate::error::is_write_conflict(message)),
+        )
+        .await
     }
 
     async fn mark_once(

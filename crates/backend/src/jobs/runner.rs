@@ -160,24 +160,20 @@ async fn claim(
 
 /// Extends the lease; `false` when this runner no longer holds the job.
 async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &str) -> bool {
-    for attempt in 1..=crate::error::CONFLICT_RETRIES {
-        match renew_once(backend, config, job_id).await {
-            Ok(rows) => return !rows.is_empty(),
-            // Event appends write the same record: a conflict is simply tried again.
-            Err(error)
-                if crate::error::is_write_conflict(&error.to_string())
-                    && attempt < crate::error::CONFLICT_RETRIES =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
-            }
-            // A database hiccup is not a lost lease; the next renewal decides.
-            Err(error) => {
-                tracing::warn!(%error, job = job_id, "cannot renew the job lease");
-                return true;
-            }
+    // Event appends write the same record: a conflict is simply tried again.
+    let renewed = crate::error::retry_conflicts(
+        || renew_once(backend, config, job_id),
+        |error: &surrealdb::Error| crate::error::is_write_conflict(&error.to_string()),
+    )
+    .await;
+    match renewed {
+        Ok(rows) => !rows.is_empty(),
+        // A database hiccup is not a lost lease; the next renewal decides.
+        Err(error) => {
+            tracing::warn!(%error, job = job_id, "cannot renew the job lease");
+            true
         }
     }
-    true
 }
 
 async fn renew_once(
