@@ -207,6 +207,15 @@ test.describe('the live log', () => {
     await page.getByRole('button', { name: 'Create container' }).click();
     await expect(page).toHaveURL(/\/jobs\/[a-z0-9]+$/);
     const id = page.url().split('/').pop()!;
+    // While it is being created, the dashboard lists it with its progress.
+    const dashboard = await page.context().newPage();
+    await dashboard.goto('/');
+    await expect(dashboard.getByTestId('active-jobs')).toContainText('CT 170 (chatty)');
+    await expect(dashboard.getByTestId('active-jobs').getByRole('link', { name: 'CT 170 (chatty)' })).toHaveAttribute(
+      'href',
+      `/jobs/${id}`,
+    );
+    await dashboard.close();
     // A second subscriber in the page, recording when each line arrives.
     const arrivals = await page.evaluate(async (job) => {
       return await new Promise<{ line: number; latency: number }[]>((resolve) => {
