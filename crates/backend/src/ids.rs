@@ -7,8 +7,13 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// A fresh random record id (about 103 bits).
 pub fn new_id() -> String {
+    random_text(ALPHABET, 20)
+}
+
+/// `count` characters drawn uniformly from `alphabet` (ASCII) by the thread's CSPRNG.
+pub fn random_text(alphabet: &[u8], count: usize) -> String {
     let mut rng = rand::rng();
-    (0..20)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+    (0..count)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
         .collect()
 }

@@ -10,7 +10,6 @@ pub mod runner;
 
 use model::job::{JobEvent, JobState, JobView, Phase, ScriptStatus};
 use model::provision::{ContainerForm, ContainerSpec};
-use rand::RngExt;
 use surrealdb::types::SurrealValue;
 use zeroize::Zeroizing;
 
@@ -35,15 +34,10 @@ fn password_binding(job_id: &str) -> Binding<'_> {
     }
 }
 
-/// A root password of 24 letters and digits (about 143 bits).
+/// A root password of 24 letters and digits without look-alikes (about 140 bits).
 fn generate_password() -> Zeroizing<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    Zeroizing::new(
-        (0..ROOT_PASSWORD_CHARS)
-            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-            .collect(),
-    )
+    Zeroizing::new(crate::ids::random_text(ALPHABET, ROOT_PASSWORD_CHARS))
 }
 
 /// A job row as stored.
