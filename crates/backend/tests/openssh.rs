@@ -104,6 +104,83 @@ fn prepare_account() -> Option<String> {
     Some(password)
 }
 
+/// Serialises sshd start-ups within this test binary so that one test's readiness probes
+/// cannot take the port another test has just picked.
+static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Starts sshd on a free loopback port and returns it once it answers with our host key.
+/// A port can be taken between picking and binding (another process, or a probe's own
+/// source port), so a start that dies or answers with another key is retried on a new port.
+fn spawn_serving_sshd(dir: &Path, host_key_blob: &str) -> (Child, u16) {
+    let _one_at_a_time = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::fs::create_dir_all("/run/sshd").ok();
+    let mut failures = Vec::new();
+    for _ in 0..5 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config_path = dir.join("sshd_config");
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {host}\nPidFile {pid}\n\
+             AuthorizedKeysFile {keys}\nStrictModes no\nUsePAM no\nPasswordAuthentication yes\n\
+             KbdInteractiveAuthentication no\nPermitRootLogin yes\nLogLevel ERROR\n",
+            host = dir.join("host_key").display(),
+            pid = dir.join("sshd.pid").display(),
+            keys = dir.join("authorized_keys").display(),
+        );
+        std::fs::write(&config_path, config).unwrap();
+        let mut child = Command::new(SSHD)
+            .args(["-D", "-e", "-f", config_path.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        match wait_until_serving(&mut child, port, host_key_blob) {
+            Ok(()) => return (child, port),
+            Err(why) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                failures.push(format!("port {port}: {why}"));
+            }
+        }
+    }
+    panic!("sshd did not start: {failures:?}");
+}
+
+/// Waits until the child sshd accepts connections and presents `host_key_blob`.
+fn wait_until_serving(child: &mut Child, port: u16, host_key_blob: &str) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Err(format!("sshd exited ({status})"));
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            return Err("not listening after 10 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let scanned = Command::new("ssh-keyscan")
+        .args(["-p", &port.to_string(), "-t", "ed25519", "127.0.0.1"])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let scanned = String::from_utf8_lossy(&scanned.stdout);
+    let presented = scanned
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| line.split_whitespace().nth(2));
+    match presented {
+        Some(blob) if blob == host_key_blob => Ok(()),
+        other => Err(format!("answered with host key {other:?}")),
+    }
+}
+
 /// Starts sshd; `with_account` also prepares the password account (root only).
 fn start(with_account: bool) -> OpenSsh {
     assert!(
@@ -125,34 +202,9 @@ fn start(with_account: bool) -> OpenSsh {
     } else {
         run("id", &["-un"]).trim().to_owned()
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    std::fs::create_dir_all("/run/sshd").ok();
-    let config = format!(
-        "Port {port}\nListenAddress 127.0.0.1\nHostKey {host}\nPidFile {pid}\n\
-         AuthorizedKeysFile {keys}\nStrictModes no\nUsePAM no\nPasswordAuthentication yes\n\
-         KbdInteractiveAuthentication no\nPermitRootLogin yes\nLogLevel ERROR\n",
-        host = path("host_key").display(),
-        pid = path("sshd.pid").display(),
-        keys = path("authorized_keys").display(),
-    );
-    std::fs::write(path("sshd_config"), config).unwrap();
-    let child = Command::new(SSHD)
-        .args(["-D", "-e", "-f", path("sshd_config").to_str().unwrap()])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "sshd did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let host_key_line = std::fs::read_to_string(path("host_key.pub")).unwrap();
+    let host_key_blob = host_key_line.split_whitespace().nth(1).unwrap().to_owned();
+    let (child, port) = spawn_serving_sshd(dir.path(), &host_key_blob);
     let printed = run(
         "ssh-keygen",
         &[
