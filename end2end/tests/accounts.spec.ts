@@ -21,7 +21,7 @@ test.describe.serial('accounts and nodes', () => {
     await expect(page.getByTestId('current-user')).toHaveText(ADMIN.username);
     // Setup is gone for good.
     await page.goto('/setup');
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/\??$/);
   });
 
   test('sign out, a wrong password is refused vaguely, then sign in', async ({ page }) => {
@@ -110,6 +110,16 @@ test.describe.serial('accounts and nodes', () => {
     await page.locator('tr[data-vmid="100"] a').click();
     await expect(page.getByRole('heading', { level: 1 })).toContainText('CT 100');
     await expect(page.getByTestId('addresses')).toHaveText(/\d+\.\d+\.\d+\.\d+\/\d+ \(eth0\)/);
+    // Its buttons act in place too: a reboot ends with a notice and no page load.
+    await expect(page.getByTestId('actions')).toHaveAttribute('data-live', 'yes');
+    const documents: string[] = [];
+    page.on('request', (r) => {
+      if (r.resourceType() === 'document') documents.push(r.url());
+    });
+    await page.locator('button[data-action="reboot"]').click();
+    await expect(page.getByRole('status')).toHaveText('CT 100: reboot finished (OK)', { timeout: 20_000 });
+    await expect(page.getByTestId('events')).toContainText('ct.reboot');
+    expect(documents).toEqual([]);
   });
 
   test('a second user cannot see the node', async ({ page }) => {
@@ -165,5 +175,31 @@ test.describe('without JavaScript', () => {
     await page.getByLabel('Type No-JS lab to confirm').fill('No-JS lab');
     await page.getByRole('button', { name: 'Remove node' }).click();
     await expect(page).toHaveURL(/\/settings\/nodes\?deleted=1$/);
+  });
+
+  test('the dashboard rows are plain forms: stop a container after confirming, then start it', async ({ page }) => {
+    await signIn(page);
+    await addNodeByHand(page, 'No-JS actions');
+    const nodePage = page.url();
+    try {
+      await page.goto('/');
+      const running = page.locator('tr', { has: page.locator('button[data-action="shutdown"]') }).first();
+      const vmid = await running.getAttribute('data-vmid');
+      const row = page.locator(`tr[data-vmid="${vmid}"]`);
+      // Stop asks first: its button sits in a closed disclosure until "Stop…" is opened.
+      await expect(row.locator('button[data-action="stop"]')).toBeHidden();
+      await row.getByText('Stop…').click();
+      // The pressed button's value says which action; the server sends the browser back.
+      await row.locator('button[data-action="stop"]').click();
+      await expect(page).toHaveURL(/\/\??$/);
+      await expect(row.locator('.badge').first()).toHaveText('stopped');
+      await row.locator('button[data-action="start"]').click();
+      await expect(row.locator('.badge').first()).toHaveText('running');
+    } finally {
+      await page.goto(nodePage);
+      await page.getByLabel('Type No-JS actions to confirm').fill('No-JS actions');
+      await page.getByRole('button', { name: 'Remove node' }).click();
+      await expect(page).toHaveURL(/\/settings\/nodes\?deleted=1$/);
+    }
   });
 });

@@ -26,6 +26,13 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 
+/// mimalloc instead of glibc's allocator: a page render allocates and frees many small
+/// strings, and glibc spent a third of the dashboard's render time in malloc (measured in
+/// docs/performance.md). Every binary linking this crate (the server, its tests and
+/// benchmarks) uses it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

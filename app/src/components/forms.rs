@@ -93,3 +93,12 @@ pub fn TestAndSaveButton(pending: Memo<bool>) -> impl IntoView {
         </button>
     }
 }
+
+/// `Some("yes")` once the page is hydrated, for a `data-live` attribute: tests and users'
+/// scripts can tell that forms now act in place.
+pub fn live_marker() -> impl Fn() -> Option<&'static str> + Copy + 'static {
+    let live = RwSignal::new(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| live.set(true));
+    move || live.get().then_some("yes")
+}

@@ -7,9 +7,12 @@ use leptos_router::hooks::use_params_map;
 use model::container::ContainerDetail;
 
 use crate::api::containers::{DeleteContainer, Power, get_container};
-use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::components::{
+    FieldError, FormError, LifecycleButtons, LifecycleTarget, Notice, action_error,
+    lifecycle_submit, live_marker,
+};
 use crate::error::AppError;
-use crate::pages::dashboard::{RowActions, bytes};
+use crate::pages::dashboard::bytes;
 use crate::system::{human_duration, short_utc};
 
 /// The container page.
@@ -78,23 +81,14 @@ fn Detail(
         .hostname
         .clone()
         .unwrap_or_else(|| format!("CT {}", detail.vmid));
-    let row = model::inventory::ContainerRow {
+    let lifecycle = LifecycleTarget {
         node_id: detail.node_id.clone(),
-        node_name: detail.node_name.clone(),
-        pve_node: detail.pve_node.clone(),
         vmid: detail.vmid,
-        name: detail.hostname.clone(),
-        status: detail.status.clone(),
-        cpu: detail.cpu,
-        cpus: detail.cores.unwrap_or(1) as f64,
-        mem: detail.mem,
-        maxmem: detail.maxmem,
-        disk: detail.disk,
-        maxdisk: detail.maxdisk,
-        uptime: detail.uptime,
-        tags: detail.tags.clone(),
-        lock: detail.lock.clone(),
-        addresses: Vec::new(),
+        confirm_name: detail
+            .hostname
+            .clone()
+            .unwrap_or_else(|| detail.vmid.to_string()),
+        running: detail.status == "running",
     };
     let status_class = if detail.status == "running" {
         "badge ok"
@@ -144,7 +138,7 @@ fn Detail(
     view! {
         <div class="page-head">
             <h1>{title} " " <span class="muted mono">{format!("CT {}", detail.vmid)}</span></h1>
-            <div class="row-actions"><RowActions row power delete /></div>
+            <div class="row-actions" data-testid="actions" data-live=live_marker() on:submit=lifecycle_submit(power, delete)><LifecycleButtons target=lifecycle /></div>
         </div>
         <div class="cards">
             <section class="card" data-testid="overview">

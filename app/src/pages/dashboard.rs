@@ -11,7 +11,10 @@ use model::inventory::{ContainerRow, Dashboard, NodeHealth, SortKey};
 
 use crate::api::containers::{DeleteContainer, Power};
 use crate::api::inventory::fetch_dashboard;
-use crate::components::{FieldError, FormError, Notice, action_error};
+use crate::components::{
+    FieldError, FormError, LifecycleButtons, LifecycleTarget, Notice, action_error,
+    lifecycle_submit,
+};
 use crate::error::AppError;
 use crate::system::human_duration;
 
@@ -266,13 +269,14 @@ fn ContainerTable(
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
                     <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
                     <td>{row.tags.join(", ")}</td>
-                    <td class="row-actions"><RowActions row=row.clone() power delete /></td>
+                    <td><div class="row-actions"><LifecycleButtons target=lifecycle_target(&row) /></div></td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <table class="grid" data-testid="containers">
+        <div class="table-scroll">
+        <table class="grid" data-testid="containers" on:submit=lifecycle_submit(power, delete)>
             <thead>
                 <tr>
                     {header(SortKey::Name, "name", "Name")}
@@ -290,6 +294,7 @@ fn ContainerTable(
             </thead>
             <tbody>{body}</tbody>
         </table>
+        </div>
     }
 }
 
@@ -305,63 +310,12 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// The buttons that make sense for the container's state; stop and delete ask first.
-#[component]
-pub fn RowActions(
-    row: ContainerRow,
-    power: ServerAction<Power>,
-    delete: ServerAction<DeleteContainer>,
-) -> impl IntoView {
-    let running = row.status == "running";
-    let name = row.name.clone().unwrap_or_else(|| row.vmid.to_string());
-    let (node_id, vmid) = (row.node_id.clone(), row.vmid.to_string());
-    let button = {
-        let (node_id, vmid) = (node_id.clone(), vmid.clone());
-        move |action: &'static str, label: &'static str| {
-            let (node_id, vmid) = (node_id.clone(), vmid.clone());
-            view! {
-                <ActionForm action=power attr:class="inline">
-                    <input type="hidden" name="node_id" value=node_id />
-                    <input type="hidden" name="vmid" value=vmid />
-                    <input type="hidden" name="action" value=action />
-                    <button type="submit" data-action=action>{label}</button>
-                </ActionForm>
-            }
-        }
-    };
-    let stop = {
-        let (node_id, vmid) = (node_id.clone(), vmid.clone());
-        view! {
-            <details class="confirm">
-                <summary>"Stop…"</summary>
-                <ActionForm action=power attr:class="inline">
-                    <input type="hidden" name="node_id" value=node_id />
-                    <input type="hidden" name="vmid" value=vmid />
-                    <input type="hidden" name="action" value="stop" />
-                    <span>"Power off at once, without a clean shutdown?"</span>
-                    <button type="submit" class="danger">"Stop now"</button>
-                </ActionForm>
-            </details>
-        }
-    };
-    let power_buttons = if running {
-        view! { {button("shutdown", "Shut down")} {button("reboot", "Reboot")} {stop} }.into_any()
-    } else {
-        button("start", "Start").into_any()
-    };
-    view! {
-        {power_buttons}
-        <details class="confirm">
-            <summary>"Delete…"</summary>
-            <ActionForm action=delete attr:class="inline">
-                <input type="hidden" name="node_id" value=node_id />
-                <input type="hidden" name="vmid" value=vmid />
-                <label>
-                    <span>"Type " <b>{name}</b> " to destroy it and its disks"</span>
-                    <input name="confirm" required autocomplete="off" />
-                </label>
-                <button type="submit" class="danger">"Delete"</button>
-            </ActionForm>
-        </details>
+/// What a row's lifecycle buttons need.
+fn lifecycle_target(row: &ContainerRow) -> LifecycleTarget {
+    LifecycleTarget {
+        node_id: row.node_id.clone(),
+        vmid: row.vmid,
+        confirm_name: row.name.clone().unwrap_or_else(|| row.vmid.to_string()),
+        running: row.status == "running",
     }
 }

@@ -90,7 +90,7 @@ fn UserTable(
                     <td>{role}</td>
                     <td><span class=if user.disabled { "badge bad" } else { "badge ok" }>{status}</span></td>
                     <td class="mono">{short_utc(&user.created_at)}</td>
-                    <td class="row-actions">
+                    <td><div class="row-actions">
                         <ActionForm action=toggle attr:class="inline">
                             <input type="hidden" name="id" value=toggle_id />
                             <input type="hidden" name="disabled" value=next_disabled />
@@ -107,7 +107,7 @@ fn UserTable(
                                 <button type="submit" class="danger">"Delete"</button>
                             </ActionForm>
                         </details>
-                    </td>
+                    </div></td>
                 </tr>
             }
         })

@@ -12,7 +12,7 @@ use crate::api::jobs::{
     CreateFromDraft, SaveWizardStep, StartWizard, check_vmid, fetch_node_choices, get_draft,
 };
 use crate::api::nodes::list_nodes;
-use crate::components::{FieldError, FormError, LiveFieldErrors, action_error};
+use crate::components::{FieldError, FormError, LiveFieldErrors, action_error, live_marker};
 use crate::error::AppError;
 
 /// Step 1: how to start.
@@ -156,15 +156,14 @@ fn StepForm(
     };
     // Plain forms: each step is a full page (rendered by the server, then hydrated),
     // with or without JavaScript. `data-live` says the live checks are running.
-    let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
+    let live = live_marker();
     view! {
         <form
             method="post"
             action="/api/wizard/save"
             class="card wizard stack"
             data-testid="wizard-form"
-            data-live=move || live.get().then_some("yes")
+            data-live=live
             on:input=check
             on:change=check
         >
