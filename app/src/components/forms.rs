@@ -102,3 +102,24 @@ pub fn live_marker() -> impl Fn() -> Option<&'static str> + Copy + 'static {
     Effect::new(move |_| live.set(true));
     move || live.get().then_some("yes")
 }
+
+/// The `confirm` field of a destructive form: the user types `name` to go ahead
+/// ("Type web-01 to destroy it and its disks"); the server compares it again.
+#[component]
+pub fn TypedConfirmation(
+    /// What must be typed.
+    name: String,
+    /// What typing it does, after the name ("to confirm").
+    purpose: &'static str,
+    /// Shown under the input, inside the label (such as the field's error).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <label>
+            <span>"Type " <b>{name}</b> " " {purpose}</span>
+            <input name="confirm" required autocomplete="off" />
+            {children.map(|children| children())}
+        </label>
+    }
+}

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::containers::{DeleteContainer, Power};
+use crate::components::TypedConfirmation;
 use crate::error::AppError;
 
 /// What the buttons need to know about one container.
@@ -67,10 +68,7 @@ pub fn LifecycleButtons(target: LifecycleTarget) -> impl IntoView {
             <form class="inline" method="post" action=DeleteContainer::url()>
                 <input type="hidden" name="node_id" value=node_id />
                 <input type="hidden" name="vmid" value=vmid />
-                <label>
-                    <span>"Type " <b>{confirm_name}</b> " to destroy it and its disks"</span>
-                    <input name="confirm" required autocomplete="off" />
-                </label>
+                <TypedConfirmation name=confirm_name purpose="to destroy it and its disks" />
                 <button type="submit" class="danger">"Delete"</button>
             </form>
         </details>

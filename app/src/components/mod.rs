@@ -7,7 +7,7 @@ mod server_facts;
 
 pub use forms::{
     FieldError, FormError, LiveFieldErrors, NewPasswordFields, Notice, TestAndSaveButton,
-    action_error, live_marker,
+    TypedConfirmation, action_error, live_marker,
 };
 pub use lifecycle::{LifecycleButtons, LifecycleTarget, lifecycle_submit};
 pub use live_clock::LiveClock;

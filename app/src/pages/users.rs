@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 use model::account::UserView;
 
 use crate::api::users::{CreateUser, DeleteUser, SetUserDisabled, list_users};
-use crate::components::{FieldError, FormError, NewPasswordFields, Notice, action_error};
+use crate::components::{
+    FieldError, FormError, NewPasswordFields, Notice, TypedConfirmation, action_error,
+};
 use crate::system::short_utc;
 
 /// The account list with the actions for each row, and the create form.
@@ -100,10 +102,7 @@ fn UserTable(
                             <summary>"Delete…"</summary>
                             <ActionForm action=delete attr:class="inline">
                                 <input type="hidden" name="id" value=delete_id />
-                                <label>
-                                    <span>"Type " <b>{confirm_name}</b> " to delete this account and its nodes"</span>
-                                    <input name="confirm" required autocomplete="off" />
-                                </label>
+                                <TypedConfirmation name=confirm_name purpose="to delete this account and its nodes" />
                                 <button type="submit" class="danger">"Delete"</button>
                             </ActionForm>
                         </details>

@@ -11,7 +11,9 @@ use super::add::SshFields;
 use crate::api::nodes::{
     DeleteNode, RepinNode, SetDefaultNode, UpdateNode, get_node, repin_check, test_node,
 };
-use crate::components::{FieldError, FormError, Notice, TestAndSaveButton, action_error};
+use crate::components::{
+    FieldError, FormError, Notice, TestAndSaveButton, TypedConfirmation, action_error,
+};
 use crate::error::AppError;
 
 /// The node page.
@@ -284,11 +286,9 @@ fn DeleteCard(node: NodeView) -> impl IntoView {
             <ActionForm action=delete attr:class="stack">
                 <FormError error />
                 <input type="hidden" name="id" value=node.id.clone() />
-                <label>
-                    <span>"Type " <b>{node.name.clone()}</b> " to confirm"</span>
-                    <input name="confirm" required autocomplete="off" />
+                <TypedConfirmation name=node.name.clone() purpose="to confirm">
                     <FieldError error field="confirm" />
-                </label>
+                </TypedConfirmation>
                 <button type="submit" class="danger">"Remove node"</button>
             </ActionForm>
         </section>
