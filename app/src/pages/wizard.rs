@@ -185,6 +185,17 @@ fn selected(current: &str, value: &str) -> bool {
     current == value
 }
 
+/// `<option>`s whose value is also their label (storage and bridge names), `current`
+/// selected.
+fn same_name_options(names: &[String], current: &str) -> impl IntoView {
+    names
+        .iter()
+        .map(|name| {
+            view! { <option value=name.clone() selected=selected(current, name)>{name.clone()}</option> }
+        })
+        .collect_view()
+}
+
 /// Node, template, resources, network, features, tags, keys.
 #[component]
 fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoView {
@@ -251,18 +262,14 @@ fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoV
                         <label>
                             "Root disk storage"
                             <select name="form[rootfs_storage]" required>
-                                {choices.storages.iter().map(|s| view! {
-                                    <option value=s.clone() selected=selected(&storage, s)>{s.clone()}</option>
-                                }).collect_view()}
+                                {same_name_options(&choices.storages, &storage)}
                             </select>
                             <FieldError error field="rootfs_storage" />
                         </label>
                         <label>
                             "Bridge"
                             <select name="form[bridge]" required>
-                                {choices.bridges.iter().map(|b| view! {
-                                    <option value=b.clone() selected=selected(&bridge, b)>{b.clone()}</option>
-                                }).collect_view()}
+                                {same_name_options(&choices.bridges, &bridge)}
                             </select>
                             <FieldError error field="bridge" />
                         </label>
