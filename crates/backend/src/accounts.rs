@@ -1,20 +1,22 @@
 //! Local accounts: first-run setup, sign-in, password changes, and user administration.
 
-use model::account::UserView;
+use model::account::{UserView, Visitor};
+use model::ids::UserId;
 use model::validate;
 use surrealdb::types::SurrealValue;
 use zeroize::Zeroizing;
 
 use crate::Backend;
-use crate::audit::{self, Entry, Outcome};
-use crate::error::{ServiceError, ServiceResult, statement_errors};
+use crate::audit::{self, AuditAction, AuditOutcome, Entry, Target};
+use crate::error::{ServiceError, ServiceResult};
 use crate::ids::new_id;
 use crate::password;
+use crate::store::{QueryFailure, StoreError, record_id};
 
 /// A user as the services see it (the hash never leaves this module).
-#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub is_admin: bool,
     pub disabled: bool,
@@ -48,13 +50,37 @@ impl User {
     }
 }
 
+/// A user row as read.
+#[derive(Debug, SurrealValue)]
+struct StoredUser {
+    id: String,
+    username: String,
+    is_admin: bool,
+    disabled: bool,
+    created_at: String,
+    sessions_valid_after: i64,
+}
+
+impl StoredUser {
+    fn into_user(self) -> Result<User, StoreError> {
+        Ok(User {
+            id: record_id(&self.id)?,
+            username: self.username,
+            is_admin: self.is_admin,
+            disabled: self.disabled,
+            created_at: self.created_at,
+            sessions_valid_after: self.sessions_valid_after,
+        })
+    }
+}
+
 #[derive(Debug, SurrealValue)]
 struct Credentials {
-    user: User,
+    user: StoredUser,
     password_hash: String,
 }
 
-/// A user record projected onto [`User`].
+/// A user record projected onto [`StoredUser`].
 const USER_VALUE: &str = "{ id: record::id(id), username: username, is_admin: is_admin, \
      disabled: disabled, created_at: <string> created_at, \
      sessions_valid_after: time::unix(sessions_valid_after) }";
@@ -71,22 +97,32 @@ pub async fn any_user_exists(backend: &Backend) -> ServiceResult<bool> {
     Ok(count.unwrap_or(0) > 0)
 }
 
-/// Loads a user by id (`None` for unknown or malformed ids).
-pub async fn find(backend: &Backend, id: &str) -> ServiceResult<Option<User>> {
-    if !validate::is_record_id(id) {
-        return Ok(None);
+/// What the pages need to know about a visitor: signed in, or whether any account
+/// exists yet (a fresh install shows the setup page).
+pub async fn visitor(backend: &Backend, signed_in: Option<&User>) -> ServiceResult<Visitor> {
+    if let Some(user) = signed_in {
+        return Ok(Visitor::SignedIn(user.view()));
     }
-    let user: Option<User> = backend
+    Ok(if any_user_exists(backend).await? {
+        Visitor::Anonymous
+    } else {
+        Visitor::FreshInstall
+    })
+}
+
+/// Loads a user by id (`None` when there is no such account).
+pub async fn find(backend: &Backend, id: &UserId) -> ServiceResult<Option<User>> {
+    let user: Option<StoredUser> = backend
         .store
         .db()
         .query(format!(
             "SELECT VALUE {USER_VALUE} FROM ONLY type::record('user', $id)"
         ))
-        .bind(("id", id.to_owned()))
+        .bind(("id", id.to_string()))
         .await?
         .check()?
         .take(0)?;
-    Ok(user)
+    Ok(user.map(StoredUser::into_user).transpose()?)
 }
 
 async fn find_credentials(backend: &Backend, username: &str) -> ServiceResult<Option<Credentials>> {
@@ -112,7 +148,7 @@ async fn insert_user(
     first_run: bool,
 ) -> ServiceResult<User> {
     let hash = password::hash(backend.password_policy, password).await?;
-    let id = new_id();
+    let id: UserId = new_id();
     let guard = if first_run {
         // Only one setup ever succeeds, also across replicas: the marker record clashes.
         "IF count(SELECT id FROM user LIMIT 1) > 0 { THROW 'setup is already done' };\
@@ -131,19 +167,23 @@ async fn insert_user(
              }};
              COMMIT TRANSACTION;"
         ))
-        .bind(("id", id.clone()))
+        .bind(("id", id.to_string()))
         .bind(("username", username.to_owned()))
         .bind(("hash", hash))
         .bind(("is_admin", is_admin))
         .await?;
-    if let Some(text) = statement_errors(&mut response) {
-        return Err(if text.contains("setup") {
-            ServiceError::Conflict("setup is already done; sign in instead".into())
-        } else if text.contains("user_username") || text.contains("already contains") {
-            ServiceError::field("username", "this username is taken")
-        } else {
-            ServiceError::Internal(text)
-        });
+    match QueryFailure::of_response(&mut response) {
+        None => {}
+        // The guard's THROW, or the marker record of a setup that won a race.
+        Some(QueryFailure::Thrown(_) | QueryFailure::RecordExists { .. }) if first_run => {
+            return Err(ServiceError::Conflict(
+                "setup is already done; sign in instead".into(),
+            ));
+        }
+        Some(QueryFailure::Duplicate { .. }) => {
+            return Err(ServiceError::field("username", "this username is taken"));
+        }
+        Some(other) => return Err(StoreError::Query(other).into()),
     }
     find(backend, &id)
         .await?
@@ -169,7 +209,7 @@ pub async fn setup(
     let user = insert_user(backend, &username, password, true, true).await?;
     audit::record(
         backend,
-        Entry::ok(&user, "setup", format!("user {}", user.username)).client(client),
+        Entry::ok(&user, AuditAction::Setup, Target::user(&user.username)).client(client),
     )
     .await;
     Ok(user)
@@ -192,9 +232,9 @@ pub async fn login(
     let failed = |detail: &str| {
         Entry::anonymous(
             &shown_name,
-            "login",
-            format!("user {shown_name}"),
-            Outcome::Failed,
+            AuditAction::Login,
+            Target::user(&shown_name),
+            AuditOutcome::Failed,
         )
         .detail(detail)
         .client(client.clone())
@@ -213,19 +253,22 @@ pub async fn login(
         None => backend.dummy_hash().await?,
     };
     let matches = password::verify(stored_hash, password.clone()).await?;
+    let found = match found {
+        Some(credentials) => Some((
+            credentials.user.into_user()?,
+            credentials.password_hash,
+        )),
+        None => None,
+    };
     let user = match found {
-        Some(credentials) if matches && !credentials.user.disabled => {
-            if !backend.password_policy.matches(&credentials.password_hash) {
-                rehash(backend, &credentials.user, password).await?;
+        Some((user, hash)) if matches && !user.disabled => {
+            if !backend.password_policy.matches(&hash) {
+                rehash(backend, &user, password).await?;
             }
-            credentials.user
+            user
         }
-        Some(credentials) if matches => {
-            audit::record(
-                backend,
-                failed("account disabled").actor_id(&credentials.user.id),
-            )
-            .await;
+        Some((user, _)) if matches => {
+            audit::record(backend, failed("account disabled").actor(&user)).await;
             return Err(ServiceError::BadCredentials);
         }
         _ => {
@@ -235,7 +278,7 @@ pub async fn login(
     };
     audit::record(
         backend,
-        Entry::ok(&user, "login", format!("user {}", user.username)).client(client),
+        Entry::ok(&user, AuditAction::Login, Target::user(&user.username)).client(client),
     )
     .await;
     Ok(user)
@@ -247,7 +290,7 @@ async fn rehash(backend: &Backend, user: &User, password: Zeroizing<String>) -> 
         .store
         .db()
         .query("UPDATE type::record('user', $id) SET password_hash = $hash")
-        .bind(("id", user.id.clone()))
+        .bind(("id", user.id.to_string()))
         .bind(("hash", hash))
         .await?
         .check()?;
@@ -259,7 +302,7 @@ async fn rehash(backend: &Backend, user: &User, password: Zeroizing<String>) -> 
 pub async fn logout(backend: &Backend, user: &User, client: Option<String>) {
     audit::record(
         backend,
-        Entry::ok(user, "logout", format!("user {}", user.username)).client(client),
+        Entry::ok(user, AuditAction::Logout, Target::user(&user.username)).client(client),
     )
     .await;
 }
@@ -283,9 +326,9 @@ pub async fn change_password(
             backend,
             Entry::by(
                 user,
-                "password.change",
-                format!("user {}", user.username),
-                Outcome::Failed,
+                AuditAction::PasswordChange,
+                Target::user(&user.username),
+                AuditOutcome::Failed,
             )
             .detail("wrong current password"),
         )
@@ -305,23 +348,23 @@ pub async fn change_password(
              SET password_hash = $hash, sessions_valid_after = time::now() + 1s
              RETURN VALUE time::unix(sessions_valid_after)",
         )
-        .bind(("id", user.id.clone()))
+        .bind(("id", user.id.to_string()))
         .bind(("hash", hash))
         .await?
         .check()?
         .take(0)?;
     audit::record(
         backend,
-        Entry::ok(user, "password.change", format!("user {}", user.username)),
+        Entry::ok(user, AuditAction::PasswordChange, Target::user(&user.username)),
     )
     .await;
     valid_after.ok_or(ServiceError::NotFound)
 }
 
 /// Every account, for administrators.
-pub async fn list(backend: &Backend, admin: &User) -> ServiceResult<Vec<User>> {
+pub async fn list(backend: &Backend, admin: &User) -> ServiceResult<Vec<UserView>> {
     admin.require_admin()?;
-    let users: Vec<User> = backend
+    let users: Vec<StoredUser> = backend
         .store
         .db()
         .query(format!(
@@ -330,7 +373,10 @@ pub async fn list(backend: &Backend, admin: &User) -> ServiceResult<Vec<User>> {
         .await?
         .check()?
         .take(0)?;
-    Ok(users)
+    users
+        .into_iter()
+        .map(|stored| Ok(stored.into_user()?.view()))
+        .collect()
 }
 
 /// An administrator creates an account.
@@ -349,13 +395,13 @@ pub async fn create(
     let role = if is_admin { "administrator" } else { "user" };
     audit::record(
         backend,
-        Entry::ok(admin, "user.create", format!("user {}", user.username)).detail(role),
+        Entry::ok(admin, AuditAction::UserCreate, Target::user(&user.username)).detail(role),
     )
     .await;
     Ok(user)
 }
 
-async fn other_user(backend: &Backend, admin: &User, id: &str) -> ServiceResult<User> {
+async fn other_user(backend: &Backend, admin: &User, id: &UserId) -> ServiceResult<User> {
     admin.require_admin()?;
     let target = find(backend, id).await?.ok_or(ServiceError::NotFound)?;
     if target.id == admin.id {
@@ -371,39 +417,49 @@ async fn other_user(backend: &Backend, admin: &User, id: &str) -> ServiceResult<
 pub async fn set_disabled(
     backend: &Backend,
     admin: &User,
-    id: &str,
+    id: &UserId,
     disabled: bool,
-) -> ServiceResult<User> {
+) -> ServiceResult<UserView> {
     let target = other_user(backend, admin, id).await?;
     backend
         .store
         .db()
         .query("UPDATE type::record('user', $id) SET disabled = $disabled")
-        .bind(("id", target.id.clone()))
+        .bind(("id", target.id.to_string()))
         .bind(("disabled", disabled))
         .await?
         .check()?;
     let action = if disabled {
-        "user.disable"
+        AuditAction::UserDisable
     } else {
-        "user.enable"
+        AuditAction::UserEnable
     };
     audit::record(
         backend,
-        Entry::by(
-            admin,
-            action,
-            format!("user {}", target.username),
-            Outcome::Ok,
-        ),
+        Entry::ok(admin, action, Target::user(&target.username)),
     )
     .await;
-    find(backend, id).await?.ok_or(ServiceError::NotFound)
+    Ok(find(backend, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?
+        .view())
 }
 
-/// An administrator deletes another account together with its nodes.
-pub async fn delete(backend: &Backend, admin: &User, id: &str) -> ServiceResult<()> {
+/// An administrator deletes another account together with its nodes; `confirm` must
+/// repeat the username.
+pub async fn delete(
+    backend: &Backend,
+    admin: &User,
+    id: &UserId,
+    confirm: &str,
+) -> ServiceResult<()> {
     let target = other_user(backend, admin, id).await?;
+    if confirm.trim() != target.username {
+        return Err(ServiceError::field(
+            "confirm",
+            format!("type {} to confirm", target.username),
+        ));
+    }
     backend
         .store
         .db()
@@ -413,12 +469,12 @@ pub async fn delete(backend: &Backend, admin: &User, id: &str) -> ServiceResult<
              DELETE type::record('user', $id);
              COMMIT TRANSACTION;",
         )
-        .bind(("id", target.id.clone()))
+        .bind(("id", target.id.to_string()))
         .await?
         .check()?;
     audit::record(
         backend,
-        Entry::ok(admin, "user.delete", format!("user {}", target.username)),
+        Entry::ok(admin, AuditAction::UserDelete, Target::user(&target.username)),
     )
     .await;
     Ok(())

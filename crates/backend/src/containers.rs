@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use model::container::{ContainerDetail, NetView};
+use model::container::{ContainerDetail, LxcStatus, NetView};
+use model::ids::{NodeId, Vmid};
 use pve::PveError;
 
 use crate::Backend;
@@ -18,8 +19,8 @@ const EVENTS: u32 = 50;
 pub async fn detail(
     backend: &Backend,
     user: &User,
-    node_id: &str,
-    vmid: u32,
+    node_id: &NodeId,
+    vmid: Vmid,
 ) -> ServiceResult<ContainerDetail> {
     let (view, access) = nodes::access(backend, user, node_id).await?;
     let client = access.client(Duration::from_secs(10))?;
@@ -30,21 +31,22 @@ pub async fn detail(
     let (status, config) = tokio::try_join!(
         async {
             client
-                .lxc_status(&view.pve_node, vmid)
+                .lxc_status(&view.pve_node, vmid.get())
                 .await
                 .map_err(not_found_or)
         },
         async {
             client
-                .lxc_config(&view.pve_node, vmid)
+                .lxc_config(&view.pve_node, vmid.get())
                 .await
                 .map_err(not_found_or)
         },
     )?;
-    let addresses = if status.status == "running" {
+    let status_word = LxcStatus::parse(&status.status);
+    let addresses = if status_word.is_running() {
         // DHCP addresses are only known to the running container; an error here is not
         // worth failing the page for.
-        match client.lxc_interfaces(&view.pve_node, vmid).await {
+        match client.lxc_interfaces(&view.pve_node, vmid.get()).await {
             Ok(interfaces) => interfaces
                 .unwrap_or_default()
                 .into_iter()
@@ -67,7 +69,7 @@ pub async fn detail(
                 })
                 .collect(),
             Err(error) => {
-                tracing::debug!(%error, vmid, "interfaces unavailable");
+                tracing::debug!(%error, %vmid, "interfaces unavailable");
                 Vec::new()
             }
         }
@@ -88,13 +90,13 @@ pub async fn detail(
     if !config.features.mount.is_empty() {
         features.push(format!("mount={}", config.features.mount.join(";")));
     }
-    let events = audit::for_container(backend, user, vmid, &view.name, EVENTS).await?;
+    let events = audit::for_container(backend, user, node_id, vmid, EVENTS).await?;
     Ok(ContainerDetail {
         node_id: view.id.clone(),
         node_name: view.name.clone(),
         pve_node: view.pve_node.clone(),
         vmid,
-        status: status.status,
+        status: status_word,
         lock: status.lock.or(config.lock.clone()),
         uptime: status.uptime,
         cpu: status.cpu,

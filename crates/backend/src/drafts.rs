@@ -1,27 +1,62 @@
 //! The creation wizard's drafts: what the user typed so far, saved at every step so a
 //! reload, back/forward, a bookmark or a second tab all show the same values. A draft
-//! belongs to one user and expires a day after its last change.
+//! belongs to one user and expires a day after its last change; creating the container
+//! turns it into a job ([`crate::jobs::create_from_draft`]).
 
-use model::provision::ContainerForm;
+use model::ids::DraftId;
+use model::provision::{ContainerForm, Step};
 use surrealdb::types::SurrealValue;
 
 use crate::Backend;
 use crate::accounts::User;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::new_id;
+use crate::nodes;
+use crate::store::StoreError;
 
 /// How long an untouched draft is kept.
-const LIFETIME: &str = "1d";
+pub(crate) const LIFETIME: &str = "1d";
 
 fn encode(form: &ContainerForm) -> ServiceResult<String> {
     serde_json::to_string(form)
         .map_err(|e| ServiceError::Internal(format!("cannot store the draft: {e}")))
 }
 
-/// Starts a draft for `user` with `form` (the wizard's defaults, usually).
-pub async fn create(backend: &Backend, user: &User, form: &ContainerForm) -> ServiceResult<String> {
+/// Where the wizard goes after a step is saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Go {
+    /// To the next step, once this step's fields pass their checks.
+    Next,
+    /// To the previous step, unchecked (never back to the template choice).
+    Back,
+    /// Stay on this step (load another node's offerings, add a script slot).
+    Stay,
+}
+
+impl Go {
+    /// The pressed button's value: `next`, `back`, anything else stays.
+    pub fn parse(word: &str) -> Go {
+        match word {
+            "next" => Go::Next,
+            "back" => Go::Back,
+            _ => Go::Stay,
+        }
+    }
+}
+
+/// Starts a wizard "from scratch": a draft with the defaults and the user's default node.
+pub async fn start(backend: &Backend, user: &User) -> ServiceResult<DraftId> {
+    let mut form = ContainerForm::with_defaults();
+    if let Some(node) = nodes::default_node(backend, user).await? {
+        form.node_id = node.id.to_string();
+    }
+    create(backend, user, &form).await
+}
+
+/// Starts a draft for `user` with `form`.
+pub async fn create(backend: &Backend, user: &User, form: &ContainerForm) -> ServiceResult<DraftId> {
     purge_expired(backend).await;
-    let id = new_id();
+    let id: DraftId = new_id();
     backend
         .store
         .db()
@@ -31,8 +66,8 @@ pub async fn create(backend: &Backend, user: &User, form: &ContainerForm) -> Ser
                  expires_at: time::now() + <duration> $lifetime
              }",
         )
-        .bind(("id", id.clone()))
-        .bind(("owner", user.id.clone()))
+        .bind(("id", id.to_string()))
+        .bind(("owner", user.id.to_string()))
         .bind(("form", encode(form)?))
         .bind(("lifetime", LIFETIME))
         .await?
@@ -41,13 +76,10 @@ pub async fn create(backend: &Backend, user: &User, form: &ContainerForm) -> Ser
 }
 
 /// The user's draft `id` (expired drafts are gone).
-pub async fn get(backend: &Backend, user: &User, id: &str) -> ServiceResult<ContainerForm> {
+pub async fn get(backend: &Backend, user: &User, id: &DraftId) -> ServiceResult<ContainerForm> {
     #[derive(SurrealValue)]
     struct Stored {
         form: String,
-    }
-    if !model::validate::is_record_id(id) {
-        return Err(ServiceError::NotFound);
     }
     let stored: Option<Stored> = backend
         .store
@@ -56,53 +88,72 @@ pub async fn get(backend: &Backend, user: &User, id: &str) -> ServiceResult<Cont
             "SELECT form FROM ONLY type::record('draft', $id)
               WHERE owner = type::record('user', $owner) AND expires_at > time::now()",
         )
-        .bind(("id", id.to_owned()))
-        .bind(("owner", user.id.clone()))
+        .bind(("id", id.to_string()))
+        .bind(("owner", user.id.to_string()))
         .await?
         .check()?
         .take(0)?;
     let stored = stored.ok_or(ServiceError::NotFound)?;
     serde_json::from_str(&stored.form)
-        .map_err(|e| ServiceError::Internal(format!("draft {id} is unreadable: {e}")))
+        .map_err(|e| StoreError::Corrupt(format!("draft {id} is unreadable: {e}")).into())
 }
 
 /// Replaces the user's draft `id` with `form` and extends its life.
 pub async fn save(
     backend: &Backend,
     user: &User,
-    id: &str,
+    id: &DraftId,
     form: &ContainerForm,
 ) -> ServiceResult<()> {
-    get(backend, user, id).await?;
-    backend
+    let saved: Vec<String> = backend
         .store
         .db()
         .query(
             "UPDATE type::record('draft', $id)
                 SET form = $form, updated_at = time::now(),
                     expires_at = time::now() + <duration> $lifetime
-              WHERE owner = type::record('user', $owner)",
+              WHERE owner = type::record('user', $owner) AND expires_at > time::now()
+             RETURN VALUE record::id(id)",
         )
-        .bind(("id", id.to_owned()))
-        .bind(("owner", user.id.clone()))
+        .bind(("id", id.to_string()))
+        .bind(("owner", user.id.to_string()))
         .bind(("form", encode(form)?))
         .bind(("lifetime", LIFETIME))
         .await?
-        .check()?;
-    Ok(())
+        .check()?
+        .take(0)?;
+    if saved.is_empty() {
+        Err(ServiceError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
-/// Removes the user's draft `id` (after its job was queued).
-pub async fn delete(backend: &Backend, user: &User, id: &str) -> ServiceResult<()> {
-    backend
-        .store
-        .db()
-        .query("DELETE type::record('draft', $id) WHERE owner = type::record('user', $owner)")
-        .bind(("id", id.to_owned()))
-        .bind(("owner", user.id.clone()))
-        .await?
-        .check()?;
-    Ok(())
+/// Saves the fields that `step`'s form posted into the user's draft `id`, then says which
+/// step to show: the next one (after checking this step: its first error is returned,
+/// the fields stay saved), the previous one, or the same.
+pub async fn save_step(
+    backend: &Backend,
+    user: &User,
+    id: &DraftId,
+    step: Step,
+    go: Go,
+    posted: &ContainerForm,
+) -> ServiceResult<Step> {
+    let mut form = get(backend, user, id).await?;
+    form.take_step(step, posted);
+    save(backend, user, id, &form).await?;
+    Ok(match go {
+        Go::Next => {
+            form.check_step(step)?;
+            step.next().unwrap_or(step)
+        }
+        Go::Back => step
+            .previous()
+            .filter(|previous| *previous != Step::Template)
+            .unwrap_or(step),
+        Go::Stay => step,
+    })
 }
 
 /// Deletes every expired draft; failures are logged (the next call tries again).

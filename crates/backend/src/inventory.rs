@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use model::container::LxcStatus;
+use model::ids::{NodeId, Vmid};
 use model::inventory::{ContainerRow, NodeHealth, NodeOutcome};
 use model::node::NodeView;
 use pve::{LxcEntry, PveError};
@@ -41,7 +43,7 @@ const ADDRESS_FETCHES: usize = 4;
 /// The per-node caches; cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Inventory {
-    slots: Arc<Mutex<HashMap<String, Arc<Slot>>>>,
+    slots: Arc<Mutex<HashMap<NodeId, Arc<Slot>>>>,
     freshness: Duration,
 }
 
@@ -99,7 +101,7 @@ fn boot_time(entry: &LxcEntry) -> u64 {
 }
 
 fn running(entry: &LxcEntry) -> bool {
-    entry.status == "running" && !entry.template
+    LxcStatus::parse(&entry.status).is_running() && !entry.template
 }
 
 #[derive(Default)]
@@ -160,18 +162,18 @@ impl Inventory {
     }
 
     /// Drops what is known about a node (after its credentials or pins changed).
-    pub fn forget(&self, node_id: &str) {
+    pub fn forget(&self, node_id: &NodeId) {
         self.slots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(node_id);
     }
 
-    fn slot(&self, node_id: &str) -> Arc<Slot> {
+    fn slot(&self, node_id: &NodeId) -> Arc<Slot> {
         self.slots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(node_id.to_owned())
+            .entry(node_id.clone())
             .or_default()
             .clone()
     }
@@ -327,38 +329,42 @@ fn ipv4_of(interfaces: &[pve::Interface]) -> Vec<String> {
 pub async fn is_vmid_free(
     backend: &Backend,
     user: &User,
-    node_id: &str,
-    vmid: u32,
+    node_id: &NodeId,
+    vmid: Vmid,
 ) -> ServiceResult<bool> {
-    if !(100..=999_999_999).contains(&vmid) {
-        return Err(crate::ServiceError::field(
-            "vmid",
-            "a VMID is 100 to 999999999",
-        ));
-    }
     let (_, access) = nodes::access(backend, user, node_id).await?;
     let slot = backend.inventory.slot(node_id);
     if let Some((_, answer)) = &slot.state.lock().await.last
-        && answer.containers.iter().any(|c| c.vmid == vmid)
+        && answer.containers.iter().any(|c| c.vmid == vmid.get())
     {
         return Ok(false);
     }
     let client = access.client(DEFAULT_NODE_TIMEOUT)?;
-    match client.next_id(Some(vmid)).await {
+    match client.next_id(Some(vmid.get())).await {
         Ok(_) => Ok(true),
         Err(PveError::Parameters { .. }) => Ok(false),
         Err(error) => Err(access.upstream(&error)),
     }
 }
 
-fn row(view: &NodeView, entry: &LxcEntry, addresses: &HashMap<u32, Vec<String>>) -> ContainerRow {
-    ContainerRow {
+/// A listed container as a dashboard row; `None` for a VMID outside Proxmox's range
+/// (logged: the node answered something no Proxmox would).
+fn row(
+    view: &NodeView,
+    entry: &LxcEntry,
+    addresses: &HashMap<u32, Vec<String>>,
+) -> Option<ContainerRow> {
+    let Some(vmid) = Vmid::new(entry.vmid) else {
+        tracing::warn!(node = %view.name, vmid = entry.vmid, "container with an impossible VMID left out");
+        return None;
+    };
+    Some(ContainerRow {
         node_id: view.id.clone(),
         node_name: view.name.clone(),
         pve_node: view.pve_node.clone(),
-        vmid: entry.vmid,
+        vmid,
         name: entry.name.clone(),
-        status: entry.status.clone(),
+        status: LxcStatus::parse(&entry.status),
         cpu: entry.cpu,
         cpus: entry.cpus,
         mem: entry.mem,
@@ -369,7 +375,7 @@ fn row(view: &NodeView, entry: &LxcEntry, addresses: &HashMap<u32, Vec<String>>)
         tags: entry.tags.clone(),
         lock: entry.lock.clone(),
         addresses: addresses.get(&entry.vmid).cloned().unwrap_or_default(),
-    }
+    })
 }
 
 /// Every container on every node of `user`, each node fetched in parallel with its own
@@ -407,7 +413,7 @@ pub async fn for_user(
                 .containers
                 .iter()
                 .filter(|e| !e.template)
-                .map(|e| row(&view, e, &addresses)),
+                .filter_map(|e| row(&view, e, &addresses)),
         );
         snapshot.nodes.push(NodeOutcome {
             node_id: view.id.clone(),

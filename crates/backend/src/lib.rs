@@ -2,21 +2,23 @@
 //!
 //! It knows nothing of Leptos or axum. The `server` binary builds one [`Backend`] and the
 //! `app` crate's server functions call the services with it, always naming the user they
-//! act for: `nodes::list(&backend, &user)`.
+//! act for: `nodes::list(&backend, &user)`. Ids and states are `model` types; the store is
+//! the one place that talks to SurrealDB and reads its errors.
 
 pub mod accounts;
 pub mod audit;
-pub mod choices;
 pub mod containers;
+pub mod dashboard;
 pub mod drafts;
 pub mod error;
 pub mod ids;
-pub mod instance;
+pub mod installation;
 pub mod inventory;
 pub mod jobs;
 pub mod lifecycle;
 pub mod login_limit;
 pub mod nodes;
+pub mod offerings;
 pub mod password;
 pub mod ssh;
 pub mod store;
@@ -89,7 +91,9 @@ impl Backend {
 
     async fn dummy_hash(&self) -> ServiceResult<String> {
         self.dummy_hash
-            .get_or_try_init(|| password::hash(self.password_policy, Zeroizing::new(ids::new_id())))
+            .get_or_try_init(|| {
+                password::hash(self.password_policy, Zeroizing::new(ids::random_token()))
+            })
             .await
             .cloned()
     }

@@ -7,11 +7,13 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pve::{DeleteOptions, PowerAction, PveError, WaitOptions};
+use model::container::{LxcStatus, PowerAction};
+use model::ids::{NodeId, Vmid};
+use pve::{DeleteOptions, PveError, WaitOptions};
 
 use crate::Backend;
 use crate::accounts::User;
-use crate::audit::{self, Entry, Outcome};
+use crate::audit::{self, AuditAction, AuditOutcome, Entry, Target};
 use crate::error::{ServiceError, ServiceResult};
 use crate::nodes;
 
@@ -32,40 +34,54 @@ pub enum Action {
 }
 
 impl Action {
-    /// `start`, `shutdown`, … (audit names are `ct.<word>`).
-    pub fn word(self) -> &'static str {
-        match self {
-            Action::Start => "start",
-            Action::Shutdown { .. } => "shutdown",
-            Action::Stop => "stop",
-            Action::Reboot => "reboot",
-            Action::Delete => "delete",
+    /// A power action as the forms post it; a shutdown waits `timeout` seconds (default
+    /// 60, at most an hour) and then stops hard only when `force`.
+    pub fn power(action: PowerAction, timeout: Option<u32>, force: bool) -> Action {
+        match action {
+            PowerAction::Start => Action::Start,
+            PowerAction::Shutdown => Action::Shutdown {
+                timeout: timeout.unwrap_or(60).clamp(1, 3600),
+                force,
+            },
+            PowerAction::Stop => Action::Stop,
+            PowerAction::Reboot => Action::Reboot,
         }
     }
 
-    /// Reads `start`, `shutdown`, `stop`, `reboot` (power actions; delete has its own call).
-    pub fn parse_power(word: &str, timeout: Option<u32>, force: bool) -> Option<Action> {
-        match word {
-            "start" => Some(Action::Start),
-            "shutdown" => Some(Action::Shutdown {
-                timeout: timeout.unwrap_or(60).clamp(1, 3600),
-                force,
+    /// What the audit log calls it.
+    pub fn audit(self) -> AuditAction {
+        match self {
+            Action::Start => AuditAction::ContainerStart,
+            Action::Shutdown { .. } => AuditAction::ContainerShutdown,
+            Action::Stop => AuditAction::ContainerStop,
+            Action::Reboot => AuditAction::ContainerReboot,
+            Action::Delete => AuditAction::ContainerDelete,
+        }
+    }
+
+    /// The Proxmox call that starts it.
+    fn to_pve(self) -> Option<pve::PowerAction> {
+        match self {
+            Action::Start => Some(pve::PowerAction::Start),
+            Action::Stop => Some(pve::PowerAction::Stop),
+            Action::Reboot => Some(pve::PowerAction::Reboot { timeout: None }),
+            Action::Shutdown { timeout, force } => Some(pve::PowerAction::Shutdown {
+                timeout: Some(timeout),
+                force_stop: force,
             }),
-            "stop" => Some(Action::Stop),
-            "reboot" => Some(Action::Reboot),
-            _ => None,
+            Action::Delete => None,
         }
     }
 }
 
 /// Containers with an action in progress, by node record id and VMID.
 #[derive(Clone, Default)]
-pub struct Locks(Arc<Mutex<HashSet<(String, u32)>>>);
+pub struct Locks(Arc<Mutex<HashSet<(NodeId, Vmid)>>>);
 
 /// Releases a container's lock when dropped.
-struct Held {
+pub struct Held {
     locks: Locks,
-    key: (String, u32),
+    key: (NodeId, Vmid),
 }
 
 impl Drop for Held {
@@ -79,8 +95,10 @@ impl Drop for Held {
 }
 
 impl Locks {
-    fn take(&self, node_id: &str, vmid: u32) -> ServiceResult<Held> {
-        let key = (node_id.to_owned(), vmid);
+    /// Holds container `vmid` of node `node_id` until the guard drops; refused while
+    /// another action holds it.
+    pub fn take(&self, node_id: &NodeId, vmid: Vmid) -> ServiceResult<Held> {
+        let key = (node_id.clone(), vmid);
         let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if !held.insert(key.clone()) {
             return Err(ServiceError::Conflict(format!(
@@ -109,25 +127,25 @@ const TASK_DEADLINE: Duration = Duration::from_secs(15 * 60);
 pub async fn run(
     backend: &Backend,
     user: &User,
-    node_id: &str,
-    vmid: u32,
+    node_id: &NodeId,
+    vmid: Vmid,
     action: Action,
     confirm: Option<&str>,
 ) -> ServiceResult<Done> {
     let (view, access) = nodes::access(backend, user, node_id).await?;
     let _held = backend.locks.take(node_id, vmid)?;
     let client = access.client(Duration::from_secs(30))?;
-    let upstream = |e: PveError| access.upstream(&e);
+    let pve_node = view.pve_node.as_str();
     let status = client
-        .lxc_status(&view.pve_node, vmid)
+        .lxc_status(pve_node, vmid.get())
         .await
         .map_err(|e| match e {
             PveError::NotFound { .. } => ServiceError::NotFound,
-            other => upstream(other),
+            other => access.upstream(&other),
         })?;
     let name = status.name.clone().unwrap_or_else(|| format!("CT {vmid}"));
-    let target = format!("CT {vmid} ({name}) on {}", view.name);
-    let running = status.status == "running";
+    let target = Target::container(node_id, &view.name, vmid, &name);
+    let running = LxcStatus::parse(&status.status).is_running();
     match action {
         Action::Start if running => {
             return Err(ServiceError::Conflict(format!(
@@ -148,35 +166,15 @@ pub async fn run(
         }
         _ => {}
     }
-    let started = match action {
-        Action::Start => {
-            client
-                .lxc_power(&view.pve_node, vmid, &PowerAction::Start)
-                .await
-        }
-        Action::Stop => {
-            client
-                .lxc_power(&view.pve_node, vmid, &PowerAction::Stop)
-                .await
-        }
-        Action::Reboot => {
-            let reboot = PowerAction::Reboot { timeout: None };
-            client.lxc_power(&view.pve_node, vmid, &reboot).await
-        }
-        Action::Shutdown { timeout, force } => {
-            let shutdown = PowerAction::Shutdown {
-                timeout: Some(timeout),
-                force_stop: force,
-            };
-            client.lxc_power(&view.pve_node, vmid, &shutdown).await
-        }
-        Action::Delete => {
+    let started = match action.to_pve() {
+        Some(power) => client.lxc_power(pve_node, vmid.get(), &power).await,
+        None => {
             let options = DeleteOptions {
                 purge: true,
                 destroy_unreferenced_disks: true,
                 force: true,
             };
-            client.lxc_delete(&view.pve_node, vmid, options).await
+            client.lxc_delete(pve_node, vmid.get(), options).await
         }
     };
     let options = WaitOptions {
@@ -189,12 +187,11 @@ pub async fn run(
         Err(error) => Err(error),
     };
     backend.inventory.forget(node_id);
-    let audit_action = format!("ct.{}", action.word());
     match result {
         Ok(outcome) => {
             audit::record(
                 backend,
-                Entry::ok(user, &audit_action, target).detail(outcome.exitstatus.clone()),
+                Entry::ok(user, action.audit(), target).detail(outcome.exitstatus.clone()),
             )
             .await;
             Ok(Done {
@@ -212,7 +209,8 @@ pub async fn run(
             };
             audit::record(
                 backend,
-                Entry::by(user, &audit_action, target, Outcome::Failed).detail(message.clone()),
+                Entry::by(user, action.audit(), target, AuditOutcome::Failed)
+                    .detail(message.clone()),
             )
             .await;
             Err(ServiceError::Upstream {

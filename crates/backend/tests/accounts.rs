@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use backend::ServiceError;
 use backend::accounts;
-use backend::audit;
+use backend::audit::{self, AuditAction};
+use model::ids::UserId;
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
 use support::{CHEAP, PASSWORD, admin, backend, backend_with, secret, user};
@@ -83,7 +84,7 @@ async fn sign_in_says_only_wrong_username_or_password() {
     let logins: Vec<(&str, &str)> = log
         .entries
         .iter()
-        .filter(|e| e.action == "login")
+        .filter(|e| e.action == AuditAction::Login)
         .map(|e| (e.actor.as_str(), e.outcome.as_str()))
         .collect();
     assert_eq!(
@@ -232,18 +233,25 @@ async fn only_admins_manage_users_and_never_themselves() {
         "{taken:?}"
     );
     assert!(matches!(
-        accounts::delete(&backend, &admin, &admin.id).await,
+        accounts::delete(&backend, &admin, &admin.id, "admin").await,
         Err(ServiceError::Conflict(_))
     ));
     assert!(matches!(
         accounts::set_disabled(&backend, &admin, &admin.id, true).await,
         Err(ServiceError::Conflict(_))
     ));
+    let nobody = UserId::parse("nosuchuser").unwrap();
     assert!(matches!(
-        accounts::delete(&backend, &admin, "nosuchuser").await,
+        accounts::delete(&backend, &admin, &nobody, "nosuchuser").await,
         Err(ServiceError::NotFound)
     ));
-    accounts::delete(&backend, &admin, &bob.id).await.unwrap();
+    assert!(matches!(
+        accounts::delete(&backend, &admin, &bob.id, "not bob").await,
+        Err(ServiceError::Validation(e)) if e.field == "confirm"
+    ));
+    accounts::delete(&backend, &admin, &bob.id, "bob")
+        .await
+        .unwrap();
     let names: Vec<String> = accounts::list(&backend, &admin)
         .await
         .unwrap()

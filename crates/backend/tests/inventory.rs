@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use backend::inventory::{self, Inventory};
 use backend::nodes;
+use model::container::LxcStatus;
+use model::ids::Vmid;
 use model::inventory::NodeHealth;
 use pve_sim::{SimConfig, Simulator};
 use support::{admin, backend, form};
@@ -140,13 +142,13 @@ async fn vmids_are_checked_against_the_cache_then_proxmox() {
     let asked = || sim.request_count_where("pve", |path| !path.ends_with("/interfaces"));
     let before = asked();
     assert!(
-        !inventory::is_vmid_free(&backend, &admin, &node, 100)
+        !inventory::is_vmid_free(&backend, &admin, &node, ct(100))
             .await
             .unwrap()
     );
     assert_eq!(asked(), before, "a cached VMID needs no request");
     assert!(
-        inventory::is_vmid_free(&backend, &admin, &node, 4242)
+        inventory::is_vmid_free(&backend, &admin, &node, ct(4242))
             .await
             .unwrap()
     );
@@ -155,15 +157,14 @@ async fn vmids_are_checked_against_the_cache_then_proxmox() {
         .find(|v| sim.container_state(*v).is_some_and(|(n, _)| n == "pve3"))
         .unwrap();
     assert!(
-        !inventory::is_vmid_free(&backend, &admin, &node, elsewhere)
+        !inventory::is_vmid_free(&backend, &admin, &node, ct(elsewhere))
             .await
             .unwrap()
     );
-    assert!(
-        inventory::is_vmid_free(&backend, &admin, &node, 7)
-            .await
-            .is_err()
-    );
+}
+
+fn ct(number: u32) -> Vmid {
+    Vmid::new(number).unwrap()
 }
 
 #[tokio::test]
@@ -186,7 +187,7 @@ async fn addresses_are_learned_once_per_boot_without_holding_up_the_list() {
         .unwrap();
     let running = on_pve(&first)
         .iter()
-        .filter(|c| c.status == "running")
+        .filter(|c| c.status == LxcStatus::Running)
         .count();
     assert!(running > 0, "the simulator starts some containers");
     assert!(
@@ -202,7 +203,7 @@ async fn addresses_are_learned_once_per_boot_without_holding_up_the_list() {
         let rows = on_pve(&snapshot);
         if rows
             .iter()
-            .filter(|c| c.status == "running")
+            .filter(|c| c.status == LxcStatus::Running)
             .all(|c| !c.addresses.is_empty())
         {
             break rows;
@@ -214,7 +215,7 @@ async fn addresses_are_learned_once_per_boot_without_holding_up_the_list() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     for row in &learned {
-        if row.status == "running" {
+        if row.status == LxcStatus::Running {
             assert!(
                 row.addresses
                     .iter()

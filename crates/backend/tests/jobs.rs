@@ -9,6 +9,7 @@ use backend::Backend;
 use backend::ServiceError;
 use backend::accounts::User;
 use backend::jobs::{self, runner::Runner, runner::RunnerConfig};
+use model::ids::{JobId, NodeId};
 use model::job::{JobState, JobView, Level, Phase, ScriptStatus};
 use model::provision::{ContainerForm, ScriptForm};
 use pve_sim::{Simulator, Speed};
@@ -18,7 +19,7 @@ struct Lab {
     sim: Simulator,
     backend: Backend,
     admin: User,
-    node_id: String,
+    node_id: NodeId,
 }
 
 async fn lab(speed: Speed) -> Lab {
@@ -46,7 +47,7 @@ fn fast_runner(id: &str, lease: Duration) -> RunnerConfig {
 impl Lab {
     fn form(&self, vmid: u32) -> ContainerForm {
         ContainerForm {
-            node_id: self.node_id.clone(),
+            node_id: self.node_id.to_string(),
             ostemplate: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst".into(),
             hostname: format!("web-{vmid}"),
             vmid: vmid.to_string(),
@@ -62,7 +63,7 @@ impl Lab {
         )
     }
 
-    async fn finished(&self, job_id: &str) -> JobView {
+    async fn finished(&self, job_id: &JobId) -> JobView {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let view = jobs::get(&self.backend, &self.admin, job_id).await.unwrap();
@@ -75,7 +76,7 @@ impl Lab {
     }
 
     /// Queues `form` and waits for the job to end: `(job id, final view)`.
-    async fn run(&self, form: &ContainerForm) -> (String, JobView) {
+    async fn run(&self, form: &ContainerForm) -> (JobId, JobView) {
         let job_id = jobs::submit(&self.backend, &self.admin, form)
             .await
             .unwrap();
@@ -83,7 +84,7 @@ impl Lab {
         (job_id, view)
     }
 
-    async fn log(&self, job_id: &str) -> Vec<model::job::JobEvent> {
+    async fn log(&self, job_id: &JobId) -> Vec<model::job::JobEvent> {
         jobs::events_after(&self.backend, &self.admin, job_id, 0)
             .await
             .unwrap()

@@ -7,7 +7,7 @@ use backend::accounts::User;
 use backend::nodes;
 use backend::vault::KeyRing;
 use backend::{Backend, ServiceError};
-use model::node::NodeView;
+use model::node::{NodeView, SshAuthKind};
 use pve_sim::{SimConfig, Simulator};
 use support::{admin, backend, form, user};
 
@@ -98,13 +98,13 @@ async fn a_node_is_saved_only_after_every_check_passes_with_secrets_sealed() {
         .unwrap();
     assert_eq!(node.pve_node, "pve", "discovered from /nodes");
     assert!(node.is_default, "the first node is the default");
-    assert_eq!(node.ssh_auth, "password");
+    assert_eq!(node.ssh_auth, SshAuthKind::Password);
 
     let raw: Option<serde_json::Value> = backend
         .store
         .db()
         .query("SELECT token_secret, ssh_password FROM ONLY type::record('node', $id)")
-        .bind(("id", node.id.clone()))
+        .bind(("id", node.id.to_string()))
         .await
         .unwrap()
         .take(0)
@@ -121,7 +121,7 @@ async fn a_node_is_saved_only_after_every_check_passes_with_secrets_sealed() {
 async fn another_users_node_is_not_found_for_every_operation() {
     let (sim, backend, admin, node) = lab().await;
     let bob = user(&backend, &admin, "bob").await;
-    let id = node.id.as_str();
+    let id = &node.id;
     assert!(matches!(
         nodes::get(&backend, &bob, id).await,
         Err(ServiceError::NotFound)
@@ -143,7 +143,7 @@ async fn another_users_node_is_not_found_for_every_operation() {
         Err(ServiceError::NotFound)
     ));
     assert!(matches!(
-        nodes::delete(&backend, &bob, id).await,
+        nodes::delete(&backend, &bob, id, &node.name).await,
         Err(ServiceError::NotFound)
     ));
     assert!(matches!(
@@ -214,7 +214,9 @@ async fn the_default_moves_and_survives_deletes() {
     let listed = nodes::list(&backend, &admin).await.unwrap();
     assert_eq!(listed[0].id, second.id, "the default is listed first");
     assert!(!listed[1].is_default);
-    nodes::delete(&backend, &admin, &second.id).await.unwrap();
+    nodes::delete(&backend, &admin, &second.id, &second.name)
+        .await
+        .unwrap();
     let left = nodes::list(&backend, &admin).await.unwrap();
     assert_eq!(left.len(), 1);
     assert!(left[0].is_default && left[0].id == first.id);
@@ -275,8 +277,8 @@ async fn rotation_reseals_every_secret_and_moved_ciphertexts_do_not_open() {
         .store
         .db()
         .query("UPDATE type::record('node', $b) SET token_secret = (SELECT VALUE token_secret FROM ONLY type::record('node', $a))")
-        .bind(("a", a.id.clone()))
-        .bind(("b", b.id.clone()))
+        .bind(("a", a.id.to_string()))
+        .bind(("b", b.id.to_string()))
         .await
         .unwrap()
         .check()
@@ -285,7 +287,9 @@ async fn rotation_reseals_every_secret_and_moved_ciphertexts_do_not_open() {
         nodes::access(&backend, &admin, &b.id).await,
         Err(ServiceError::Vault(_))
     ));
-    nodes::delete(&backend, &admin, &b.id).await.unwrap();
+    nodes::delete(&backend, &admin, &b.id, &b.name)
+        .await
+        .unwrap();
 
     // Rotate: a ring with a new current key that still knows the old one.
     let mut ring = KeyRing::parse(&backend.keys.to_file_text()).unwrap();
@@ -327,12 +331,12 @@ async fn switching_ssh_login_to_a_key_drops_the_stored_password() {
     let edited = nodes::update(&backend, &admin, &node.id, &edit)
         .await
         .unwrap();
-    assert_eq!(edited.ssh_auth, "key");
+    assert_eq!(edited.ssh_auth, SshAuthKind::Key);
     let raw: Option<serde_json::Value> = backend
         .store
         .db()
         .query("SELECT ssh_password, ssh_private_key FROM ONLY type::record('node', $id)")
-        .bind(("id", node.id.clone()))
+        .bind(("id", node.id.to_string()))
         .await
         .unwrap()
         .take(0)

@@ -88,7 +88,7 @@ fn prepare_account() -> Option<String> {
             ],
         );
     }
-    let password = backend::ids::new_id();
+    let password = backend::ids::random_token();
     let mut chpasswd = Command::new("chpasswd")
         .stdin(Stdio::piped())
         .spawn()

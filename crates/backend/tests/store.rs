@@ -1,6 +1,7 @@
 //! The store opens by URL and applies migrations exactly once, atomically.
 
 use backend::store::{MIGRATIONS, Migration, Store, StoreError};
+use surrealdb::types::SurrealValue;
 
 const GOOD: Migration = Migration {
     version: 1,
@@ -175,7 +176,119 @@ async fn unknown_engines_are_named_in_the_error() {
 #[tokio::test]
 async fn the_instance_records_when_it_was_installed() {
     let (store, _) = Store::open("mem://", None).await.unwrap();
-    let facts = backend::instance::facts(&store).await.unwrap();
+    let facts = backend::installation::facts(&store).await.unwrap();
     assert_eq!(facts.schema_version, MIGRATIONS.len() as i64);
     assert!(facts.installed_at.starts_with("20"), "{facts:?}");
+}
+
+#[tokio::test]
+async fn failures_are_classified_from_the_engine_itself() {
+    use backend::store::QueryFailure;
+    let (store, _) = Store::open_with_migrations("mem://", None, &[GOOD])
+        .await
+        .unwrap();
+    let failure = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            let mut response = store.db().query(sql).await.unwrap();
+            QueryFailure::of_response(&mut response)
+        }
+    };
+    assert_eq!(
+        failure("DEFINE INDEX gadget_label ON gadget FIELDS label UNIQUE; CREATE gadget SET label = 'a'").await,
+        None
+    );
+    assert_eq!(
+        failure("CREATE gadget SET label = 'a'").await,
+        Some(QueryFailure::Duplicate {
+            index: "gadget_label".into()
+        })
+    );
+    assert_eq!(
+        failure("CREATE gadget:one SET label = 'b'; CREATE gadget:one SET label = 'c'").await,
+        Some(QueryFailure::RecordExists {
+            table: "gadget".into()
+        })
+    );
+    assert_eq!(
+        failure("THROW 'the job is held by another runner'").await,
+        Some(QueryFailure::Thrown(
+            "the job is held by another runner".into()
+        ))
+    );
+    // In a failed transaction the cause is reported, not "not executed".
+    assert_eq!(
+        failure(
+            "BEGIN TRANSACTION; CREATE gadget SET label = 'z'; THROW 'stop'; COMMIT TRANSACTION;"
+        )
+        .await,
+        Some(QueryFailure::Thrown("stop".into()))
+    );
+    assert_eq!(count(&store, "gadget").await, 2, "nothing of the failed transaction stays");
+}
+
+#[tokio::test]
+async fn audit_entries_from_before_migration_4_learn_their_node_vmid_and_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = surrealkv_url(&dir);
+    let (store, _) = Store::open_with_migrations(&url, None, &MIGRATIONS[..3])
+        .await
+        .unwrap();
+    store
+        .db()
+        .query(
+            "CREATE user:alice CONTENT { username: 'alice', password_hash: 'x' };
+             CREATE node:n1 CONTENT {
+                 owner: user:alice, name: 'pve lab', pve_node: 'pve', host: 'h', port: 8006,
+                 token_id: 't', token_secret: 's', ssh_user: 'root', ssh_port: 22,
+                 tls_fingerprint: 'f', ssh_host_key: 'k'
+             };
+             CREATE audit CONTENT { actor: user:alice, actor_name: 'alice', action: 'ct.start',
+                 target: 'CT 105 (web) on pve lab', outcome: 'ok', detail: 'OK' };
+             CREATE audit CONTENT { actor: user:alice, actor_name: 'alice', action: 'job.create',
+                 target: 'CT 120 (db) on pve lab', outcome: 'ok', detail: 'job abc123' };
+             CREATE audit CONTENT { actor: user:alice, actor_name: 'alice', action: 'ct.stop',
+                 target: 'CT 7000 (x) on a node since deleted', outcome: 'ok' };
+             CREATE audit CONTENT { actor: user:alice, actor_name: 'alice', action: 'login',
+                 target: 'user alice', outcome: 'ok' };",
+        )
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    store.close().await.unwrap();
+
+    let (store, report) = Store::open(&url, None).await.unwrap();
+    assert_eq!(report.applied, [4]);
+    #[derive(Debug, PartialEq, SurrealValue)]
+    struct Subject {
+        action: String,
+        node_id: Option<String>,
+        vmid: Option<i64>,
+        job_id: Option<String>,
+    }
+    let subjects: Vec<Subject> = store
+        .db()
+        .query("SELECT action, node_id, vmid, job_id, at FROM audit ORDER BY at")
+        .await
+        .unwrap()
+        .check()
+        .unwrap()
+        .take(0)
+        .unwrap();
+    let subject = |action: &str, node: Option<&str>, vmid: Option<i64>, job: Option<&str>| Subject {
+        action: action.into(),
+        node_id: node.map(Into::into),
+        vmid,
+        job_id: job.map(Into::into),
+    };
+    assert_eq!(
+        subjects,
+        [
+            subject("ct.start", Some("n1"), Some(105), None),
+            subject("job.create", Some("n1"), Some(120), Some("abc123")),
+            subject("ct.stop", None, Some(7000), None),
+            subject("login", None, None, None),
+        ]
+    );
 }

@@ -2,10 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::UserId;
+
 /// A signed-in user or a row of the user list. Never carries the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub is_admin: bool,
     pub disabled: bool,

@@ -1,8 +1,70 @@
-//! One container as its page shows it.
+//! One container: whether it runs, the power actions, and its page.
 
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditEntry;
+use crate::ids::{NodeId, Vmid};
+
+/// Whether a container runs, as Proxmox reports it (`running` or `stopped`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LxcStatus {
+    Running,
+    Stopped,
+}
+
+impl LxcStatus {
+    /// Proxmox's word; only `running` runs (Proxmox knows no third state for containers).
+    pub fn parse(word: &str) -> LxcStatus {
+        if word.eq_ignore_ascii_case("running") {
+            LxcStatus::Running
+        } else {
+            LxcStatus::Stopped
+        }
+    }
+
+    /// Proxmox's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LxcStatus::Running => "running",
+            LxcStatus::Stopped => "stopped",
+        }
+    }
+
+    pub fn is_running(self) -> bool {
+        self == LxcStatus::Running
+    }
+}
+
+impl std::fmt::Display for LxcStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The power actions the lifecycle forms post (`action=start`, …); deleting has its
+/// own form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PowerAction {
+    Start,
+    /// Graceful: the container is asked to shut down.
+    Shutdown,
+    Stop,
+    Reboot,
+}
+
+impl PowerAction {
+    /// The form value and the audit word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PowerAction::Start => "start",
+            PowerAction::Shutdown => "shutdown",
+            PowerAction::Stop => "stop",
+            PowerAction::Reboot => "reboot",
+        }
+    }
+}
 
 /// A network interface from the container's configuration (`net0` …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,11 +87,13 @@ pub struct NetView {
 /// Status, configuration, addresses and recent events of one container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerDetail {
-    pub node_id: String,
+    pub node_id: NodeId,
+    /// The node's display name in Corral.
     pub node_name: String,
+    /// The Proxmox node name (API paths).
     pub pve_node: String,
-    pub vmid: u32,
-    pub status: String,
+    pub vmid: Vmid,
+    pub status: LxcStatus,
     pub lock: Option<String>,
     pub uptime: u64,
     /// Fraction of all its cores (0..1).

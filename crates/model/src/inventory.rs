@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::container::LxcStatus;
+use crate::ids::{NodeId, Vmid};
+
 /// How a node answered the inventory request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NodeHealth {
@@ -35,17 +38,15 @@ impl NodeHealth {
 /// One container as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerRow {
-    /// Corral's node record id.
-    pub node_id: String,
+    pub node_id: NodeId,
     /// The node's display name.
     pub node_name: String,
     /// The Proxmox node name (API paths).
     pub pve_node: String,
-    pub vmid: u32,
+    pub vmid: Vmid,
     /// The hostname; `None` when Proxmox has none.
     pub name: Option<String>,
-    /// `running` or `stopped`.
-    pub status: String,
+    pub status: LxcStatus,
     /// CPU use as a fraction of all its cores (0..1).
     pub cpu: f64,
     pub cpus: f64,
@@ -65,7 +66,7 @@ pub struct ContainerRow {
 /// How one node answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeOutcome {
-    pub node_id: String,
+    pub node_id: NodeId,
     pub node_name: String,
     pub demo: bool,
     pub health: NodeHealth,
@@ -80,6 +81,7 @@ pub struct NodeOutcome {
 /// start of an address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
+    /// `status:` names a status; an unknown word matches nothing.
     pub status: Option<String>,
     pub node: Option<String>,
     pub tags: Vec<String>,
@@ -109,7 +111,7 @@ impl Search {
         let status_ok = self
             .status
             .as_deref()
-            .is_none_or(|s| row.status.eq_ignore_ascii_case(s));
+            .is_none_or(|s| row.status.as_str().eq_ignore_ascii_case(s));
         let node_ok = self.node.as_deref().is_none_or(|n| {
             row.pve_node.eq_ignore_ascii_case(n) || row.node_name.eq_ignore_ascii_case(n)
         });
@@ -189,7 +191,7 @@ impl SortKey {
                     .cmp(b.name.as_deref().unwrap_or_default()),
                 SortKey::Vmid => a.vmid.cmp(&b.vmid),
                 SortKey::Node => Ordering::Equal,
-                SortKey::Status => a.status.cmp(&b.status),
+                SortKey::Status => a.status.as_str().cmp(b.status.as_str()),
                 SortKey::Cpu => a.cpu.total_cmp(&b.cpu),
                 SortKey::Memory => fraction(a.mem, a.maxmem).total_cmp(&fraction(b.mem, b.maxmem)),
                 SortKey::Disk => {
@@ -237,12 +239,12 @@ mod tests {
         cpu: f64,
     ) -> ContainerRow {
         ContainerRow {
-            node_id: node.into(),
+            node_id: NodeId::parse(node).unwrap(),
             node_name: node.into(),
             pve_node: node.into(),
-            vmid,
+            vmid: Vmid::new(vmid).unwrap(),
             name: Some(name.into()),
-            status: status.into(),
+            status: LxcStatus::parse(status),
             cpu,
             cpus: 1.0,
             mem: 0,
@@ -267,7 +269,7 @@ mod tests {
             let search = Search::parse(text);
             rows.iter()
                 .filter(|r| search.matches(r))
-                .map(|r| r.vmid)
+                .map(|r| r.vmid.get())
                 .collect()
         };
         assert_eq!(hits(""), [100, 101, 102]);
@@ -295,14 +297,14 @@ mod tests {
         let (key, descending) = SortKey::parse("-cpu");
         key.sort(&mut rows, descending);
         assert_eq!(
-            rows.iter().map(|r| r.vmid).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.vmid.get()).collect::<Vec<_>>(),
             [102, 101, 100]
         );
         let (key, descending) = SortKey::parse("bogus");
         assert_eq!((key, descending), (SortKey::Node, false));
         key.sort(&mut rows, descending);
         assert_eq!(
-            rows.iter().map(|r| r.vmid).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.vmid.get()).collect::<Vec<_>>(),
             [100, 101, 102]
         );
     }

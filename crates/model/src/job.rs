@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{JobId, NodeId, Vmid};
+
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobState {
@@ -27,12 +29,25 @@ impl JobState {
 
     /// Reads a stored word; anything unknown is `Failed` (never shown as in progress).
     pub fn parse(word: &str) -> JobState {
-        match word {
-            "queued" => JobState::Queued,
-            "running" => JobState::Running,
-            "succeeded" => JobState::Succeeded,
-            "cancelled" => JobState::Cancelled,
-            _ => JobState::Failed,
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Succeeded,
+            JobState::Cancelled,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == word)
+        .unwrap_or(JobState::Failed)
+    }
+
+    /// Past tense, for messages ("the job has already succeeded").
+    pub fn past(self) -> &'static str {
+        match self {
+            JobState::Queued => "been queued",
+            JobState::Running => "started",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "been cancelled",
         }
     }
 
@@ -158,13 +173,12 @@ impl Level {
         }
     }
 
+    /// Reads a stored word; anything unknown is `Info`.
     pub fn parse(word: &str) -> Level {
-        match word {
-            "warn" => Level::Warn,
-            "error" => Level::Error,
-            "output" => Level::Output,
-            _ => Level::Info,
-        }
+        [Level::Warn, Level::Error, Level::Output]
+            .into_iter()
+            .find(|level| level.as_str() == word)
+            .unwrap_or(Level::Info)
     }
 }
 
@@ -195,10 +209,10 @@ pub enum ScriptStatus {
 /// A job as its owner sees it (no secret: the root password is revealed separately).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
-    pub id: String,
-    pub node_id: String,
+    pub id: JobId,
+    pub node_id: NodeId,
     pub node_name: String,
-    pub vmid: u32,
+    pub vmid: Vmid,
     pub hostname: String,
     pub state: JobState,
     pub phase: Phase,
@@ -218,6 +232,13 @@ pub struct JobView {
     pub scripts: Vec<(String, ScriptStatus)>,
     /// Whether the root password can still be revealed (once, after success).
     pub password_available: bool,
+}
+
+/// A job and its log so far: the progress page's first render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobPage {
+    pub job: JobView,
+    pub events: Vec<JobEvent>,
 }
 
 #[cfg(test)]

@@ -2,13 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::NodeId;
 use crate::validate::{self, FieldError};
 
 /// A node without its secrets: the browser learns whether a secret is stored, never what
 /// it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeView {
-    pub id: String,
+    pub id: NodeId,
+    /// The display name in Corral (unique per user).
     pub name: String,
     /// The Proxmox node name used in API paths.
     pub pve_node: String,
@@ -18,8 +20,7 @@ pub struct NodeView {
     pub pool: Option<String>,
     pub ssh_user: String,
     pub ssh_port: u16,
-    /// `password` or `key`.
-    pub ssh_auth: String,
+    pub ssh_auth: SshAuthKind,
     pub tls_fingerprint: String,
     pub ssh_host_key: String,
     pub is_default: bool,
@@ -125,11 +126,22 @@ pub struct NodeForm {
     pub confirm: Option<String>,
 }
 
-/// How the node's SSH login works.
+/// How the node's SSH login works (`password` or `key` on the wire and in forms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SshAuthKind {
     Password,
     Key,
+}
+
+impl SshAuthKind {
+    /// The form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SshAuthKind::Password => "password",
+            SshAuthKind::Key => "key",
+        }
+    }
 }
 
 /// A validated form. Secrets stay `None` when the field was left empty.

@@ -166,15 +166,6 @@ pub fn fingerprint(field: &str, value: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Record ids from the browser: short lowercase letters and digits. Anything else cannot
-/// name a record, so callers answer "not found".
-pub fn is_record_id(value: &str) -> bool {
-    (1..=40).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn usernames_ports_fingerprints_and_ids() {
+    fn usernames_ports_and_fingerprints() {
         assert!(username("u", "alice.b-1").is_ok());
         assert!(username("u", "_x").is_err());
         assert!(username("u", "a b").is_err());
@@ -213,8 +204,5 @@ mod tests {
         let tls = vec!["AB"; 32].join(":");
         assert!(fingerprint("f", &tls).is_ok());
         assert!(fingerprint("f", "AB:CD").is_err());
-        assert!(is_record_id("k3j4h5"));
-        assert!(!is_record_id("node:x"));
-        assert!(!is_record_id(""));
     }
 }

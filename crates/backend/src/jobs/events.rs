@@ -8,12 +8,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use model::ids::JobId;
 use model::job::{JobEvent, Level, Phase};
 use surrealdb::types::SurrealValue;
 use tokio::sync::broadcast;
 
 use crate::Backend;
 use crate::error::{ServiceError, ServiceResult};
+use crate::store::{QueryFailure, StoreError, last_value, retry_conflicts};
 
 /// Events kept for a slow subscriber before it must catch up from the database.
 const BUS_CAPACITY: usize = 1024;
@@ -21,23 +23,23 @@ const BUS_CAPACITY: usize = 1024;
 /// Live subscribers per job; cheap to clone.
 #[derive(Clone, Default)]
 pub struct JobBus {
-    senders: Arc<Mutex<HashMap<String, broadcast::Sender<JobEvent>>>>,
+    senders: Arc<Mutex<HashMap<JobId, broadcast::Sender<JobEvent>>>>,
 }
 
 impl JobBus {
-    fn senders(&self) -> std::sync::MutexGuard<'_, HashMap<String, broadcast::Sender<JobEvent>>> {
+    fn senders(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, broadcast::Sender<JobEvent>>> {
         self.senders.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Every event appended to `job_id` from now on.
-    pub fn subscribe(&self, job_id: &str) -> broadcast::Receiver<JobEvent> {
+    pub fn subscribe(&self, job_id: &JobId) -> broadcast::Receiver<JobEvent> {
         self.senders()
-            .entry(job_id.to_owned())
+            .entry(job_id.clone())
             .or_insert_with(|| broadcast::channel(BUS_CAPACITY).0)
             .subscribe()
     }
 
-    fn publish(&self, job_id: &str, event: &JobEvent) {
+    fn publish(&self, job_id: &JobId, event: &JobEvent) {
         let mut senders = self.senders();
         if let Some(sender) = senders.get(job_id)
             && sender.send(event.clone()).is_err()
@@ -48,7 +50,7 @@ impl JobBus {
     }
 
     /// Ends the stream of a finished job: subscribers see the channel close.
-    pub fn close(&self, job_id: &str) {
+    pub fn close(&self, job_id: &JobId) {
         self.senders().remove(job_id);
     }
 }
@@ -116,18 +118,21 @@ impl StoredEvent {
 const EVENT_VALUE: &str = "seq, time::format(at, '%Y-%m-%dT%H:%M:%S%.3fZ') AS at, phase, \
      level, message, percent, script";
 
+/// The words the append transaction throws when the lease is not the caller's.
+const NOT_THE_HOLDER: &str = "the job is held by another runner";
+
 /// Appends an event to job `job_id` and tells live subscribers. With `lease`, only while
-/// that runner holds the job ([`ServiceError::Conflict`] otherwise). The job's phase and
+/// that runner holds the job ([`ServiceError::LeaseLost`] otherwise). The job's phase and
 /// percentage follow the event (output lines keep the percentage).
 pub(crate) async fn append(
     backend: &Backend,
-    job_id: &str,
+    job_id: &JobId,
     lease: Option<&str>,
     event: NewEvent,
 ) -> ServiceResult<JobEvent> {
     // The job record is also written by lease renewals and progress markers: a write
     // conflict is retried, so no line is ever lost to one.
-    crate::error::retry_conflicts(
+    retry_conflicts(
         || append_once(backend, job_id, lease, &event),
         ServiceError::is_write_conflict,
     )
@@ -136,7 +141,7 @@ pub(crate) async fn append(
 
 async fn append_once(
     backend: &Backend,
-    job_id: &str,
+    job_id: &JobId,
     lease: Option<&str>,
     event: &NewEvent,
 ) -> ServiceResult<JobEvent> {
@@ -149,7 +154,7 @@ async fn append_once(
              LET $job = type::record('job', $id);
              LET $before = (UPDATE $job SET next_seq += 1, phase = $phase, percent = $percent
                  WHERE $lease = NONE OR lease_owner = $lease RETURN BEFORE)[0];
-             IF $before = NONE {{ THROW 'the job is held by another runner' }};
+             IF $before = NONE {{ THROW $not_the_holder }};
              LET $created = (CREATE job_event CONTENT {{
                  job: $job, seq: $before.next_seq, phase: $phase, level: $level,
                  message: $message, percent: $percent, script: $script
@@ -157,24 +162,25 @@ async fn append_once(
              SELECT {EVENT_VALUE} FROM ONLY $created.id;
              COMMIT TRANSACTION;"
         ))
-        .bind(("id", job_id.to_owned()))
+        .bind(("id", job_id.to_string()))
         .bind(("lease", lease.map(str::to_owned)))
+        .bind(("not_the_holder", NOT_THE_HOLDER))
         .bind(("phase", event.phase.as_str()))
         .bind(("level", event.level.as_str()))
         .bind(("message", event.message))
         .bind(("percent", i64::from(event.percent)))
         .bind(("script", event.script))
         .await?;
-    if let Some(text) = crate::error::statement_errors(&mut response) {
-        return Err(if text.contains("another runner") {
-            ServiceError::Conflict("the job is held by another runner".into())
-        } else {
-            ServiceError::Internal(text)
-        });
+    match QueryFailure::of_response(&mut response) {
+        None => {}
+        Some(QueryFailure::Thrown(message)) if message.contains(NOT_THE_HOLDER) => {
+            return Err(ServiceError::LeaseLost);
+        }
+        Some(other) => return Err(StoreError::Query(other).into()),
     }
-    let stored: Option<StoredEvent> = crate::error::last_value(&mut response);
+    let stored: Option<StoredEvent> = last_value(&mut response);
     let event = stored
-        .ok_or_else(|| ServiceError::Internal("the event was not written".into()))?
+        .ok_or_else(|| StoreError::Corrupt(format!("the event of job {job_id} was not read back")))?
         .into_event();
     backend.job_bus.publish(job_id, &event);
     Ok(event)
@@ -184,7 +190,7 @@ async fn append_once(
 /// caller has checked that the job is the user's.
 pub(crate) async fn after(
     backend: &Backend,
-    job_id: &str,
+    job_id: &JobId,
     after: u64,
 ) -> ServiceResult<Vec<JobEvent>> {
     let stored: Vec<StoredEvent> = backend
@@ -194,7 +200,7 @@ pub(crate) async fn after(
             "SELECT {EVENT_VALUE} FROM job_event
               WHERE job = type::record('job', $id) AND seq > $after ORDER BY seq"
         ))
-        .bind(("id", job_id.to_owned()))
+        .bind(("id", job_id.to_string()))
         .bind(("after", i64::try_from(after).unwrap_or(i64::MAX)))
         .await?
         .check()?

@@ -5,12 +5,16 @@
 
 use std::time::Duration;
 
+use model::ids::JobId;
+use model::job::JobState;
 use surrealdb::types::SurrealValue;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::record::unfinished_states;
 use crate::Backend;
 use crate::error::ServiceResult;
-use crate::ids::new_id;
+use crate::ids::random_token;
+use crate::store::{QueryFailure, StoreError, record_id, retry_conflicts};
 
 /// How a runner behaves.
 #[derive(Debug, Clone)]
@@ -34,7 +38,7 @@ pub struct RunnerConfig {
 impl Default for RunnerConfig {
     fn default() -> Self {
         RunnerConfig {
-            id: format!("runner-{}", new_id()),
+            id: format!("runner-{}", random_token()),
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(2),
             per_node: 2,
@@ -96,17 +100,19 @@ async fn claim_and_start(
         .db()
         .query(
             "SELECT record::id(id) AS id, record::id(node) AS node, created_at FROM job
-              WHERE state IN ['queued', 'running']
+              WHERE state IN $unfinished
                 AND (lease_until = NONE OR lease_until < time::now())
               ORDER BY created_at LIMIT 50",
         )
+        .bind(("unfinished", unfinished_states()))
         .await?
         .check()?
         .take(0)?;
     for candidate in candidates {
         if claim(backend, config, &candidate).await? {
+            let job_id = record_id::<model::ids::JobTable>(&candidate.id)?;
             let (backend, config) = (backend.clone(), config.clone());
-            jobs.spawn(async move { hold_and_run(backend, config, candidate.id).await });
+            jobs.spawn(async move { hold_and_run(backend, config, job_id).await });
         }
     }
     Ok(())
@@ -124,14 +130,14 @@ async fn claim(
         .query(
             "BEGIN TRANSACTION;
              LET $busy = count(SELECT id FROM job
-                 WHERE node = type::record('node', $node) AND state = 'running'
+                 WHERE node = type::record('node', $node) AND state = $running
                    AND lease_until != NONE AND lease_until > time::now());
              LET $taken = IF $busy < $limit {
                  UPDATE type::record('job', $id)
                     SET lease_owner = $runner, lease_until = time::now() + <duration> $lease,
-                        state = 'running', started_at = started_at ?? time::now(),
+                        state = $running, started_at = started_at ?? time::now(),
                         attempts += 1
-                  WHERE state IN ['queued', 'running']
+                  WHERE state IN $unfinished
                     AND (lease_until = NONE OR lease_until < time::now())
                  RETURN VALUE record::id(id)
              } ELSE { [] };
@@ -143,11 +149,20 @@ async fn claim(
         .bind(("runner", config.id.clone()))
         .bind(("lease", format!("{}ms", config.lease.as_millis())))
         .bind(("limit", i64::try_from(config.per_node).unwrap_or(1)))
+        .bind(("running", JobState::Running.as_str()))
+        .bind(("unfinished", unfinished_states()))
         .await?;
-    if let Some(text) = crate::error::statement_errors(&mut response) {
+    match QueryFailure::of_response(&mut response) {
+        None => {}
         // Another runner won a race for the same job: not an error.
-        tracing::debug!(job = %candidate.id, %text, "job not claimed");
-        return Ok(false);
+        Some(QueryFailure::WriteConflict) => {
+            tracing::debug!(job = %candidate.id, "job not claimed: another runner was faster");
+            return Ok(false);
+        }
+        Some(other) => {
+            tracing::warn!(job = %candidate.id, error = %other, "job not claimed");
+            return Ok(false);
+        }
     }
     // The UPDATE's answer: the claimed id, or nothing.
     let taken = (0..response.num_statements()).rev().any(|index| {
@@ -159,18 +174,18 @@ async fn claim(
 }
 
 /// Extends the lease; `false` when this runner no longer holds the job.
-async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &str) -> bool {
+async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &JobId) -> bool {
     // Event appends write the same record: a conflict is simply tried again.
-    let renewed = crate::error::retry_conflicts(
+    let renewed = retry_conflicts(
         || renew_once(backend, config, job_id),
-        |error: &surrealdb::Error| crate::error::is_write_conflict(&error.to_string()),
+        StoreError::is_write_conflict,
     )
     .await;
     match renewed {
         Ok(rows) => !rows.is_empty(),
         // A database hiccup is not a lost lease; the next renewal decides.
         Err(error) => {
-            tracing::warn!(%error, job = job_id, "cannot renew the job lease");
+            tracing::warn!(%error, job = %job_id, "cannot renew the job lease");
             true
         }
     }
@@ -179,30 +194,28 @@ async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &str) -> bool {
 async fn renew_once(
     backend: &Backend,
     config: &RunnerConfig,
-    job_id: &str,
-) -> Result<Vec<String>, surrealdb::Error> {
-    async {
-        backend
-            .store
-            .db()
-            .query(
-                "UPDATE type::record('job', $id)
-                    SET lease_until = time::now() + <duration> $lease
-                  WHERE lease_owner = $runner AND state = 'running'
-                 RETURN VALUE record::id(id)",
-            )
-            .bind(("id", job_id.to_owned()))
-            .bind(("runner", config.id.clone()))
-            .bind(("lease", format!("{}ms", config.lease.as_millis())))
-            .await?
-            .check()?
-            .take::<Vec<String>>(0)
-    }
-    .await
+    job_id: &JobId,
+) -> Result<Vec<String>, StoreError> {
+    Ok(backend
+        .store
+        .db()
+        .query(
+            "UPDATE type::record('job', $id)
+                SET lease_until = time::now() + <duration> $lease
+              WHERE lease_owner = $runner AND state = $running
+             RETURN VALUE record::id(id)",
+        )
+        .bind(("id", job_id.to_string()))
+        .bind(("runner", config.id.clone()))
+        .bind(("lease", format!("{}ms", config.lease.as_millis())))
+        .bind(("running", JobState::Running.as_str()))
+        .await?
+        .check()?
+        .take::<Vec<String>>(0)?)
 }
 
 /// Runs the pipeline while renewing the lease; gives the job up when the lease is lost.
-async fn hold_and_run(backend: Backend, config: RunnerConfig, job_id: String) {
+async fn hold_and_run(backend: Backend, config: RunnerConfig, job_id: JobId) {
     let keep_lease = async {
         loop {
             tokio::time::sleep(config.lease / 3).await;

@@ -9,7 +9,7 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::SurrealValue;
 
-use super::StoreError;
+use super::{QueryFailure, StoreError};
 
 /// One schema step. Versions start at 1 and increase by one.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "drafts_jobs",
         sql: include_str!("../../migrations/0003_drafts_jobs.surql"),
     },
+    Migration {
+        version: 4,
+        name: "audit_subjects",
+        sql: include_str!("../../migrations/0004_audit_subjects.surql"),
+    },
 ];
 
 /// What [`apply`] did.
@@ -61,9 +66,6 @@ DEFINE FIELD IF NOT EXISTS name ON schema_migration TYPE string;
 DEFINE FIELD IF NOT EXISTS checksum ON schema_migration TYPE string;
 DEFINE FIELD IF NOT EXISTS applied_at ON schema_migration TYPE datetime DEFAULT time::now();
 ";
-
-/// Message SurrealDB gives every statement of a transaction that another statement failed.
-const NOT_EXECUTED: &str = "not executed due to a failed transaction";
 
 /// Applies every migration in `migrations` that the database has not recorded yet.
 pub async fn apply(
@@ -114,17 +116,10 @@ async fn run_one(db: &Surreal<Any>, migration: &Migration) -> Result<(), StoreEr
         .bind(("checksum", checksum(migration.sql)))
         .await
         .map_err(|error| failed(error.to_string()))?;
-    let mut errors: Vec<_> = response.take_errors().into_iter().collect();
-    if errors.is_empty() {
-        return Ok(());
+    match QueryFailure::of_response(&mut response) {
+        None => Ok(()),
+        Some(cause) => Err(failed(cause.to_string())),
     }
-    errors.sort_by_key(|(index, _)| *index);
-    let messages: Vec<String> = errors.iter().map(|(_, e)| e.to_string()).collect();
-    let cause = messages
-        .iter()
-        .find(|m| !m.contains(NOT_EXECUTED))
-        .unwrap_or(&messages[0]);
-    Err(failed(cause.clone()))
 }
 
 fn check_sequence(migrations: &[Migration]) -> Result<(), StoreError> {

@@ -1,8 +1,10 @@
-//! The one database handle: SurrealDB chosen by URL, with migrations applied on open.
+//! The one database handle: SurrealDB chosen by URL, with migrations applied on open,
+//! and the one place that classifies its errors ([`QueryFailure`]).
 //!
 //! `mem://` gives a fresh in-memory database (tests), `surrealkv://<path>` the embedded
 //! file engine (the default), `ws://host:port` a SurrealDB server shared by replicas.
 
+mod failure;
 mod migrations;
 
 use std::path::PathBuf;
@@ -13,7 +15,10 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 
+pub use failure::{QueryFailure, last_value, retry_conflicts};
 pub use migrations::{MIGRATIONS, Migration, MigrationReport};
+
+use model::ids::{Id, Table};
 
 /// Namespace and database every Corral install uses inside SurrealDB.
 pub const NAMESPACE: &str = "corral";
@@ -46,15 +51,30 @@ pub enum StoreError {
     /// The embedded database did not shut down in time (or is still in use elsewhere).
     #[error("the database did not close: {0}")]
     Close(String),
-    /// Any other database error.
+    /// A query failed; what it means is classified.
     #[error("database error: {0}")]
-    Database(#[source] Box<surrealdb::Error>),
+    Query(QueryFailure),
+    /// A stored value cannot be read back (a malformed id, unreadable JSON).
+    #[error("unreadable stored data: {0}")]
+    Corrupt(String),
 }
 
 impl From<surrealdb::Error> for StoreError {
     fn from(error: surrealdb::Error) -> Self {
-        StoreError::Database(Box::new(error))
+        StoreError::Query(QueryFailure::of(&error))
     }
+}
+
+impl StoreError {
+    /// Whether running the same transaction again may succeed.
+    pub fn is_write_conflict(&self) -> bool {
+        matches!(self, StoreError::Query(failure) if failure.is_write_conflict())
+    }
+}
+
+/// A record id read back from the database as the typed id of table `T`.
+pub fn record_id<T: Table>(key: &str) -> Result<Id<T>, StoreError> {
+    Id::parse(key).ok_or_else(|| StoreError::Corrupt(format!("{}:{key} is not a record id", T::NAME)))
 }
 
 /// Root credentials for a SurrealDB server (`ws://`); embedded engines need none.

@@ -91,7 +91,7 @@ fn url_port(url: &str) -> u16 {
 
 /// A one-node simulator at `speed`, a backend with its admin, and that node added:
 /// `(simulator, backend, admin, node id)`.
-pub async fn one_node(speed: pve_sim::Speed) -> (Simulator, Backend, User, String) {
+pub async fn one_node(speed: pve_sim::Speed) -> (Simulator, Backend, User, model::ids::NodeId) {
     let sim = Simulator::start(pve_sim::SimConfig {
         speed,
         ..pve_sim::SimConfig::default()

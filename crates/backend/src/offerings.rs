@@ -3,15 +3,20 @@
 
 use std::time::Duration;
 
-use model::provision::NodeChoices;
+use model::ids::NodeId;
+use model::provision::NodeOfferings;
 
 use crate::Backend;
 use crate::accounts::User;
 use crate::error::ServiceResult;
 use crate::nodes;
 
-/// The wizard's node-dependent choices for the user's node `node_id`.
-pub async fn for_node(backend: &Backend, user: &User, node_id: &str) -> ServiceResult<NodeChoices> {
+/// What the user's node `node_id` offers the wizard.
+pub async fn of_node(
+    backend: &Backend,
+    user: &User,
+    node_id: &NodeId,
+) -> ServiceResult<NodeOfferings> {
     let (view, access) = nodes::access(backend, user, node_id).await?;
     let client = access.client(Duration::from_secs(10))?;
     let upstream = |e: pve::PveError| access.upstream(&e);
@@ -40,7 +45,7 @@ pub async fn for_node(backend: &Backend, user: &User, node_id: &str) -> ServiceR
         templates.extend(items.into_iter().map(|item| item.volid));
     }
     templates.sort();
-    Ok(NodeChoices {
+    Ok(NodeOfferings {
         templates,
         storages: disk_stores
             .into_iter()

@@ -1,0 +1,47 @@
+//! The dashboard's one answer: every container of the user's nodes that matches the
+//! search, sorted, the counts over all of them, each node's health, and the user's jobs
+//! that have not ended.
+
+use model::inventory::{Dashboard, Search, SortKey};
+
+use crate::Backend;
+use crate::accounts::User;
+use crate::error::ServiceResult;
+use crate::{inventory, jobs};
+
+/// The dashboard for `search` (`status:running node:pve tag:web words`) sorted by `sort`
+/// (`name`, `-cpu`, …; anything else is by node). The totals count every container,
+/// before the search.
+pub async fn query(
+    backend: &Backend,
+    user: &User,
+    search: &str,
+    sort: &str,
+) -> ServiceResult<Dashboard> {
+    let (snapshot, jobs) = tokio::try_join!(
+        inventory::for_user(backend, user, inventory::DEFAULT_NODE_TIMEOUT),
+        jobs::active(backend, user),
+    )?;
+    let total = snapshot.containers.len();
+    let running = snapshot
+        .containers
+        .iter()
+        .filter(|c| c.status.is_running())
+        .count();
+    let search = Search::parse(search);
+    let mut containers: Vec<_> = snapshot
+        .containers
+        .into_iter()
+        .filter(|c| search.matches(c))
+        .collect();
+    let (key, descending) = SortKey::parse(sort);
+    key.sort(&mut containers, descending);
+    Ok(Dashboard {
+        nodes: snapshot.nodes,
+        containers,
+        total,
+        running,
+        stopped: total - running,
+        jobs,
+    })
+}
