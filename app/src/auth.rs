@@ -1,24 +1,22 @@
-//! Who is calling: the session → user step that opens every server function.
-//!
-//! `require_user()` is the first line of every server function that is not part of
-//! signing in; `require_admin()` of every administrative one. A page guard alone would be
-//! decoration: each server function is a public HTTP endpoint.
+//! Sessions: who is signed in, signing in and out (server builds only). The action gate
+//! ([`crate::action`]) and the page gate resolve callers with [`current_user`].
 
 use backend::accounts::{self, User};
 use leptos::prelude::use_context;
+use model::ids::UserId;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::state::{AppState, app_state};
+use crate::state::AppState;
 
-/// The session key holding [`SignedIn`].
+/// The session key holding [`SessionRecord`].
 const SESSION_KEY: &str = "signed_in";
 
 /// What the session stores: whose it is and since when. Nothing else lives there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct SignedIn {
-    user_id: String,
+struct SessionRecord {
+    user_id: UserId,
     /// Unix seconds.
     signed_in_at: i64,
 }
@@ -29,17 +27,11 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn internal(error: impl std::fmt::Display) -> AppError {
-    let reference = backend::ids::new_id()[..8].to_owned();
-    tracing::error!(%reference, %error, "session error");
-    AppError::Internal { reference }.with_status()
-}
-
 /// The request's session (the session layer wraps every route).
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
         .await
-        .map_err(|e| internal(format!("no session layer: {e}")))
+        .map_err(|e| AppError::internal(format!("no session layer: {e}")))
 }
 
 /// The user behind the session, if it is still valid: the account exists and is
@@ -47,9 +39,9 @@ pub async fn session() -> Result<Session, AppError> {
 /// An invalid session is flushed.
 pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<User>, AppError> {
     let Some(signed) = session
-        .get::<SignedIn>(SESSION_KEY)
+        .get::<SessionRecord>(SESSION_KEY)
         .await
-        .map_err(internal)?
+        .map_err(AppError::internal)?
     else {
         return Ok(None);
     };
@@ -60,30 +52,14 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
             && now() - signed.signed_in_at < state.sessions.absolute_limit_secs
     });
     if valid.is_none() {
-        session.flush().await.map_err(internal)?;
+        session.flush().await.map_err(AppError::internal)?;
     }
     Ok(valid)
 }
 
-/// The signed-in user, or `Unauthenticated` (401).
-pub async fn require_user() -> Result<User, AppError> {
-    let state = app_state()?;
-    let session = session().await?;
-    current_user(&state, &session)
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated.with_status())
-}
-
-/// The signed-in user if an administrator; otherwise 401 or 403.
-pub async fn require_admin() -> Result<User, AppError> {
-    let user = require_user().await?;
-    user.require_admin()?;
-    Ok(user)
-}
-
 /// Starts a session for `user` under a new id (session fixation defence).
 pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(internal)?;
+    session.cycle_id().await.map_err(AppError::internal)?;
     remember(session, user, now().max(user.sessions_valid_after)).await
 }
 
@@ -94,16 +70,19 @@ pub async fn refresh(session: &Session, user: &User, valid_after: i64) -> Result
 }
 
 async fn remember(session: &Session, user: &User, signed_in_at: i64) -> Result<(), AppError> {
-    let signed = SignedIn {
+    let signed = SessionRecord {
         user_id: user.id.clone(),
         signed_in_at,
     };
-    session.insert(SESSION_KEY, signed).await.map_err(internal)
+    session
+        .insert(SESSION_KEY, signed)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Ends the session: data deleted, cookie cleared.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(internal)
+    session.flush().await.map_err(AppError::internal)
 }
 
 /// The client's address, for rate limits and the audit log.

@@ -1,4 +1,6 @@
-//! The one error type of every server function, shared with the browser.
+//! The one error type of every server function, shared with the browser. Its HTTP
+//! status is set in one place, by the action client ([`crate::action`]), for every error
+//! a server function answers.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -76,29 +78,16 @@ impl AppError {
 #[cfg(feature = "ssr")]
 mod server {
     use backend::ServiceError;
-    use leptos::prelude::use_context;
-    use leptos_axum::ResponseOptions;
 
     use super::AppError;
 
     impl AppError {
-        /// Records this error's status on the response, except for plain HTML form posts,
-        /// which leptos_axum answers with a redirect back to the form (status 302).
-        pub fn with_status(self) -> AppError {
-            let html_form = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-                parts
-                    .headers
-                    .get(axum::http::header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.contains("text/html"))
-            });
-            if !html_form
-                && let Some(response) = use_context::<ResponseOptions>()
-                && let Ok(status) = axum::http::StatusCode::from_u16(self.status())
-            {
-                response.set_status(status);
-            }
-            self
+        /// An internal error: the details go to the server log under a short reference,
+        /// the caller sees only the reference.
+        pub fn internal(error: impl std::fmt::Display) -> AppError {
+            let reference = backend::ids::error_reference();
+            tracing::error!(%reference, %error, "internal error");
+            AppError::Internal { reference }
         }
     }
 
@@ -117,13 +106,11 @@ mod server {
                 },
                 ServiceError::Conflict(message) => AppError::Conflict(message),
                 ServiceError::Upstream { node, message } => AppError::Upstream { node, message },
-                other => {
-                    let reference = backend::ids::new_id()[..8].to_owned();
-                    tracing::error!(%reference, error = %other, "internal error");
-                    AppError::Internal { reference }
-                }
+                other @ (ServiceError::LeaseLost
+                | ServiceError::Store(_)
+                | ServiceError::Vault(_)
+                | ServiceError::Internal(_)) => AppError::internal(other),
             }
-            .with_status()
         }
     }
 }

@@ -4,6 +4,7 @@
 //! backend behind them) and with `hydrate` into WebAssembly for the browser, which has
 //! no backend code at all.
 
+pub mod action;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;

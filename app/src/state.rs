@@ -37,12 +37,3 @@ pub struct AppState {
     /// When this process started, for the uptime shown in Settings.
     pub started_at: Instant,
 }
-
-/// The shared state, from the Leptos context of the current request. Outside a request
-/// (e.g. while the route list is generated at start-up) there is none, and server
-/// functions answer an error instead of panicking.
-pub fn app_state() -> Result<AppState, crate::error::AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| crate::error::AppError::Internal {
-        reference: "no-request-context".into(),
-    })
-}

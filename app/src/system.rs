@@ -1,46 +1,16 @@
-//! The server's own status: version, database and uptime.
+//! The server's own status (version, database, uptime), and how durations and times read.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use model::system::SystemStatus;
 
+use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
-/// What the server reports about itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SystemStatus {
-    pub version: String,
-    /// `mem`, `surrealkv` or `ws`.
-    pub database_engine: String,
-    pub database_up: bool,
-    /// Newest applied schema migration; 0 when the database did not answer.
-    pub schema_version: i64,
-    /// When this installation was first started (RFC 3339), if the database answered.
-    pub installed_at: Option<String>,
-    pub uptime_seconds: u64,
-}
-
 /// Reports the server's version, database state and uptime (signed-in users only).
+#[action]
 #[server(endpoint = "system/status")]
-pub async fn fetch_system_status() -> Result<SystemStatus, AppError> {
-    use crate::auth::require_user;
-    use crate::state::app_state;
-
-    require_user().await?;
-    let state = app_state()?;
-    let store = &state.backend.store;
-    let facts = backend::instance::facts(store).await;
-    if let Err(error) = &facts {
-        leptos::logging::warn!("server status: database did not answer: {error}");
-    }
-    let facts = facts.ok();
-    Ok(SystemStatus {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        database_engine: store.engine().to_owned(),
-        database_up: facts.is_some(),
-        schema_version: facts.as_ref().map_or(0, |f| f.schema_version),
-        installed_at: facts.map(|f| f.installed_at),
-        uptime_seconds: state.started_at.elapsed().as_secs(),
-    })
+pub async fn fetch_system_status(call: Call<SignedIn>) -> Result<SystemStatus, AppError> {
+    Ok(backend::installation::status(&call.backend().store, call.state().started_at).await)
 }
 
 /// "3 d 4 h", "2 h 5 min", "42 s": a duration in its two largest units.

@@ -40,7 +40,7 @@ const TAB_POLL: Duration = Duration::from_secs(10);
 struct Lab {
     server: TestServer,
     cookie: String,
-    node_ids: Vec<String>,
+    node_ids: Vec<model::ids::NodeId>,
 }
 
 impl Lab {
@@ -58,7 +58,7 @@ impl Lab {
                 .await;
             assert_eq!(created.status, StatusCode::OK, "{}", created.body);
             let view: serde_json::Value = serde_json::from_str(&created.body).unwrap();
-            node_ids.push(view["id"].as_str().unwrap().to_owned());
+            node_ids.push(view["id"].as_str().unwrap().parse().unwrap());
         }
         Lab {
             server,

@@ -17,6 +17,7 @@ use backend::ServiceError;
 use backend::accounts::User;
 use backend::jobs;
 use futures_util::stream::{self, Stream};
+use model::ids::JobId;
 use model::job::JobEvent;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
@@ -50,17 +51,27 @@ pub async fn stream(
         .and_then(|v| v.trim().parse().ok())
         .or(query.after)
         .unwrap_or(0);
+    let not_found = || (StatusCode::NOT_FOUND, "\"NotFound\"").into_response();
+    let Some(job_id) = JobId::parse(&job_id) else {
+        return not_found();
+    };
+    let failed = |error: ServiceError| {
+        tracing::error!(%error, job = %job_id, "cannot read job events");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    };
+    // The job must be the caller's before anything is set up for it (a subscription
+    // for a job nobody runs would stay in the bus).
+    match jobs::get(&state.backend, &user, &job_id).await {
+        Ok(_) => {}
+        Err(ServiceError::NotFound) => return not_found(),
+        Err(error) => return failed(error),
+    }
     // Subscribe before reading the stored events, so nothing falls between the two.
     let live = state.backend.job_bus.subscribe(&job_id);
     let stored = match jobs::events_after(&state.backend, &user, &job_id, after).await {
         Ok(stored) => stored,
-        Err(ServiceError::NotFound) => {
-            return (StatusCode::NOT_FOUND, "\"NotFound\"").into_response();
-        }
-        Err(error) => {
-            tracing::error!(%error, job = %job_id, "cannot read job events");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(ServiceError::NotFound) => return not_found(),
+        Err(error) => return failed(error),
     };
     let (sender, receiver) = mpsc::channel(256);
     tokio::spawn(relay(state, user, job_id, after, stored, live, sender));
@@ -95,7 +106,7 @@ fn events(receiver: mpsc::Receiver<Item>) -> impl Stream<Item = Result<Event, In
 async fn relay(
     state: AppState,
     user: User,
-    job_id: String,
+    job_id: JobId,
     mut last: u64,
     stored: Vec<JobEvent>,
     mut live: broadcast::Receiver<JobEvent>,

@@ -4,10 +4,10 @@
 pub mod api_status;
 pub mod config;
 pub mod demo;
-pub mod gate;
 pub mod health;
 pub mod job_events;
 pub mod origin;
+pub mod page_gate;
 pub mod router;
 pub mod sessions;
 pub mod telemetry;
@@ -89,7 +89,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let cleanup = sessions::spawn_cleanup(session_store.clone());
     let app = router::build(
         state,
-        router::Surface {
+        router::HttpSecurity {
             sessions: session_store,
             secure_cookies: config.serves_https(),
             public_origin: config.public_url.clone(),

@@ -1,5 +1,6 @@
 //! The axum router: health check, Leptos pages and server functions, static files, and
-//! around them the auth gate, the session layer and the same-origin guard.
+//! around them the action gate (server functions), the page gate, the session layer and
+//! the same-origin guard.
 
 use app::state::AppState;
 use app::{App, shell};
@@ -15,10 +16,10 @@ use tower_sessions_surrealdb_store::SurrealSessionStore;
 
 use crate::health::healthz;
 use crate::origin::{OriginPolicy, guard};
-use crate::{api_status, gate, sessions};
+use crate::{api_status, page_gate, sessions};
 
-/// How the HTTP surface protects itself.
-pub struct Surface {
+/// How the router protects itself: sessions, cookies, the origin it answers for.
+pub struct HttpSecurity {
     pub sessions: SurrealSessionStore<Any>,
     /// Mark the session cookie `Secure` (Corral is served over https).
     pub secure_cookies: bool,
@@ -26,8 +27,8 @@ pub struct Surface {
     pub public_origin: Option<String>,
 }
 
-/// Builds the whole HTTP surface around `state`.
-pub fn build(state: AppState, surface: Surface) -> Router {
+/// Builds the whole router around `state`.
+pub fn build(state: AppState, security: HttpSecurity) -> Router {
     let routes = generate_route_list(App);
     let provide_state = {
         let state = state.clone();
@@ -37,9 +38,9 @@ pub fn build(state: AppState, surface: Surface) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    let session_layer = sessions::layer(surface.sessions, state.sessions, surface.secure_cookies);
+    let session_layer = sessions::layer(security.sessions, state.sessions, security.secure_cookies);
     let origin_policy = OriginPolicy {
-        public_origin: surface.public_origin,
+        public_origin: security.public_origin,
     };
     Router::new()
         .route("/healthz", get(healthz))
@@ -50,7 +51,9 @@ pub fn build(state: AppState, surface: Surface) -> Router {
             shell,
         ))
         .layer(from_fn(api_status::malformed_is_400))
-        .layer(from_fn_with_state(state.clone(), gate::gate))
+        // Caller and access level of every server function, before its arguments are read.
+        .layer(from_fn_with_state(state.clone(), app::action::gate))
+        .layer(from_fn_with_state(state.clone(), page_gate::gate))
         .layer(session_layer)
         .layer(from_fn_with_state(origin_policy, guard))
         // Precompressed static files keep their own encoding; the rest is compressed here.

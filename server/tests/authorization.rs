@@ -1,12 +1,14 @@
-//! Authorization across the whole HTTP surface, enumerated from what is registered, so a
-//! new server function or page is covered automatically (or this test fails until it is
-//! classified in `app::api::ENDPOINTS`).
+//! Authorization across the whole HTTP surface, enumerated from what is registered and
+//! declared, so a new server function or page is covered automatically. The access table
+//! is the one the `#[action]` declarations fill (`app::action::declared`): a server
+//! function without one fails `every_server_function_is_declared` (and its calls are
+//! refused; `tests/undeclared.rs` shows both).
 
 mod support;
 
 use std::collections::BTreeSet;
 
-use app::api::{Access, ENDPOINTS};
+use app::action::{Access, declared, undeclared};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use pve_sim::{SimConfig, Simulator};
@@ -63,23 +65,42 @@ fn any_arguments() -> String {
     ])
 }
 
+/// Every declared endpoint with its access level, by path.
+fn endpoints() -> Vec<(&'static str, Access)> {
+    let mut all: Vec<_> = declared().map(|d| (d.path, d.access)).collect();
+    all.sort_unstable_by_key(|(path, _)| *path);
+    all
+}
+
 fn guarded() -> impl Iterator<Item = (&'static str, Access)> {
-    ENDPOINTS
-        .iter()
-        .copied()
+    endpoints()
+        .into_iter()
         .filter(|(_, access)| *access != Access::Public)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_server_function_is_classified() {
+async fn every_server_function_is_declared() {
     let _server = server().await;
+    assert_eq!(
+        undeclared(),
+        Vec::<String>::new(),
+        "declare these with #[action] and a Call<…> parameter"
+    );
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_owned())
         .collect();
-    let classified: BTreeSet<String> = ENDPOINTS.iter().map(|(p, _)| (*p).to_owned()).collect();
+    let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert_eq!(registered, declared, "declared once each, all registered");
+    assert_eq!(endpoints().len(), 36);
+    let public: Vec<&str> = endpoints()
+        .into_iter()
+        .filter(|(_, access)| *access == Access::Public)
+        .map(|(path, _)| path)
+        .collect();
     assert_eq!(
-        registered, classified,
-        "add new server functions to app::api::ENDPOINTS"
+        public,
+        ["/api/auth/login", "/api/auth/setup", "/api/auth/visitor"],
+        "only signing in, setup and \"who am I\" are public"
     );
 }
 
@@ -88,14 +109,17 @@ async fn anonymous_callers_get_401_and_pages_send_them_to_sign_in() {
     let server = server().await;
     server.setup_admin().await;
     for (path, _) in guarded() {
-        let answer = server.post(path, &any_arguments(), None).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::UNAUTHORIZED,
-            "{path}: {}",
-            answer.body
-        );
-        assert_eq!(answer.body, r#""Unauthenticated""#, "{path}");
+        // Whatever the body: refused before any argument is read.
+        for body in [any_arguments(), String::new(), "%%%=&&".to_owned()] {
+            let answer = server.post(path, &body, None).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{path} with {body:?}: {}",
+                answer.body
+            );
+            assert_eq!(answer.body, r#""Unauthenticated""#, "{path}");
+        }
     }
     let pages = leptos_axum::generate_route_list(app::App);
     assert!(pages.len() >= 10, "the route list sees every page");
@@ -133,13 +157,15 @@ async fn plain_users_get_403_from_administrative_functions() {
     let bob = server.user(&admin, "bob").await;
     for (path, access) in guarded() {
         if access == Access::Admin {
-            let answer = server.post(path, &any_arguments(), Some(&bob)).await;
-            assert_eq!(
-                answer.status,
-                StatusCode::FORBIDDEN,
-                "{path}: {}",
-                answer.body
-            );
+            for body in [any_arguments(), String::new()] {
+                let answer = server.post(path, &body, Some(&bob)).await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::FORBIDDEN,
+                    "{path}: {}",
+                    answer.body
+                );
+            }
         }
     }
     let page = server.get("/users", Some(&bob)).await;
@@ -238,12 +264,12 @@ async fn malformed_calls_are_400_not_500() {
 async fn cross_site_posts_are_refused_everywhere() {
     let server = server().await;
     let admin = server.setup_admin().await;
-    for (path, _) in ENDPOINTS {
+    for (path, _) in endpoints() {
         for (name, value) in [
             ("sec-fetch-site", "cross-site"),
             ("origin", "http://evil.example"),
         ] {
-            let request = Request::post(*path)
+            let request = Request::post(path)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(header::HOST, "corral.lan")
                 .header(header::COOKIE, &admin)

@@ -3,15 +3,16 @@
 use leptos::prelude::*;
 use model::audit::AuditPage;
 
+use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
-/// One page of the caller's entries (administrators: everyone's), newest first.
-#[server(endpoint = "audit/list")]
-pub async fn list_audit(page: u32) -> Result<AuditPage, AppError> {
-    use crate::auth::require_user;
-    use crate::state::app_state;
+/// Entries per page of the audit log.
+#[cfg(feature = "ssr")]
+const PER_PAGE: u32 = 50;
 
-    let user = require_user().await?;
-    let state = app_state()?;
-    Ok(backend::audit::list(&state.backend, &user, page, 50).await?)
+/// One page of the caller's entries (administrators: everyone's), newest first.
+#[action]
+#[server(endpoint = "audit/list")]
+pub async fn list_audit(call: Call<SignedIn>, page: u32) -> Result<AuditPage, AppError> {
+    Ok(backend::audit::list(call.backend(), &call.caller, page, PER_PAGE).await?)
 }

@@ -3,23 +3,14 @@
 use leptos::prelude::*;
 use model::account::Visitor;
 
+use crate::action::{Anyone, Call, SignedIn, action};
 use crate::error::AppError;
 
 /// Who is visiting: a fresh install (setup needed), an anonymous visitor, or a user.
+#[action]
 #[server(endpoint = "auth/visitor")]
-pub async fn current_visitor() -> Result<Visitor, AppError> {
-    use crate::auth::{current_user, session};
-    use crate::state::app_state;
-
-    let state = app_state()?;
-    if let Some(user) = current_user(&state, &session().await?).await? {
-        return Ok(Visitor::SignedIn(user.view()));
-    }
-    if backend::accounts::any_user_exists(&state.backend).await? {
-        Ok(Visitor::Anonymous)
-    } else {
-        Ok(Visitor::FreshInstall)
-    }
+pub async fn current_visitor(call: Call<Anyone>) -> Result<Visitor, AppError> {
+    Ok(backend::accounts::visitor(call.backend(), call.caller.user.as_ref()).await?)
 }
 
 /// Only local paths are followed after signing in (no open redirects).
@@ -39,93 +30,82 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// First-run setup: creates the administrator and signs them in. Refused once any
 /// account exists.
+#[action]
 #[server(endpoint = "auth/setup")]
 pub async fn setup(
+    call: Call<Anyone>,
     username: String,
     password: String,
     password_repeat: String,
 ) -> Result<(), AppError> {
     use zeroize::Zeroizing;
 
-    use crate::auth::{client_address, session, sign_in};
-    use crate::state::app_state;
-
-    let state = app_state()?;
     let user = backend::accounts::setup(
-        &state.backend,
+        call.backend(),
         &username,
         Zeroizing::new(password),
         Zeroizing::new(password_repeat),
-        client_address(),
+        call.client_address(),
     )
     .await?;
-    sign_in(&session().await?, &user).await?;
+    crate::auth::sign_in(&call.session().await?, &user).await?;
     leptos_axum::redirect("/settings/nodes");
     Ok(())
 }
 
 /// Signs in and continues to `next` (a local path) or the dashboard.
+#[action]
 #[server(endpoint = "auth/login")]
 pub async fn login(
+    call: Call<Anyone>,
     username: String,
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
     use zeroize::Zeroizing;
 
-    use crate::auth::{client_address, session, sign_in};
-    use crate::state::app_state;
-
-    let state = app_state()?;
     let user = backend::accounts::login(
-        &state.backend,
+        call.backend(),
         &username,
         Zeroizing::new(password),
-        client_address(),
+        call.client_address(),
     )
     .await?;
-    sign_in(&session().await?, &user).await?;
+    crate::auth::sign_in(&call.session().await?, &user).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
 
 /// Signs out: the session is deleted and the cookie cleared.
+#[action]
 #[server(endpoint = "auth/logout")]
-pub async fn logout() -> Result<(), AppError> {
-    use crate::auth::{client_address, require_user, session, sign_out};
-    use crate::state::app_state;
-
-    let user = require_user().await?;
-    let state = app_state()?;
-    sign_out(&session().await?).await?;
-    backend::accounts::logout(&state.backend, &user, client_address()).await;
+pub async fn logout(call: Call<SignedIn>) -> Result<(), AppError> {
+    crate::auth::sign_out(&call.session().await?).await?;
+    backend::accounts::logout(call.backend(), &call.caller, call.client_address()).await;
     leptos_axum::redirect("/login?signed_out=1");
     Ok(())
 }
 
 /// Changes the caller's password; every other session of theirs ends.
+#[action]
 #[server(endpoint = "auth/change-password")]
 pub async fn change_password(
+    call: Call<SignedIn>,
     current_password: String,
     new_password: String,
     new_password_repeat: String,
 ) -> Result<(), AppError> {
     use zeroize::Zeroizing;
 
-    use crate::auth::{refresh, require_user, session};
-    use crate::state::app_state;
-
-    let user = require_user().await?;
-    let state = app_state()?;
     let valid_after = backend::accounts::change_password(
-        &state.backend,
-        &user,
+        call.backend(),
+        &call.caller,
         Zeroizing::new(current_password),
         Zeroizing::new(new_password),
         Zeroizing::new(new_password_repeat),
     )
     .await?;
-    refresh(&session().await?, &user, valid_after).await?;
+    crate::auth::refresh(&call.session().await?, &call.caller, valid_after).await?;
     leptos_axum::redirect("/account?changed=1");
     Ok(())
 }

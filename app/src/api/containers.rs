@@ -1,61 +1,54 @@
-//! Lifecycle actions on the caller's containers.
+//! Lifecycle actions on the caller's containers, and a container's page.
 
 use leptos::prelude::*;
+use model::container::{ContainerDetail, PowerAction};
+use model::ids::{NodeId, Vmid};
 
+use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
 /// `action` is `start`, `shutdown`, `stop` or `reboot`; shutdown waits `timeout`
 /// seconds (default 60) and then stops hard only when `force` is `on`. Answers a short
 /// summary once the Proxmox task has ended.
+#[action]
 #[server(endpoint = "containers/power")]
 pub async fn power(
-    node_id: String,
-    vmid: u32,
-    action: String,
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+    action: PowerAction,
     timeout: Option<u32>,
     force: Option<String>,
 ) -> Result<String, AppError> {
     use backend::lifecycle::{Action, run};
 
-    use crate::auth::require_user;
-    use crate::state::app_state;
-
-    let user = require_user().await?;
-    let state = app_state()?;
-    let parsed = Action::parse_power(&action, timeout, force.is_some()).ok_or_else(|| {
-        AppError::Validation {
-            field: "action".into(),
-            message: "start, shutdown, stop or reboot".into(),
-        }
-        .with_status()
-    })?;
-    let done = run(&state.backend, &user, &node_id, vmid, parsed, None).await?;
+    let power = Action::power(action, timeout, force.is_some());
+    let done = run(call.backend(), &call.caller, &node_id, vmid, power, None).await?;
     Ok(format!(
-        "CT {vmid}: {action} finished ({})",
+        "CT {vmid}: {} finished ({})",
+        action.as_str(),
         done.exitstatus
     ))
 }
 
 /// Destroys a container with purge; `confirm` must be its hostname or VMID.
+#[action]
 #[server(endpoint = "containers/delete")]
 pub async fn delete_container(
-    node_id: String,
-    vmid: u32,
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
     confirm: String,
 ) -> Result<String, AppError> {
     use backend::lifecycle::{Action, run};
 
-    use crate::auth::require_user;
-    use crate::state::app_state;
-
-    let user = require_user().await?;
-    let state = app_state()?;
+    let delete = Action::Delete;
     run(
-        &state.backend,
-        &user,
+        call.backend(),
+        &call.caller,
         &node_id,
         vmid,
-        Action::Delete,
+        delete,
         Some(&confirm),
     )
     .await?;
@@ -63,15 +56,12 @@ pub async fn delete_container(
 }
 
 /// One container: status, configuration, addresses, recent events.
+#[action]
 #[server(endpoint = "containers/get")]
 pub async fn get_container(
-    node_id: String,
-    vmid: u32,
-) -> Result<model::container::ContainerDetail, AppError> {
-    use crate::auth::require_user;
-    use crate::state::app_state;
-
-    let user = require_user().await?;
-    let state = app_state()?;
-    Ok(backend::containers::detail(&state.backend, &user, &node_id, vmid).await?)
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+) -> Result<ContainerDetail, AppError> {
+    Ok(backend::containers::detail(call.backend(), &call.caller, &node_id, vmid).await?)
 }

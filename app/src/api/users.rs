@@ -2,24 +2,23 @@
 
 use leptos::prelude::*;
 use model::account::UserView;
+use model::ids::UserId;
 
+use crate::action::{Admin, Call, action};
 use crate::error::AppError;
 
 /// Every account.
+#[action]
 #[server(endpoint = "users/list")]
-pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    use crate::auth::require_admin;
-    use crate::state::app_state;
-
-    let admin = require_admin().await?;
-    let state = app_state()?;
-    let users = backend::accounts::list(&state.backend, &admin).await?;
-    Ok(users.iter().map(backend::accounts::User::view).collect())
+pub async fn list_users(call: Call<Admin>) -> Result<Vec<UserView>, AppError> {
+    Ok(backend::accounts::list(call.backend(), &call.caller).await?)
 }
 
 /// Creates an account; `is_admin` is a checkbox (`on` when ticked).
+#[action]
 #[server(endpoint = "users/create")]
 pub async fn create_user(
+    call: Call<Admin>,
     username: String,
     password: String,
     password_repeat: String,
@@ -27,14 +26,9 @@ pub async fn create_user(
 ) -> Result<UserView, AppError> {
     use zeroize::Zeroizing;
 
-    use crate::auth::require_admin;
-    use crate::state::app_state;
-
-    let admin = require_admin().await?;
-    let state = app_state()?;
     let user = backend::accounts::create(
-        &state.backend,
-        &admin,
+        call.backend(),
+        &call.caller,
         &username,
         Zeroizing::new(password),
         Zeroizing::new(password_repeat),
@@ -46,38 +40,19 @@ pub async fn create_user(
 }
 
 /// Disables (`disabled = true`) or re-enables another account.
+#[action]
 #[server(endpoint = "users/set-disabled")]
-pub async fn set_user_disabled(id: String, disabled: bool) -> Result<UserView, AppError> {
-    use crate::auth::require_admin;
-    use crate::state::app_state;
-
-    let admin = require_admin().await?;
-    let state = app_state()?;
-    Ok(
-        backend::accounts::set_disabled(&state.backend, &admin, &id, disabled)
-            .await?
-            .view(),
-    )
+pub async fn set_user_disabled(
+    call: Call<Admin>,
+    id: UserId,
+    disabled: bool,
+) -> Result<UserView, AppError> {
+    Ok(backend::accounts::set_disabled(call.backend(), &call.caller, &id, disabled).await?)
 }
 
 /// Deletes another account and its nodes; `confirm` must repeat the username.
+#[action]
 #[server(endpoint = "users/delete")]
-pub async fn delete_user(id: String, confirm: String) -> Result<(), AppError> {
-    use crate::auth::require_admin;
-    use crate::state::app_state;
-
-    let admin = require_admin().await?;
-    let state = app_state()?;
-    let target = backend::accounts::find(&state.backend, &id)
-        .await?
-        .ok_or_else(|| AppError::NotFound.with_status())?;
-    if confirm.trim() != target.username {
-        return Err(AppError::Validation {
-            field: "confirm".into(),
-            message: format!("type {} to confirm", target.username),
-        }
-        .with_status());
-    }
-    backend::accounts::delete(&state.backend, &admin, &id).await?;
-    Ok(())
+pub async fn delete_user(call: Call<Admin>, id: UserId, confirm: String) -> Result<(), AppError> {
+    Ok(backend::accounts::delete(call.backend(), &call.caller, &id, &confirm).await?)
 }

@@ -1,7 +1,9 @@
-//! Pieces every form uses: the error banner and the message under a field.
+//! Pieces every form uses: a labelled field with its error, the error banner, the
+//! message under a field, and what a page shows when its data did not load.
 
 use leptos::prelude::*;
 
+use super::live_form::LiveFieldErrors;
 use crate::error::AppError;
 
 /// The error of an action's last run, if it failed.
@@ -19,11 +21,6 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     }
 }
-
-/// Errors found in the browser while the user types (provided by a form that checks
-/// itself); each [`FieldError`] inside shows the one for its field.
-#[derive(Clone, Copy)]
-pub struct LiveFieldErrors(pub RwSignal<Vec<model::FieldError>>);
 
 /// The message under the input named `field`: the live check's, else the server's.
 #[component]
@@ -55,6 +52,78 @@ pub fn FieldError(
     }
 }
 
+/// A labelled form field: the label (with an optional hint in brackets), the input,
+/// select or textarea given as children, and the message for `field` under it.
+///
+/// ```text
+/// <Field label="Cores" field="cores" error>
+///     <input name="form[cores]" inputmode="numeric" value=form.cores />
+/// </Field>
+/// ```
+#[component]
+pub fn Field(
+    /// What the label says.
+    #[prop(into)]
+    label: String,
+    /// The field the server's (and the live check's) errors name.
+    #[prop(into)]
+    field: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    /// Said after the label in brackets, muted: "(optional)".
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let label = match hint {
+        Some(hint) => {
+            view! { <span>{label} " " <span class="muted">{format!("({hint})")}</span></span> }
+                .into_any()
+        }
+        None => label.into_any(),
+    };
+    view! {
+        <label>
+            {label}
+            {children()}
+            <FieldError error field />
+        </label>
+    }
+}
+
+/// What a page shows instead of its content when the data did not load: for
+/// "not found", a card saying that no such thing is visible to you with a way back;
+/// for any other error, the error.
+#[component]
+pub fn LoadFailed(
+    error: AppError,
+    /// The thing that was not found: "node", "job", …
+    what: &'static str,
+    /// Why it may be missing, in a sentence.
+    explanation: &'static str,
+    /// Where to go instead, and what the link says.
+    back: (&'static str, &'static str),
+    /// Inside a page that has its own `<h1>`: the card's heading is an `<h2>`.
+    #[prop(optional)]
+    nested: bool,
+) -> impl IntoView {
+    let heading = format!("No such {what}");
+    match error {
+        AppError::NotFound => view! {
+            <section class="card empty-state">
+                {if nested {
+                    view! { <h2>{heading}</h2> }.into_any()
+                } else {
+                    view! { <h1>{heading}</h1> }.into_any()
+                }}
+                <p>{explanation}</p>
+                <a class="button" href=back.0>{back.1}</a>
+            </section>
+        }
+        .into_any(),
+        other => view! { <p class="error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
 /// A notice for a finished action, e.g. after a redirect with `?saved=1`.
 #[component]
 pub fn Notice(children: Children) -> impl IntoView {
@@ -71,16 +140,12 @@ pub fn NewPasswordFields(
     label: &'static str,
 ) -> impl IntoView {
     view! {
-        <label>
-            {format!("{label} (at least 12 characters)")}
+        <Field label error field=name hint="at least 12 characters">
             <input name=name type="password" autocomplete="new-password" required minlength="12" />
-            <FieldError error field=name />
-        </label>
-        <label>
-            {format!("{label} again")}
+        </Field>
+        <Field label=format!("{label} again") error field=repeat_name>
             <input name=repeat_name type="password" autocomplete="new-password" required />
-            <FieldError error field=repeat_name />
-        </label>
+        </Field>
     }
 }
 

@@ -14,6 +14,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use model::ids::{NodeId, Vmid};
+
 use crate::api::containers::{DeleteContainer, Power};
 use crate::components::TypedConfirmation;
 use crate::error::AppError;
@@ -21,9 +23,8 @@ use crate::error::AppError;
 /// What the buttons need to know about one container.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LifecycleTarget {
-    /// The dashboard's id of the container's node.
-    pub node_id: String,
-    pub vmid: u32,
+    pub node_id: NodeId,
+    pub vmid: Vmid,
     /// What the user types to confirm a delete: the hostname, or the VMID without one.
     pub confirm_name: String,
     pub running: bool,
@@ -39,6 +40,7 @@ pub fn LifecycleButtons(target: LifecycleTarget) -> impl IntoView {
         confirm_name,
         running,
     } = target;
+    let (node_id, vmid) = (node_id.to_string(), vmid.to_string());
     // One form for every power action: the pressed button's `action` value is submitted.
     let power_buttons = if running {
         view! {
@@ -60,7 +62,7 @@ pub fn LifecycleButtons(target: LifecycleTarget) -> impl IntoView {
     view! {
         <form class="power" method="post" action=Power::url()>
             <input type="hidden" name="node_id" value=node_id.clone() />
-            <input type="hidden" name="vmid" value=vmid />
+            <input type="hidden" name="vmid" value=vmid.clone() />
             {power_buttons}
         </form>
         <details class="confirm">

@@ -3,12 +3,14 @@
 mod forms;
 mod lifecycle;
 mod live_clock;
+pub mod live_form;
 mod server_facts;
 
 pub use forms::{
-    FieldError, FormError, LiveFieldErrors, NewPasswordFields, Notice, TestAndSaveButton,
+    Field, FieldError, FormError, LoadFailed, NewPasswordFields, Notice, TestAndSaveButton,
     TypedConfirmation, action_error, live_marker,
 };
 pub use lifecycle::{LifecycleButtons, LifecycleTarget, lifecycle_submit};
 pub use live_clock::LiveClock;
+pub use live_form::LiveFieldErrors;
 pub use server_facts::ServerFacts;

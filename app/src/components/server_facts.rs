@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::system::{SystemStatus, fetch_system_status, human_duration, short_utc};
+use model::system::SystemStatus;
+
+use crate::system::{fetch_system_status, human_duration, short_utc};
 
 /// Loads [`SystemStatus`] during server rendering and shows it; works without JavaScript.
 #[component]

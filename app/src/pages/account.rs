@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{ChangePassword, Logout};
-use crate::components::{FieldError, FormError, NewPasswordFields, Notice, action_error};
+use crate::components::{Field, FormError, NewPasswordFields, Notice, action_error};
 
 /// Change password (ends every other session) and sign out.
 #[component]
@@ -28,11 +28,9 @@ pub fn AccountPage() -> impl IntoView {
                 </Show>
                 <form method="post" action=ChangePassword::PATH class="stack">
                     <FormError error />
-                    <label>
-                        "Current password"
+                    <Field label="Current password" field="current_password" error>
                         <input name="current_password" type="password" autocomplete="current-password" required />
-                        <FieldError error field="current_password" />
-                    </label>
+                    </Field>
                     <NewPasswordFields error name="new_password" repeat_name="new_password_repeat" label="New password" />
                     <button type="submit" class="primary">"Change password"</button>
                 </form>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use model::audit::AuditPage;
+use model::audit::{AuditOutcome, AuditPage};
 
 use crate::api::audit::list_audit;
 use crate::system::short_utc;
@@ -48,17 +48,17 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
         .entries
         .into_iter()
         .map(|entry| {
-            let outcome_class = match entry.outcome.as_str() {
-                "ok" => "badge ok",
-                _ => "badge bad",
+            let outcome_class = match entry.outcome {
+                AuditOutcome::Ok => "badge ok",
+                AuditOutcome::Failed | AuditOutcome::Denied => "badge bad",
             };
             view! {
                 <tr>
                     <td class="mono">{short_utc(&entry.at)}</td>
                     <td>{entry.actor}</td>
-                    <td class="mono">{entry.action}</td>
+                    <td class="mono">{entry.action.as_str()}</td>
                     <td>{entry.target}</td>
-                    <td><span class=outcome_class>{entry.outcome}</span></td>
+                    <td><span class=outcome_class>{entry.outcome.as_str()}</span></td>
                     <td class="muted">{entry.detail.unwrap_or_default()}</td>
                     <td class="mono muted">{entry.client.unwrap_or_default()}</td>
                 </tr>

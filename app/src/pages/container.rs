@@ -4,28 +4,25 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use model::audit::AuditOutcome;
 use model::container::ContainerDetail;
+use model::ids::{NodeId, Vmid};
 
 use crate::api::containers::{DeleteContainer, Power, get_container};
 use crate::components::{
-    FieldError, FormError, LifecycleButtons, LifecycleTarget, Notice, action_error,
+    FieldError, FormError, LifecycleButtons, LifecycleTarget, LoadFailed, Notice, action_error,
     lifecycle_submit, live_marker,
 };
-use crate::error::AppError;
 use crate::pages::dashboard::bytes;
+use crate::pages::{load_named, route_param};
 use crate::system::{human_duration, short_utc};
 
 /// The container page.
 #[component]
 pub fn ContainerPage() -> impl IntoView {
     let params = use_params_map();
-    let node_id = move || params.read().get("node").unwrap_or_default();
-    let vmid = move || {
-        params
-            .read()
-            .get("vmid")
-            .and_then(|v| v.parse::<u32>().ok())
-    };
+    let node_id = move || route_param::<NodeId>(params, "node");
+    let vmid = move || route_param::<Vmid>(params, "vmid");
     let power = ServerAction::<Power>::new();
     let delete = ServerAction::<DeleteContainer>::new();
     let detail = Resource::new(
@@ -37,11 +34,10 @@ pub fn ContainerPage() -> impl IntoView {
                 delete.version().get(),
             )
         },
-        |(node, vmid, _, _)| async move {
-            match vmid {
-                Some(vmid) => get_container(node, vmid).await,
-                None => Err(AppError::NotFound),
-            }
+        |(node, vmid, _, _)| {
+            load_named(node.zip(vmid), async |(node, vmid)| {
+                get_container(node, vmid).await
+            })
         },
     );
     let error = Signal::derive(move || {
@@ -57,14 +53,14 @@ pub fn ContainerPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <Detail detail power delete /> }.into_any(),
-                    Err(AppError::NotFound) => view! {
-                        <section class="card empty-state">
-                            <h1>"No such container"</h1>
-                            <p>"It does not exist (any more), or its node is not yours."</p>
-                            <a href="/">"Back to the dashboard"</a>
-                        </section>
+                    Err(error) => view! {
+                        <LoadFailed
+                            error
+                            what="container"
+                            explanation="It does not exist (any more), or its node is not yours."
+                            back=("/", "Back to the dashboard")
+                        />
                     }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -88,9 +84,9 @@ fn Detail(
             .hostname
             .clone()
             .unwrap_or_else(|| detail.vmid.to_string()),
-        running: detail.status == "running",
+        running: detail.status.is_running(),
     };
-    let status_class = if detail.status == "running" {
+    let status_class = if detail.status.is_running() {
         "badge ok"
     } else {
         "badge"
@@ -119,7 +115,7 @@ fn Detail(
         .events
         .iter()
         .map(|e| {
-            let class = if e.outcome == "ok" {
+            let class = if e.outcome == AuditOutcome::Ok {
                 "badge ok"
             } else {
                 "badge bad"
@@ -128,8 +124,8 @@ fn Detail(
                 <tr>
                     <td class="mono">{short_utc(&e.at)}</td>
                     <td>{e.actor.clone()}</td>
-                    <td class="mono">{e.action.clone()}</td>
-                    <td><span class=class>{e.outcome.clone()}</span></td>
+                    <td class="mono">{e.action.as_str()}</td>
+                    <td><span class=class>{e.outcome.as_str()}</span></td>
                     <td><pre class="log">{e.detail.clone().unwrap_or_default()}</pre></td>
                 </tr>
             }
@@ -144,7 +140,7 @@ fn Detail(
             <section class="card" data-testid="overview">
                 <h2>"Overview"</h2>
                 <dl class="facts">
-                    <dt>"Status"</dt><dd><span class=status_class>{detail.status.clone()}</span></dd>
+                    <dt>"Status"</dt><dd><span class=status_class>{detail.status.as_str()}</span></dd>
                     <dt>"Node"</dt><dd><a href=format!("/settings/nodes/{}", detail.node_id)>{detail.node_name.clone()}</a> " " <span class="mono muted">{detail.pve_node.clone()}</span></dd>
                     <dt>"Uptime"</dt><dd>{if detail.uptime == 0 { "—".to_owned() } else { human_duration(detail.uptime) }}</dd>
                     <dt>"CPU"</dt><dd>{format!("{:.1} %", detail.cpu * 100.0)}</dd>

@@ -247,7 +247,7 @@ fn ContainerTable(
         .into_iter()
         .map(|row| {
             let name = row.name.clone().unwrap_or_else(|| format!("CT {}", row.vmid));
-            let status_class = if row.status == "running" { "badge ok" } else { "badge" };
+            let status_class = if row.status.is_running() { "badge ok" } else { "badge" };
             let address = match row.addresses.as_slice() {
                 [] => "—".to_owned(),
                 [one] => one.clone(),
@@ -255,12 +255,12 @@ fn ContainerTable(
             };
             let all_addresses = row.addresses.join(", ");
             view! {
-                <tr data-vmid=row.vmid>
+                <tr data-vmid=row.vmid.get()>
                     <td><a href=format!("/containers/{}/{}", row.node_id, row.vmid)>{name}</a></td>
-                    <td class="num mono">{row.vmid}</td>
+                    <td class="num mono">{row.vmid.get()}</td>
                     <td>{row.node_name.clone()}</td>
                     <td>
-                        <span class=status_class>{row.status.clone()}</span>
+                        <span class=status_class>{row.status.as_str()}</span>
                         {row.lock.clone().map(|l| view! { " " <span class="badge warn">{l}</span> })}
                     </td>
                     <td class="mono" data-testid="ip" title=all_addresses>{address}</td>
@@ -316,6 +316,6 @@ fn lifecycle_target(row: &ContainerRow) -> LifecycleTarget {
         node_id: row.node_id.clone(),
         vmid: row.vmid,
         confirm_name: row.name.clone().unwrap_or_else(|| row.vmid.to_string()),
-        running: row.status == "running",
+        running: row.status.is_running(),
     }
 }

@@ -6,32 +6,33 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use model::job::{JobEvent, JobState, JobView, Level, Phase, ScriptStatus};
+use model::ids::JobId;
+use model::job::{JobEvent, JobPage, JobState, JobView, Level, Phase, ScriptStatus};
 
-use crate::api::jobs::{CancelJob, JobPage, RevealRootPassword, get_job};
-use crate::components::{FormError, action_error};
-use crate::error::AppError;
+use crate::api::jobs::{CancelJob, RevealRootPassword, get_job};
+use crate::components::{FormError, LoadFailed, action_error};
+use crate::pages::{load_named, route_param};
 
 /// The progress page.
 #[component]
 pub fn JobProgressPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
-    let page = Resource::new(id, get_job);
+    let id = move || route_param::<JobId>(params, "id");
+    let page = Resource::new(id, |id| load_named(id, get_job));
     view! {
         <Title text="Creating a container" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <Progress page /> }.into_any(),
-                    Err(AppError::NotFound) => view! {
-                        <section class="card empty-state">
-                            <h1>"No such job"</h1>
-                            <p>"It does not exist, or it is not yours."</p>
-                            <a href="/">"Back to the dashboard"</a>
-                        </section>
+                    Err(error) => view! {
+                        <LoadFailed
+                            error
+                            what="job"
+                            explanation="It does not exist, or it is not yours."
+                            back=("/", "Back to the dashboard")
+                        />
                     }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -160,7 +161,7 @@ fn Progress(page: JobPage) -> impl IntoView {
             </div>
             {scripts}
             {move || (!job.get().state.finished()).then(|| {
-                let id = job_id.clone();
+                let id = job_id.to_string();
                 view! {
                     <details class="confirm">
                         <summary>{move || if job.get().cancel_requested { "Cancelling at the next safe point…" } else { "Cancel…" }}</summary>
@@ -191,7 +192,7 @@ fn Progress(page: JobPage) -> impl IntoView {
 
 /// How the job ended, with what to do next.
 #[component]
-fn Ending(job: JobView, id: String, reveal: ServerAction<RevealRootPassword>) -> impl IntoView {
+fn Ending(job: JobView, id: JobId, reveal: ServerAction<RevealRootPassword>) -> impl IntoView {
     let container = format!("/containers/{}/{}", job.node_id, job.vmid);
     let available = job.password_available;
     let reveal_id = id.clone();
@@ -204,7 +205,7 @@ fn Ending(job: JobView, id: String, reveal: ServerAction<RevealRootPassword>) ->
                     <form method="post" action="/api/wizard/start"><button type="submit" class="secondary">"Create another"</button></form>
                 </div>
                 {move || {
-                    let job_id = reveal_id.clone();
+                    let job_id = reveal_id.to_string();
                     (available && reveal.value().get().is_none()).then(move || view! {
                     <ActionForm action=reveal attr:class="row">
                         <input type="hidden" name="id" value=job_id />
@@ -325,7 +326,7 @@ use wasm_bindgen::JsCast;
 
 /// Browser only: follows the job's event stream, appending new lines and refreshing the
 /// job's summary as phases change; closes at the `end` event.
-fn follow(id: String, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
+fn follow(id: JobId, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::closure::Closure;

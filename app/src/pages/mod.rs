@@ -1,4 +1,4 @@
-//! One module per page.
+//! One module per page, and how a page reads the typed ids in its URL.
 
 mod account;
 mod audit;
@@ -27,3 +27,25 @@ pub use setup::SetupPage;
 pub use templates::TemplatesPage;
 pub use users::UsersPage;
 pub use wizard::{WizardPage, WizardStartPage};
+
+/// The route parameter `name` (e.g. `:id`) as a typed id; `None` when the URL holds
+/// something that cannot be one.
+pub(crate) fn route_param<T: std::str::FromStr>(
+    params: leptos::prelude::Memo<leptos_router::params::ParamsMap>,
+    name: &str,
+) -> Option<T> {
+    use leptos::prelude::Read;
+    params.read().get(name).and_then(|text| text.parse().ok())
+}
+
+/// Loads what a URL names, or answers "not found" at once for a malformed id (nothing
+/// is asked of the server).
+pub(crate) async fn load_named<Id, T>(
+    id: Option<Id>,
+    load: impl AsyncFnOnce(Id) -> Result<T, crate::error::AppError>,
+) -> Result<T, crate::error::AppError> {
+    match id {
+        Some(id) => load(id).await,
+        None => Err(crate::error::AppError::NotFound),
+    }
+}

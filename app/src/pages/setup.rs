@@ -5,7 +5,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::auth::Setup;
-use crate::components::{FieldError, FormError, NewPasswordFields, action_error};
+use crate::components::{Field, FormError, NewPasswordFields, action_error};
 
 /// First-run setup. The server sends visitors here only while no account exists.
 #[component]
@@ -21,11 +21,9 @@ pub fn SetupPage() -> impl IntoView {
             </p>
             <form method="post" action=Setup::PATH class="stack">
                 <FormError error />
-                <label>
-                    "Username"
+                <Field label="Username" field="username" error>
                     <input name="username" autocomplete="username" required maxlength="64" autofocus />
-                    <FieldError error field="username" />
-                </label>
+                </Field>
                 <NewPasswordFields error name="password" repeat_name="password_repeat" label="Password" />
                 <button type="submit" class="primary">"Create the administrator"</button>
             </form>

@@ -7,7 +7,7 @@ use model::account::UserView;
 
 use crate::api::users::{CreateUser, DeleteUser, SetUserDisabled, list_users};
 use crate::components::{
-    FieldError, FormError, NewPasswordFields, Notice, TypedConfirmation, action_error,
+    Field, FieldError, FormError, NewPasswordFields, Notice, TypedConfirmation, action_error,
 };
 use crate::system::short_utc;
 
@@ -55,11 +55,9 @@ pub fn UsersPage() -> impl IntoView {
             {move || created().map(|name| view! { <Notice>"Created " {name} "."</Notice> })}
             <ActionForm action=create attr:class="stack">
                 <FormError error=create_error />
-                <label>
-                    "Username"
+                <Field label="Username" field="username" error=create_error>
                     <input name="username" required maxlength="64" autocomplete="off" />
-                    <FieldError error=create_error field="username" />
-                </label>
+                </Field>
                 <NewPasswordFields error=create_error name="password" repeat_name="password_repeat" label="Password" />
                 <label class="check">
                     <input name="is_admin" type="checkbox" />
@@ -84,7 +82,7 @@ fn UserTable(
             let role = if user.is_admin { "administrator" } else { "user" };
             let toggle_label = if user.disabled { "Enable" } else { "Disable" };
             let next_disabled = (!user.disabled).to_string();
-            let (toggle_id, delete_id) = (user.id.clone(), user.id.clone());
+            let (toggle_id, delete_id) = (user.id.to_string(), user.id.to_string());
             let (name, confirm_name) = (user.username.clone(), user.username.clone());
             view! {
                 <tr data-user=user.username.clone()>

@@ -1,6 +1,6 @@
 //! `#[action]`: how every Corral server function is declared.
 //!
-//! ```ignore
+//! ```text
 //! /// The caller's nodes, the default first.
 //! #[action]
 //! #[server(endpoint = "nodes/list")]

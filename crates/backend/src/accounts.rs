@@ -254,10 +254,7 @@ pub async fn login(
     };
     let matches = password::verify(stored_hash, password.clone()).await?;
     let found = match found {
-        Some(credentials) => Some((
-            credentials.user.into_user()?,
-            credentials.password_hash,
-        )),
+        Some(credentials) => Some((credentials.user.into_user()?, credentials.password_hash)),
         None => None,
     };
     let user = match found {
@@ -355,7 +352,11 @@ pub async fn change_password(
         .take(0)?;
     audit::record(
         backend,
-        Entry::ok(user, AuditAction::PasswordChange, Target::user(&user.username)),
+        Entry::ok(
+            user,
+            AuditAction::PasswordChange,
+            Target::user(&user.username),
+        ),
     )
     .await;
     valid_after.ok_or(ServiceError::NotFound)
@@ -474,7 +475,11 @@ pub async fn delete(
         .check()?;
     audit::record(
         backend,
-        Entry::ok(admin, AuditAction::UserDelete, Target::user(&target.username)),
+        Entry::ok(
+            admin,
+            AuditAction::UserDelete,
+            Target::user(&target.username),
+        ),
     )
     .await;
     Ok(())

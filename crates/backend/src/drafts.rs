@@ -4,7 +4,7 @@
 //! turns it into a job ([`crate::jobs::create_from_draft`]).
 
 use model::ids::DraftId;
-use model::provision::{ContainerForm, Step};
+use model::provision::{ContainerForm, Go, Step};
 use surrealdb::types::SurrealValue;
 
 use crate::Backend;
@@ -22,28 +22,6 @@ fn encode(form: &ContainerForm) -> ServiceResult<String> {
         .map_err(|e| ServiceError::Internal(format!("cannot store the draft: {e}")))
 }
 
-/// Where the wizard goes after a step is saved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Go {
-    /// To the next step, once this step's fields pass their checks.
-    Next,
-    /// To the previous step, unchecked (never back to the template choice).
-    Back,
-    /// Stay on this step (load another node's offerings, add a script slot).
-    Stay,
-}
-
-impl Go {
-    /// The pressed button's value: `next`, `back`, anything else stays.
-    pub fn parse(word: &str) -> Go {
-        match word {
-            "next" => Go::Next,
-            "back" => Go::Back,
-            _ => Go::Stay,
-        }
-    }
-}
-
 /// Starts a wizard "from scratch": a draft with the defaults and the user's default node.
 pub async fn start(backend: &Backend, user: &User) -> ServiceResult<DraftId> {
     let mut form = ContainerForm::with_defaults();
@@ -54,7 +32,11 @@ pub async fn start(backend: &Backend, user: &User) -> ServiceResult<DraftId> {
 }
 
 /// Starts a draft for `user` with `form`.
-pub async fn create(backend: &Backend, user: &User, form: &ContainerForm) -> ServiceResult<DraftId> {
+pub async fn create(
+    backend: &Backend,
+    user: &User,
+    form: &ContainerForm,
+) -> ServiceResult<DraftId> {
     purge_expired(backend).await;
     let id: DraftId = new_id();
     backend

@@ -7,9 +7,9 @@ use std::time::Duration;
 use backend::ServiceError;
 use backend::accounts;
 use backend::audit::{self, AuditAction};
-use model::ids::UserId;
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
+use model::ids::UserId;
 use support::{CHEAP, PASSWORD, admin, backend, backend_with, secret, user};
 
 #[tokio::test]

@@ -136,15 +136,30 @@ async fn delete_needs_the_hostname_or_vmid_and_other_users_get_not_found() {
     let bob = user(&backend, &admin, "bob").await;
     let theirs = lifecycle::run(&backend, &bob, &node, ct(101), Action::Delete, Some("101")).await;
     assert!(matches!(theirs, Err(ServiceError::NotFound)));
-    let wrong = lifecycle::run(&backend, &admin, &node, ct(101), Action::Delete, Some("nope")).await;
+    let wrong = lifecycle::run(
+        &backend,
+        &admin,
+        &node,
+        ct(101),
+        Action::Delete,
+        Some("nope"),
+    )
+    .await;
     assert!(
         matches!(&wrong, Err(ServiceError::Validation(e)) if e.field == "confirm"),
         "{wrong:?}"
     );
     assert!(sim.container_state(101).is_some(), "nothing deleted");
-    lifecycle::run(&backend, &admin, &node, ct(101), Action::Delete, Some("101"))
-        .await
-        .unwrap();
+    lifecycle::run(
+        &backend,
+        &admin,
+        &node,
+        ct(101),
+        Action::Delete,
+        Some("101"),
+    )
+    .await
+    .unwrap();
     assert!(
         sim.container_state(101).is_none(),
         "gone, although it was running"
@@ -224,5 +239,10 @@ async fn renaming_the_node_keeps_its_containers_history() {
         ],
         "both entries, each worded as it was"
     );
-    assert!(detail.events.iter().all(|e| e.subject.vmid == Some(ct(103))));
+    assert!(
+        detail
+            .events
+            .iter()
+            .all(|e| e.subject.vmid == Some(ct(103)))
+    );
 }

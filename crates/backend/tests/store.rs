@@ -195,7 +195,10 @@ async fn failures_are_classified_from_the_engine_itself() {
         }
     };
     assert_eq!(
-        failure("DEFINE INDEX gadget_label ON gadget FIELDS label UNIQUE; CREATE gadget SET label = 'a'").await,
+        failure(
+            "DEFINE INDEX gadget_label ON gadget FIELDS label UNIQUE; CREATE gadget SET label = 'a'"
+        )
+        .await,
         None
     );
     assert_eq!(
@@ -224,7 +227,11 @@ async fn failures_are_classified_from_the_engine_itself() {
         .await,
         Some(QueryFailure::Thrown("stop".into()))
     );
-    assert_eq!(count(&store, "gadget").await, 2, "nothing of the failed transaction stays");
+    assert_eq!(
+        count(&store, "gadget").await,
+        2,
+        "nothing of the failed transaction stays"
+    );
 }
 
 #[tokio::test]
@@ -276,12 +283,13 @@ async fn audit_entries_from_before_migration_4_learn_their_node_vmid_and_job() {
         .unwrap()
         .take(0)
         .unwrap();
-    let subject = |action: &str, node: Option<&str>, vmid: Option<i64>, job: Option<&str>| Subject {
-        action: action.into(),
-        node_id: node.map(Into::into),
-        vmid,
-        job_id: job.map(Into::into),
-    };
+    let subject =
+        |action: &str, node: Option<&str>, vmid: Option<i64>, job: Option<&str>| Subject {
+            action: action.into(),
+            node_id: node.map(Into::into),
+            vmid,
+            job_id: job.map(Into::into),
+        };
     assert_eq!(
         subjects,
         [

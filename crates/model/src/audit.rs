@@ -187,10 +187,7 @@ mod tests {
         for (action, name) in AuditAction::ALL {
             assert_eq!(AuditAction::parse(name), Some(action));
             assert_eq!(action.as_str(), name);
-            assert_eq!(
-                serde_json::to_string(&action).unwrap(),
-                format!("{name:?}")
-            );
+            assert_eq!(serde_json::to_string(&action).unwrap(), format!("{name:?}"));
         }
         let names: std::collections::HashSet<_> =
             AuditAction::ALL.iter().map(|(_, name)| name).collect();

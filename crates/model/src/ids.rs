@@ -242,7 +242,10 @@ mod tests {
 
     #[test]
     fn record_ids_are_lowercase_letters_and_digits() {
-        assert_eq!(NodeId::parse("k3j4h5").map(|id| id.to_string()), Some("k3j4h5".into()));
+        assert_eq!(
+            NodeId::parse("k3j4h5").map(|id| id.to_string()),
+            Some("k3j4h5".into())
+        );
         for bad in ["", "node:x", "ABC", "a b", "x".repeat(41).as_str()] {
             assert!(NodeId::parse(bad).is_none(), "{bad}");
         }

@@ -17,7 +17,7 @@ use backend::store::Store;
 use backend::vault::KeyRing;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
-use server::router::{Surface, build};
+use server::router::{HttpSecurity, build};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -101,7 +101,7 @@ pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> Test
     };
     let router = build(
         state.clone(),
-        Surface {
+        HttpSecurity {
             sessions: server::sessions::store(&store),
             secure_cookies: false,
             public_origin: None,

@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use model::node::ProbeReport;
+use model::node::{ProbeReport, SshAuthKind};
 
 use crate::api::nodes::{CreateNode, probe_node};
-use crate::components::{FieldError, FormError, TestAndSaveButton, action_error};
+use crate::components::{Field, FieldError, FormError, TestAndSaveButton, action_error};
 use crate::error::AppError;
 
 /// The add flow: step 1 (address) and, once probed, step 2 (trust and credentials).
@@ -150,32 +150,22 @@ fn CredentialsForm(
                     "I compared both fingerprints with the node and trust them"
                 </label>
                 <FieldError error field="confirm" />
-                <label>
-                    "Display name"
+                <Field label="Display name" field="name" error>
                     <input name="form[name]" required maxlength="64" value=host />
-                    <FieldError error field="name" />
-                </label>
-                <label>
-                    <span>"Proxmox node name " <span class="muted">"(blank: discovered)"</span></span>
+                </Field>
+                <Field label="Proxmox node name" hint="blank: discovered" field="pve_node" error>
                     <input name="form[pve_node]" maxlength="64" />
-                    <FieldError error field="pve_node" />
-                </label>
-                <label>
-                    "API token id"
+                </Field>
+                <Field label="API token id" field="token_id" error>
                     <input name="form[token_id]" required placeholder="root@pam!corral" autocomplete="off" />
-                    <FieldError error field="token_id" />
-                </label>
-                <label>
-                    "API token secret"
+                </Field>
+                <Field label="API token secret" field="token_secret" error>
                     <input name="form[token_secret]" type="password" required autocomplete="off" />
-                    <FieldError error field="token_secret" />
-                </label>
-                <label>
-                    <span>"Resource pool " <span class="muted">"(optional)"</span></span>
+                </Field>
+                <Field label="Resource pool" hint="optional" field="pool" error>
                     <input name="form[pool]" maxlength="64" />
-                    <FieldError error field="pool" />
-                </label>
-                <SshFields error editing=false ssh_user="root".into() ssh_auth="password".into() />
+                </Field>
+                <SshFields error editing=false ssh_user="root".into() ssh_auth=SshAuthKind::Password />
                 <TestAndSaveButton pending />
             </ActionForm>
         </section>
@@ -188,10 +178,10 @@ pub fn SshFields(
     error: Signal<Option<AppError>>,
     editing: bool,
     ssh_user: String,
-    ssh_auth: String,
+    ssh_auth: SshAuthKind,
 ) -> impl IntoView {
-    let is_key = ssh_auth == "key";
-    let kept = |stored: bool| {
+    let is_key = ssh_auth == SshAuthKind::Key;
+    let kept = move |stored: bool| {
         if editing && stored {
             "stored — leave empty to keep"
         } else {
@@ -201,11 +191,9 @@ pub fn SshFields(
     view! {
         <fieldset>
             <legend>"SSH (for pct exec and pct push)"</legend>
-            <label>
-                "SSH user"
+            <Field label="SSH user" field="ssh_user" error>
                 <input name="form[ssh_user]" value=ssh_user maxlength="64" />
-                <FieldError error field="ssh_user" />
-            </label>
+            </Field>
             <div class="row">
                 <label class="check">
                     <input type="radio" name="form[ssh_auth]" value="password" checked=!is_key />
@@ -216,16 +204,12 @@ pub fn SshFields(
                     "Private key"
                 </label>
             </div>
-            <label>
-                "SSH password"
+            <Field label="SSH password" field="ssh_password" error>
                 <input name="form[ssh_password]" type="password" autocomplete="off" placeholder=kept(!is_key) />
-                <FieldError error field="ssh_password" />
-            </label>
-            <label>
-                "SSH private key (OpenSSH format)"
+            </Field>
+            <Field label="SSH private key (OpenSSH format)" field="ssh_private_key" error>
                 <textarea name="form[ssh_private_key]" rows="3" placeholder=kept(is_key)></textarea>
-                <FieldError error field="ssh_private_key" />
-            </label>
+            </Field>
         </fieldset>
     }
 }

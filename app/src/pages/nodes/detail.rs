@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use model::ids::NodeId;
 use model::node::{NodeView, RepinView};
 
 use super::add::SshFields;
@@ -12,16 +13,18 @@ use crate::api::nodes::{
     DeleteNode, RepinNode, SetDefaultNode, UpdateNode, get_node, repin_check, test_node,
 };
 use crate::components::{
-    FieldError, FormError, Notice, TestAndSaveButton, TypedConfirmation, action_error,
+    Field, FieldError, FormError, LoadFailed, Notice, TestAndSaveButton, TypedConfirmation,
+    action_error,
 };
 use crate::error::AppError;
+use crate::pages::{load_named, route_param};
 
 /// The node page.
 #[component]
 pub fn NodePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").unwrap_or_default();
+    let id = move || route_param::<NodeId>(params, "id");
     let set_default = ServerAction::<SetDefaultNode>::new();
     let update = ServerAction::<UpdateNode>::new();
     let repin = ServerAction::<RepinNode>::new();
@@ -33,7 +36,10 @@ pub fn NodePage() -> impl IntoView {
             repin.version().get(),
         )
     };
-    let node = Resource::new(move || (id(), changes()), |(id, _)| get_node(id));
+    let node = Resource::new(
+        move || (id(), changes()),
+        |(id, _)| load_named(id, get_node),
+    );
     let flag = move |name: &'static str| move || query.read().get(name).is_some();
     view! {
         <Title text="Node" />
@@ -55,14 +61,14 @@ pub fn NodePage() -> impl IntoView {
                         <EditCard node=node.clone() update />
                         <DeleteCard node />
                     }.into_any(),
-                    Err(AppError::NotFound) => view! {
-                        <section class="card empty-state">
-                            <h1>"No such node"</h1>
-                            <p>"It does not exist or belongs to someone else."</p>
-                            <a href="/settings/nodes">"Back to nodes"</a>
-                        </section>
+                    Err(error) => view! {
+                        <LoadFailed
+                            error
+                            what="node"
+                            explanation="It does not exist or belongs to someone else."
+                            back=("/settings/nodes", "Back to nodes")
+                        />
                     }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -81,7 +87,7 @@ fn NodeHead(node: NodeView, set_default: ServerAction<SetDefaultNode>) -> impl I
             <div class="actions">
                 {(!node.is_default).then(|| view! {
                     <ActionForm action=set_default attr:class="inline">
-                        <input type="hidden" name="id" value=node.id.clone() />
+                        <input type="hidden" name="id" value=node.id.to_string() />
                         <button type="submit">"Make default"</button>
                     </ActionForm>
                 })}
@@ -93,7 +99,7 @@ fn NodeHead(node: NodeView, set_default: ServerAction<SetDefaultNode>) -> impl I
 
 /// "Test connection": runs when the URL has `?test=1`.
 #[component]
-fn ConnectionCard(id: String) -> impl IntoView {
+fn ConnectionCard(id: NodeId) -> impl IntoView {
     let query = use_query_map();
     let wanted = move || query.read().get("test").is_some();
     let node_id = id.clone();
@@ -197,7 +203,7 @@ fn RepinForm(view: RepinView, repin: ServerAction<RepinNode>) -> impl IntoView {
             view! {
                 <ActionForm action=repin attr:class="stack">
                     <FormError error />
-                    <input type="hidden" name="id" value=node.id.clone() />
+                    <input type="hidden" name="id" value=node.id.to_string() />
                     <input type="hidden" name="tls_fingerprint" value=tls />
                     <input type="hidden" name="ssh_host_key" value=ssh />
                     <label class="check confirm-box">
@@ -225,50 +231,34 @@ fn EditCard(node: NodeView, update: ServerAction<UpdateNode>) -> impl IntoView {
             <p class="muted">"Secrets are never shown; leave a secret empty to keep the stored one. Saving tests the node again."</p>
             <ActionForm action=update attr:class="stack" attr:data-testid="edit-form">
                 <FormError error />
-                <input type="hidden" name="id" value=node.id.clone() />
-                <label>
-                    "Display name"
+                <input type="hidden" name="id" value=node.id.to_string() />
+                <Field label="Display name" field="name" error>
                     <input name="form[name]" required maxlength="64" value=node.name.clone() />
-                    <FieldError error field="name" />
-                </label>
-                <label>
-                    "Proxmox node name"
+                </Field>
+                <Field label="Proxmox node name" field="pve_node" error>
                     <input name="form[pve_node]" maxlength="64" value=node.pve_node.clone() />
-                    <FieldError error field="pve_node" />
-                </label>
+                </Field>
                 <div class="row">
-                    <label>
-                        "Host"
+                    <Field label="Host" field="host" error>
                         <input name="form[host]" required value=node.host.clone() />
-                        <FieldError error field="host" />
-                    </label>
-                    <label>
-                        "API port"
+                    </Field>
+                    <Field label="API port" field="port" error>
                         <input name="form[port]" inputmode="numeric" value=node.port.to_string() />
-                        <FieldError error field="port" />
-                    </label>
-                    <label>
-                        "SSH port"
+                    </Field>
+                    <Field label="SSH port" field="ssh_port" error>
                         <input name="form[ssh_port]" inputmode="numeric" value=node.ssh_port.to_string() />
-                        <FieldError error field="ssh_port" />
-                    </label>
+                    </Field>
                 </div>
-                <label>
-                    "API token id"
+                <Field label="API token id" field="token_id" error>
                     <input name="form[token_id]" required value=node.token_id.clone() autocomplete="off" />
-                    <FieldError error field="token_id" />
-                </label>
-                <label>
-                    "API token secret"
+                </Field>
+                <Field label="API token secret" field="token_secret" error>
                     <input name="form[token_secret]" type="password" autocomplete="off" placeholder="stored — leave empty to keep" />
-                    <FieldError error field="token_secret" />
-                </label>
-                <label>
-                    "Resource pool"
+                </Field>
+                <Field label="Resource pool" hint="optional" field="pool" error>
                     <input name="form[pool]" maxlength="64" value=node.pool.clone().unwrap_or_default() />
-                    <FieldError error field="pool" />
-                </label>
-                <SshFields error editing=true ssh_user=node.ssh_user.clone() ssh_auth=node.ssh_auth.clone() />
+                </Field>
+                <SshFields error editing=true ssh_user=node.ssh_user.clone() ssh_auth=node.ssh_auth />
                 <TestAndSaveButton pending />
             </ActionForm>
         </section>
@@ -285,7 +275,7 @@ fn DeleteCard(node: NodeView) -> impl IntoView {
             <p class="muted">"The node's containers stay on Proxmox; only Corral forgets the node and its credentials."</p>
             <ActionForm action=delete attr:class="stack">
                 <FormError error />
-                <input type="hidden" name="id" value=node.id.clone() />
+                <input type="hidden" name="id" value=node.id.to_string() />
                 <TypedConfirmation name=node.name.clone() purpose="to confirm">
                     <FieldError error field="confirm" />
                 </TypedConfirmation>

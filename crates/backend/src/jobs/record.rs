@@ -74,8 +74,9 @@ impl StoredJob {
     }
 
     pub fn spec(&self) -> Result<ContainerSpec, StoreError> {
-        serde_json::from_str(&self.spec)
-            .map_err(|e| StoreError::Corrupt(format!("job {} has an unreadable spec: {e}", self.id)))
+        serde_json::from_str(&self.spec).map_err(|e| {
+            StoreError::Corrupt(format!("job {} has an unreadable spec: {e}", self.id))
+        })
     }
 
     pub fn state(&self) -> JobState {
@@ -151,7 +152,11 @@ pub(crate) async fn load(backend: &Backend, job_id: &JobId) -> ServiceResult<Sto
 }
 
 /// Reads the user's job `job_id`; another user's job is "not found".
-pub(crate) async fn owned(backend: &Backend, user: &User, job_id: &JobId) -> ServiceResult<StoredJob> {
+pub(crate) async fn owned(
+    backend: &Backend,
+    user: &User,
+    job_id: &JobId,
+) -> ServiceResult<StoredJob> {
     let job = load(backend, job_id).await?;
     if job.owner()? == user.id {
         Ok(job)

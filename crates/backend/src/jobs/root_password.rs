@@ -63,7 +63,10 @@ pub async fn reveal(
 }
 
 /// The root password for the create call (runner use; not erased).
-pub(crate) async fn for_create(backend: &Backend, job_id: &JobId) -> ServiceResult<Zeroizing<String>> {
+pub(crate) async fn for_create(
+    backend: &Backend,
+    job_id: &JobId,
+) -> ServiceResult<Zeroizing<String>> {
     let sealed: Option<String> = backend
         .store
         .db()

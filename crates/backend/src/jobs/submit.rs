@@ -60,9 +60,10 @@ async fn queue(
         ));
     }
     let id: JobId = new_id();
-    let sealed = backend
-        .keys
-        .seal(&root_password::binding(id.as_str()), root_password::generate().as_bytes())?;
+    let sealed = backend.keys.seal(
+        &root_password::binding(id.as_str()),
+        root_password::generate().as_bytes(),
+    )?;
     let spec_json = serde_json::to_string(&spec)
         .map_err(|e| ServiceError::Internal(format!("cannot store the spec: {e}")))?;
     let target = Target::container(&node.id, &node.name, spec.vmid, &spec.hostname).by_job(&id);
@@ -99,7 +100,10 @@ async fn queue(
         .bind(("level", Level::Info.as_str()))
         .bind((
             "message",
-            format!("Queued: CT {} ({}) on {}", spec.vmid, spec.hostname, node.name),
+            format!(
+                "Queued: CT {} ({}) on {}",
+                spec.vmid, spec.hostname, node.name
+            ),
         ))
         .bind(("draft", draft.map(DraftId::to_string)))
         .await?;

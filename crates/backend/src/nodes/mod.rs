@@ -154,8 +154,12 @@ async fn add(
     }
     audit::record(
         backend,
-        Entry::ok(owner, AuditAction::NodeCreate, Target::node(Some(&id), &valid.name))
-            .detail(detail),
+        Entry::ok(
+            owner,
+            AuditAction::NodeCreate,
+            Target::node(Some(&id), &valid.name),
+        )
+        .detail(detail),
     )
     .await;
     get(backend, owner, &id).await
@@ -206,7 +210,11 @@ pub async fn update(
     forget_connections(backend, &stored).await;
     audit::record(
         backend,
-        Entry::ok(owner, AuditAction::NodeUpdate, Target::node(Some(id), &valid.name)),
+        Entry::ok(
+            owner,
+            AuditAction::NodeUpdate,
+            Target::node(Some(id), &valid.name),
+        ),
     )
     .await;
     get(backend, owner, id).await
@@ -243,7 +251,11 @@ pub async fn set_default(backend: &Backend, owner: &User, id: &NodeId) -> Servic
         .check()?;
     audit::record(
         backend,
-        Entry::ok(owner, AuditAction::NodeDefault, Target::node(Some(id), &stored.name)),
+        Entry::ok(
+            owner,
+            AuditAction::NodeDefault,
+            Target::node(Some(id), &stored.name),
+        ),
     )
     .await;
     get(backend, owner, id).await
@@ -284,7 +296,11 @@ pub async fn delete(
     forget_connections(backend, &stored).await;
     audit::record(
         backend,
-        Entry::ok(owner, AuditAction::NodeDelete, Target::node(Some(id), &stored.name)),
+        Entry::ok(
+            owner,
+            AuditAction::NodeDelete,
+            Target::node(Some(id), &stored.name),
+        ),
     )
     .await;
     Ok(())

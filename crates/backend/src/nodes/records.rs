@@ -73,7 +73,11 @@ impl StoredNode {
 }
 
 /// The user's node `id`; another user's node is "not found".
-pub(super) async fn load(backend: &Backend, owner: &User, id: &NodeId) -> ServiceResult<StoredNode> {
+pub(super) async fn load(
+    backend: &Backend,
+    owner: &User,
+    id: &NodeId,
+) -> ServiceResult<StoredNode> {
     let node: Option<StoredNode> = backend
         .store
         .db()

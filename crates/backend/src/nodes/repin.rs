@@ -78,12 +78,15 @@ pub async fn repin(
     forget_connections(backend, &stored).await;
     audit::record(
         backend,
-        Entry::ok(owner, AuditAction::NodeRepin, Target::node(Some(id), &stored.name)).detail(
-            format!(
-                "TLS {} → {tls_fingerprint}; SSH {} → {ssh_host_key}",
-                stored.tls_fingerprint, stored.ssh_host_key
-            ),
-        ),
+        Entry::ok(
+            owner,
+            AuditAction::NodeRepin,
+            Target::node(Some(id), &stored.name),
+        )
+        .detail(format!(
+            "TLS {} → {tls_fingerprint}; SSH {} → {ssh_host_key}",
+            stored.tls_fingerprint, stored.ssh_host_key
+        )),
     )
     .await;
     get(backend, owner, id).await

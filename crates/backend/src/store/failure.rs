@@ -44,10 +44,7 @@ impl QueryFailure {
         if error.is_thrown() {
             return QueryFailure::Thrown(thrown_message(error.message()));
         }
-        if matches!(
-            error.query_details(),
-            Some(QueryError::TransactionConflict)
-        ) {
+        if matches!(error.query_details(), Some(QueryError::TransactionConflict)) {
             return QueryFailure::WriteConflict;
         }
         if let Some(AlreadyExistsError::Record { id }) = error.already_exists_details() {

@@ -74,7 +74,8 @@ impl StoreError {
 
 /// A record id read back from the database as the typed id of table `T`.
 pub fn record_id<T: Table>(key: &str) -> Result<Id<T>, StoreError> {
-    Id::parse(key).ok_or_else(|| StoreError::Corrupt(format!("{}:{key} is not a record id", T::NAME)))
+    Id::parse(key)
+        .ok_or_else(|| StoreError::Corrupt(format!("{}:{key} is not a record id", T::NAME)))
 }
 
 /// Root credentials for a SurrealDB server (`ws://`); embedded engines need none.

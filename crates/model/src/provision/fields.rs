@@ -167,7 +167,6 @@ pub fn tags(field: &str, value: &str) -> Result<Vec<String>, FieldError> {
     Ok(tags)
 }
 
-
 /// `.`, `_`, an optional `=version` or `:arch`), never an option or a shell word.
 pub fn packages(field: &str, value: &str) -> Result<Vec<String>, FieldError> {
     let mut packages: Vec<String> = Vec::new();

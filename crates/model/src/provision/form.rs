@@ -13,7 +13,6 @@ use super::step::Step;
 use crate::ids::NodeId;
 use crate::validate::FieldError;
 
-
 /// The wizard's fields exactly as typed; every field is text so that a plain form post
 /// and a half-finished draft can both hold it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

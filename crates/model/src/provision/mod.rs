@@ -20,4 +20,4 @@ pub use form::{ContainerForm, ScriptForm};
 pub use network::{ipv4, ipv6};
 pub use spec::{ContainerSpec, Ipv4Config, Ipv6Config, NodeOfferings, Script};
 pub use ssh_keys::ssh_keys;
-pub use step::Step;
+pub use step::{Go, Step};

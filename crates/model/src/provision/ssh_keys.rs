@@ -70,7 +70,6 @@ pub fn ssh_keys(field: &str, value: &str) -> Result<Vec<String>, FieldError> {
     Ok(keys)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

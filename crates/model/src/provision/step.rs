@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-
-/// The wizard steps whose fields are checked one step at a time.
+/// The wizard steps whose fields are checked one step at a time; on the wire and in
+/// URLs each is its lowercase word (`configure`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Step {
     Template,
     Configure,
@@ -67,6 +68,18 @@ impl Step {
     }
 }
 
+/// Where the wizard goes after a step is saved: the pressed button's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Go {
+    /// To the next step, once this step's fields pass their checks.
+    Next,
+    /// To the previous step, unchecked (never back to the template choice).
+    Back,
+    /// Stay on this step (load another node's offerings, add a script slot).
+    Stay,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +92,8 @@ mod tests {
         assert_eq!(Step::Review.next(), None);
         assert_eq!(Step::of_field("scripts[1][name]"), Step::Scripts);
         assert_eq!(Step::of_field("gateway4"), Step::Configure);
+        for (step, word, _) in Step::ALL {
+            assert_eq!(serde_json::to_string(&step).unwrap(), format!("{word:?}"));
+        }
     }
 }

@@ -136,11 +136,7 @@ impl JobRun<'_> {
         self.backend.inventory.forget(&self.node_id);
         Ok(format!(
             "CT {vmid} was {}destroyed with its disks (purge).",
-            if was_running {
-                "stopped and "
-            } else {
-                ""
-            }
+            if was_running { "stopped and " } else { "" }
         ))
     }
 

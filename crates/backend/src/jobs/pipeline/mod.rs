@@ -43,8 +43,13 @@ use crate::nodes::{self, NodeAccess};
 /// Why the pipeline stopped before the end.
 #[derive(Debug)]
 enum Halt {
-    Failed { phase: Phase, message: String },
-    Cancelled { phase: Phase },
+    Failed {
+        phase: Phase,
+        message: String,
+    },
+    Cancelled {
+        phase: Phase,
+    },
     /// Another runner holds the job now: leave everything to it.
     LeaseLost,
 }
@@ -184,8 +189,13 @@ impl<'a> JobRun<'a> {
 
     /// How the audit log names this job's container.
     fn target(&self) -> Target {
-        Target::container(&self.node_id, &self.node_name, self.vmid, &self.spec.hostname)
-            .by_job(&self.job_id)
+        Target::container(
+            &self.node_id,
+            &self.node_name,
+            self.vmid,
+            &self.spec.hostname,
+        )
+        .by_job(&self.job_id)
     }
 
     /// A Proxmox error as this phase's failure (the node named).

@@ -52,10 +52,7 @@ impl JobRun<'_> {
                     0.0,
                     format!(
                         "Creating CT {} ({}) from {} on {}.",
-                        self.vmid,
-                        self.spec.hostname,
-                        self.spec.ostemplate,
-                        self.node_name
+                        self.vmid, self.spec.hostname, self.spec.ostemplate, self.node_name
                     ),
                 )
                 .await?;
@@ -83,7 +80,11 @@ impl JobRun<'_> {
     }
 
     async fn container_exists(&self) -> Result<bool, Halt> {
-        match self.client.lxc_status(&self.pve_node, self.vmid.get()).await {
+        match self
+            .client
+            .lxc_status(&self.pve_node, self.vmid.get())
+            .await
+        {
             Ok(_) => Ok(true),
             Err(PveError::NotFound { .. }) => Ok(false),
             Err(error) => Err(self.upstream(Phase::Create, &error)),

@@ -1,5 +1,5 @@
-//! The auth gate: page requests without a valid session go to the sign-in page (or to
-//! setup on a fresh install). Server functions check the session themselves; this only
+//! The page gate: page requests without a valid session go to the sign-in page (or to
+//! setup on a fresh install). Server functions have their own gate (`app::action`); this
 //! keeps pages from rendering for nobody.
 
 use app::auth::current_user;
@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use backend::accounts::User;
 use tower_sessions::Session;
 
 /// Paths that are not pages: API, assets, health.
@@ -25,13 +26,10 @@ fn is_page(path: &str) -> bool {
 /// Where a visitor goes instead of the page they asked for, if anywhere.
 async fn detour(
     state: &AppState,
-    session: &Session,
+    user: Option<&User>,
     path_and_query: &str,
 ) -> Result<Option<String>, String> {
     let path = path_and_query.split('?').next().unwrap_or("/");
-    let user = current_user(state, session)
-        .await
-        .map_err(|e| e.to_string())?;
     if user.is_some() {
         return Ok(matches!(path, "/login" | "/setup").then(|| "/".to_owned()));
     }
@@ -57,8 +55,13 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// The axum middleware: runs inside the session layer.
-pub async fn gate(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+/// The axum middleware: runs inside the session layer. A page it lets through renders
+/// with the caller attached, so its server functions need not ask the session again.
+pub async fn gate(
+    State(state): State<AppState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
     let path_and_query = request
         .uri()
         .path_and_query()
@@ -69,18 +72,28 @@ pub async fn gate(State(state): State<AppState>, request: Request<Body>, next: N
     let Some(session) = request.extensions().get::<Session>().cloned() else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "no session layer").into_response();
     };
-    match detour(&state, &session, &path_and_query).await {
-        Ok(None) => next.run(request).await,
-        Ok(Some(target)) => Redirect::to(&target).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "auth gate");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is not answering",
-            )
-                .into_response()
+    let user = match current_user(&state, &session).await {
+        Ok(user) => user,
+        Err(error) => return unavailable(&error.to_string()),
+    };
+    match detour(&state, user.as_ref(), &path_and_query).await {
+        Ok(None) => {
+            app::action::attach_caller(&mut request, user);
+            next.run(request).await
         }
+        Ok(Some(target)) => Redirect::to(&target).into_response(),
+        Err(error) => unavailable(&error),
     }
+}
+
+/// The database did not answer: no page can be shown.
+fn unavailable(error: &str) -> Response {
+    tracing::error!(%error, "page gate");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database is not answering",
+    )
+        .into_response()
 }
 
 #[cfg(test)]

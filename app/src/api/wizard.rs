@@ -1,0 +1,83 @@
+//! The creation wizard: drafts saved at every step, the node's offerings, the live VMID
+//! check, and the job it creates.
+
+use leptos::prelude::*;
+use model::ids::{DraftId, NodeId};
+use model::provision::{ContainerForm, Go, NodeOfferings, Step};
+
+use crate::action::{Call, SignedIn, action};
+use crate::error::AppError;
+
+/// Starts a wizard ("from scratch"): a new draft with the defaults and the user's
+/// default node, then its Configure step.
+#[action]
+#[server(endpoint = "wizard/start")]
+pub async fn start_wizard(call: Call<SignedIn>) -> Result<DraftId, AppError> {
+    let draft = backend::drafts::start(call.backend(), &call.caller).await?;
+    leptos_axum::redirect(&format!("/containers/new/{draft}/configure"));
+    Ok(draft)
+}
+
+/// The caller's draft `draft`.
+#[action]
+#[server(endpoint = "wizard/get")]
+pub async fn get_draft(call: Call<SignedIn>, draft: DraftId) -> Result<ContainerForm, AppError> {
+    Ok(backend::drafts::get(call.backend(), &call.caller, &draft).await?)
+}
+
+/// Saves the fields of wizard step `step` (`configure`, …) into draft `draft`, then goes
+/// to the next step (`go` = `next`, after checking the step), the previous one (`back`,
+/// unchecked) or stays (`stay`: e.g. to load another node's offerings or add a script
+/// slot).
+#[action]
+#[server(endpoint = "wizard/save")]
+pub async fn save_wizard_step(
+    call: Call<SignedIn>,
+    draft: DraftId,
+    step: Step,
+    go: Go,
+    form: ContainerForm,
+) -> Result<String, AppError> {
+    let target =
+        backend::drafts::save_step(call.backend(), &call.caller, &draft, step, go, &form).await?;
+    let url = format!("/containers/new/{draft}/{}", target.word());
+    leptos_axum::redirect(&url);
+    Ok(url)
+}
+
+/// What the caller's node `node_id` offers: OS templates, root-disk storages, bridges.
+#[action]
+#[server(endpoint = "wizard/choices")]
+pub async fn fetch_node_offerings(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+) -> Result<NodeOfferings, AppError> {
+    Ok(backend::offerings::of_node(call.backend(), &call.caller, &node_id).await?)
+}
+
+/// Whether `vmid` (as typed) is free on the caller's node `node_id`: `true` free,
+/// `false` taken; a malformed VMID is a field error.
+#[action]
+#[server(endpoint = "wizard/check-vmid")]
+pub async fn check_vmid(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: String,
+) -> Result<bool, AppError> {
+    let vmid = model::provision::vmid("vmid", &vmid).map_err(backend::ServiceError::from)?;
+    Ok(backend::inventory::is_vmid_free(call.backend(), &call.caller, &node_id, vmid).await?)
+}
+
+/// Checks the whole draft, queues its job and opens the progress page.
+#[action]
+#[server(endpoint = "wizard/create")]
+pub async fn create_from_draft(
+    call: Call<SignedIn>,
+    draft: DraftId,
+    keep_on_failure: Option<String>,
+) -> Result<model::ids::JobId, AppError> {
+    let keep = keep_on_failure.is_some();
+    let job = backend::jobs::create_from_draft(call.backend(), &call.caller, &draft, keep).await?;
+    leptos_axum::redirect(&format!("/jobs/{job}"));
+    Ok(job)
+}
