@@ -2,8 +2,14 @@
 //! requests run by the node shell model, output streamed line by line, exit status sent.
 //! Commands that read standard input (`cat > /tmp/x`, `pct exec … -- bash`) run once the
 //! client closes its side, as with OpenSSH.
+//!
+//! [`lex`] splits command lines as bash would, [`node_shell`] runs them as the node's
+//! root shell (`pct …`), [`guest_shell`] runs commands inside a container.
 
-pub mod shell;
+mod guest_shell;
+mod lex;
+pub mod node_shell;
+pub mod output;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,10 +17,10 @@ use std::sync::Arc;
 
 use crate::listener::Listener;
 use crate::{Sim, SimError};
+use output::Event;
 use russh::keys::{Algorithm, HashAlg, PrivateKey};
 use russh::server::{Auth, Handle, Msg, Session};
 use russh::{Channel, ChannelId};
-use shell::Event;
 
 /// A fresh Ed25519 host key.
 pub(crate) fn generate_host_key() -> Result<PrivateKey, SimError> {
@@ -73,7 +79,7 @@ impl Connection {
     fn run(&self, channel: ChannelId, command: String, stdin: Vec<u8>, handle: Handle) {
         let output = {
             let mut cluster = self.sim.cluster();
-            shell::run_on_node(&mut cluster, &self.node, &command, &stdin)
+            node_shell::run_on_node(&mut cluster, &self.node, &command, &stdin)
         };
         let speed = self.sim.config.speed;
         tokio::spawn(async move {
@@ -156,7 +162,7 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
         let command = String::from_utf8_lossy(data).into_owned();
-        if shell::reads_stdin(&command) {
+        if lex::reads_stdin(&command) {
             self.waiting_for_stdin
                 .insert(channel, (command, Vec::new()));
         } else {

@@ -1,0 +1,10 @@
+//! The `pve` client against the `pve-sim` simulator: every call, success and each error.
+//! One test binary (one link), a module per area of the API.
+
+mod access;
+mod cluster;
+mod connection;
+mod containers;
+mod support;
+mod tasks;
+mod wire;

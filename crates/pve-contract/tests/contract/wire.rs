@@ -1,0 +1,123 @@
+//! The wire itself: what real Proxmox versions send, checked without the client.
+
+use pve::{PowerAction, PveError};
+use pve_sim::{ErrorStyle, SimConfig};
+
+use super::support::*;
+
+#[tokio::test]
+async fn old_servers_put_the_message_only_in_the_reason_phrase() {
+    let sim = simulator(SimConfig {
+        error_style: ErrorStyle::Old,
+        ..SimConfig::default()
+    })
+    .await;
+    let error = client(&sim)
+        .lxc_power("pve", 100, &PowerAction::Start)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        PveError::Server {
+            status: 500,
+            message: "CT 100 already running".into()
+        }
+    );
+}
+
+/// Wire details the client never produces, checked with a plain HTTP client trusting the CA.
+#[tokio::test]
+async fn the_wire_format_matches_pve() {
+    let sim = simulator(SimConfig::default()).await;
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let (id, secret) = sim.token();
+    let auth = format!("PVEAPIToken={id}={secret}");
+    let url = |path: &str| format!("{}/api2/json{path}", sim.api_url());
+
+    let response = http
+        .get(url("/cluster/nextid"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json;charset=UTF-8"
+    );
+    assert_eq!(response.text().await.unwrap(), r#"{"data":"106"}"#);
+
+    let response = http.get(url("/version")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(
+        response.text().await.unwrap().is_empty(),
+        "the auth layer sends no body"
+    );
+
+    let response = http
+        .delete(url("/nodes/pve/lxc/100"))
+        .header("Authorization", &auth)
+        .body("purge=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 501);
+    assert_eq!(
+        response.text().await.unwrap(),
+        "Unexpected content for method 'DELETE'"
+    );
+
+    let response = http
+        .post(url("/nodes/pve/lxc/103/status/start"))
+        .header("Authorization", &auth)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("debug=true&color=blue")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(
+        body["errors"]["debug"],
+        "type check ('boolean') failed - got 'true'\n"
+    );
+    assert!(
+        body["errors"]["color"]
+            .as_str()
+            .unwrap()
+            .starts_with("property is not defined in schema")
+    );
+    assert_eq!(body["message"], "Parameter verification failed.\n");
+
+    let response = http
+        .get(url("/nodes/pve/lxc/100/foo"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 501);
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(
+        body["message"],
+        "Method 'GET /nodes/pve/lxc/100/foo' not implemented\n"
+    );
+
+    let response = http
+        .get(url("/nodes/pve/lxc"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let stopped = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ct| ct["status"] == "stopped")
+        .unwrap();
+    assert_eq!(stopped["uptime"], 0, "stopped containers report uptime 0");
+    assert!(stopped.get("pid").is_none());
+}

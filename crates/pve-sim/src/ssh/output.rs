@@ -1,0 +1,56 @@
+//! What a command printed, in order, and how it ended.
+
+use std::time::Duration;
+
+/// One piece of a command's output, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Stdout(String),
+    Stderr(String),
+    /// Realistic time passing (scaled by the simulator's speed).
+    Pause(Duration),
+}
+
+/// Everything a command printed, and its exit status.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub events: Vec<Event>,
+    pub status: u32,
+}
+
+impl Output {
+    pub(super) fn out(&mut self, line: impl Into<String>) {
+        self.events.push(Event::Stdout(line.into()));
+    }
+    pub(super) fn err(&mut self, line: impl Into<String>) {
+        self.events.push(Event::Stderr(line.into()));
+    }
+    pub(super) fn pause(&mut self, ms: u64) {
+        self.events.push(Event::Pause(Duration::from_millis(ms)));
+    }
+    pub(super) fn fail(mut self, status: u32, line: impl Into<String>) -> Output {
+        self.err(line);
+        self.status = status;
+        self
+    }
+    /// The stdout text, lines joined with newlines (for tests).
+    pub fn stdout(&self) -> String {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Stdout(line) => Some(format!("{line}\n")),
+                _ => None,
+            })
+            .collect()
+    }
+    /// The stderr text (for tests).
+    pub fn stderr(&self) -> String {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Stderr(line) => Some(format!("{line}\n")),
+                _ => None,
+            })
+            .collect()
+    }
+}
