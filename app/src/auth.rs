@@ -21,12 +21,6 @@ struct SessionRecord {
     signed_in_at: i64,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// The request's session (the session layer wraps every route).
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
@@ -49,7 +43,7 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
     let valid = user.filter(|user| {
         !user.disabled
             && signed.signed_in_at >= user.sessions_valid_after
-            && now() - signed.signed_in_at < state.sessions.absolute_limit_secs
+            && state.clock.now() - signed.signed_in_at < state.sessions.absolute_limit_secs
     });
     if valid.is_none() {
         session.flush().await.map_err(AppError::internal)?;
@@ -58,15 +52,21 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
 }
 
 /// Starts a session for `user` under a new id (session fixation defence).
-pub async fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
+pub async fn sign_in(state: &AppState, session: &Session, user: &User) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
-    remember(session, user, now().max(user.sessions_valid_after)).await
+    let signed_in_at = state.clock.now().max(user.sessions_valid_after);
+    remember(session, user, signed_in_at).await
 }
 
 /// Marks the caller's own session as signed in now (after a password change ended every
 /// older session).
-pub async fn refresh(session: &Session, user: &User, valid_after: i64) -> Result<(), AppError> {
-    remember(session, user, now().max(valid_after)).await
+pub async fn refresh(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    valid_after: i64,
+) -> Result<(), AppError> {
+    remember(session, user, state.clock.now().max(valid_after)).await
 }
 
 async fn remember(session: &Session, user: &User, signed_in_at: i64) -> Result<(), AppError> {

@@ -1,5 +1,7 @@
 //! What the server hands to every render and server function (server builds only).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use axum::extract::FromRef;
@@ -26,6 +28,28 @@ impl Default for SessionPolicy {
     }
 }
 
+/// The clock sessions are measured by: the system's, shifted by an offset that only tests
+/// move (so a test of the absolute session limit need not wait for it).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_secs: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// Unix seconds now.
+    pub fn now(&self) -> i64 {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        system.saturating_add(self.offset_secs.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and every clone of it) `seconds` ahead.
+    pub fn advance(&self, seconds: i64) {
+        self.offset_secs.fetch_add(seconds, Ordering::Relaxed);
+    }
+}
+
 /// Shared state, provided as Leptos context and used as axum state.
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -36,4 +60,6 @@ pub struct AppState {
     pub demo: Option<DemoCluster>,
     /// When this process started, for the uptime shown in Settings.
     pub started_at: Instant,
+    /// What session lifetimes are measured by.
+    pub clock: Clock,
 }

@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench -p server --bench dashboard` (release build; see docs/performance.md).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

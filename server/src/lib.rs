@@ -187,6 +187,7 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
         .leptos_options;
     leptos_options.site_addr = config.listen;
     Ok(AppState {
+        clock: app::state::Clock::default(),
         leptos_options,
         backend: Backend::new(
             store,

@@ -4,6 +4,8 @@
 //! function without one fails `every_server_function_is_declared` (and its calls are
 //! refused; `tests/undeclared.rs` shows both).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use std::collections::BTreeSet;

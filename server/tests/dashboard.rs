@@ -2,6 +2,8 @@
 //! the failure banner names the node and the reason, the healthy node's containers are
 //! listed, and search qualifiers in the URL filter them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use axum::http::StatusCode;

@@ -3,6 +3,8 @@
 //! `GET /api/jobs/{id}/events` giving every event exactly once — replayed after
 //! `Last-Event-ID`, and live across the replay/stream boundary — to the owner only.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use axum::body::Body;

@@ -1,6 +1,8 @@
 //! `corral rotate-key` on a real embedded database: every secret is resealed under the
 //! new key, the old key is dropped, and the nodes still work afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use backend::accounts;
 use backend::nodes;
 use backend::vault::KeyRing;

@@ -3,6 +3,8 @@
 //! or not, before its body can run. (A test binary of its own: the function registers
 //! only here.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -48,7 +48,7 @@ pub async fn setup(
         call.client_address(),
     )
     .await?;
-    crate::auth::sign_in(&call.session().await?, &user).await?;
+    crate::auth::sign_in(call.state(), &call.session().await?, &user).await?;
     leptos_axum::redirect("/settings/nodes");
     Ok(())
 }
@@ -71,7 +71,7 @@ pub async fn login(
         call.client_address(),
     )
     .await?;
-    crate::auth::sign_in(&call.session().await?, &user).await?;
+    crate::auth::sign_in(call.state(), &call.session().await?, &user).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
@@ -105,7 +105,8 @@ pub async fn change_password(
         Zeroizing::new(new_password_repeat),
     )
     .await?;
-    crate::auth::refresh(&call.session().await?, &call.caller, valid_after).await?;
+    let session = call.session().await?;
+    crate::auth::refresh(call.state(), &session, &call.caller, valid_after).await?;
     leptos_axum::redirect("/account?changed=1");
     Ok(())
 }

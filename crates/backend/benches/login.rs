@@ -5,6 +5,8 @@
 //!
 //! `cargo bench -p backend --bench login`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use backend::Backend;
 use backend::accounts;
 use backend::login_limit::LoginLimits;

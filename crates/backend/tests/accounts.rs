@@ -1,5 +1,7 @@
 //! Accounts: setup, sign-in, password changes, administration, rate limits, audit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! The inventory on a simulated three-node cluster: parallel fetches with per-node
 //! timeouts, classified failures, and one Proxmox request per node per interval.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use std::time::{Duration, Instant};

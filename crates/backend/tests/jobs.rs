@@ -1,6 +1,8 @@
 //! Provisioning jobs against the simulator: the whole pipeline, failures with clean-up,
 //! keep-on-failure, cancel, a runner dying mid-job, duplicate VMIDs, hostile names.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Lifecycle actions on the simulator: success, state checks, task failure with its log,
 //! lock contention, typed delete confirmation, ownership, audit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use backend::ServiceError;

@@ -1,6 +1,8 @@
 //! Nodes against the simulator: probe, add with checks, secrets at rest, ownership,
 //! edit keeping secrets, test, default, delete, re-pin, key rotation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use backend::accounts::User;

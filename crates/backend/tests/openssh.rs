@@ -2,6 +2,8 @@
 //! loopback port with a throwaway host key, a throwaway user key, and (when the tests run
 //! as root, as in CI) a throwaway local account with a random password.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

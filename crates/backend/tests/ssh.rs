@@ -1,5 +1,7 @@
 //! The SSH client against the simulator's SSH servers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,5 +1,7 @@
 //! The store opens by URL and applies migrations exactly once, atomically.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use backend::store::{MIGRATIONS, Migration, Store, StoreError};
 use surrealdb::types::SurrealValue;
 

@@ -3,6 +3,8 @@
 //!
 //! Run with `cargo bench -p pve-contract`; figures go to docs/performance.md.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

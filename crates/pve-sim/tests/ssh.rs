@@ -1,5 +1,7 @@
 //! The simulator's SSH side, driven by a real SSH client (russh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use app::state::{AppState, SessionPolicy};
+use app::state::{AppState, Clock, SessionPolicy};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -93,6 +93,7 @@ pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> Test
     })
     .with_inventory(inventory);
     let state = AppState {
+        clock: Clock::default(),
         leptos_options,
         backend,
         sessions,
