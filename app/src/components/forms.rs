@@ -124,6 +124,23 @@ pub fn LoadFailed(
     }
 }
 
+/// The box a user ticks to trust fingerprints they compared with the node (`name` is
+/// the checkbox's input name), with the error of the `confirm` field under it.
+#[component]
+pub fn TrustCheckbox(
+    name: &'static str,
+    label: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <label class="check confirm-box">
+            <input type="checkbox" name=name required />
+            {label}
+        </label>
+        <FieldError error field="confirm" />
+    }
+}
+
 /// A notice for a finished action, e.g. after a redirect with `?saved=1`.
 #[component]
 pub fn Notice(children: Children) -> impl IntoView {

@@ -8,7 +8,7 @@ mod server_facts;
 
 pub use forms::{
     Field, FieldError, FormError, LoadFailed, NewPasswordFields, Notice, TestAndSaveButton,
-    TypedConfirmation, action_error, live_marker,
+    TrustCheckbox, TypedConfirmation, action_error, live_marker,
 };
 pub use lifecycle::{LifecycleButtons, LifecycleTarget, lifecycle_submit};
 pub use live_clock::LiveClock;

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use model::node::{ProbeReport, SshAuthKind};
 
 use crate::api::nodes::{CreateNode, probe_node};
-use crate::components::{Field, FieldError, FormError, TestAndSaveButton, action_error};
+use crate::components::{Field, FormError, TestAndSaveButton, TrustCheckbox, action_error};
 use crate::error::AppError;
 
 /// The add flow: step 1 (address) and, once probed, step 2 (trust and credentials).
@@ -145,11 +145,11 @@ fn CredentialsForm(
                 <input type="hidden" name="form[ssh_port]" value=ssh_port.to_string() />
                 <input type="hidden" name="form[tls_fingerprint]" value=tls_fingerprint />
                 <input type="hidden" name="form[ssh_host_key]" value=ssh_host_key />
-                <label class="check confirm-box">
-                    <input type="checkbox" name="form[confirm]" required />
-                    "I compared both fingerprints with the node and trust them"
-                </label>
-                <FieldError error field="confirm" />
+                <TrustCheckbox
+                    name="form[confirm]"
+                    label="I compared both fingerprints with the node and trust them"
+                    error
+                />
                 <Field label="Display name" field="name" error>
                     <input name="form[name]" required maxlength="64" value=host />
                 </Field>

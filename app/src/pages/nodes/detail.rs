@@ -13,8 +13,8 @@ use crate::api::nodes::{
     DeleteNode, RepinNode, SetDefaultNode, UpdateNode, get_node, repin_check, test_node,
 };
 use crate::components::{
-    Field, FieldError, FormError, LoadFailed, Notice, TestAndSaveButton, TypedConfirmation,
-    action_error,
+    Field, FieldError, FormError, LoadFailed, Notice, TestAndSaveButton, TrustCheckbox,
+    TypedConfirmation, action_error,
 };
 use crate::error::AppError;
 use crate::pages::{load_named, route_param};
@@ -206,11 +206,11 @@ fn RepinForm(view: RepinView, repin: ServerAction<RepinNode>) -> impl IntoView {
                     <input type="hidden" name="id" value=node.id.to_string() />
                     <input type="hidden" name="tls_fingerprint" value=tls />
                     <input type="hidden" name="ssh_host_key" value=ssh />
-                    <label class="check confirm-box">
-                        <input type="checkbox" name="confirm" required />
-                        "I checked the new fingerprints on the node and trust them"
-                    </label>
-                    <FieldError error field="confirm" />
+                    <TrustCheckbox
+                        name="confirm"
+                        label="I checked the new fingerprints on the node and trust them"
+                        error
+                    />
                     <button type="submit" class="danger">"Pin the new identity"</button>
                 </ActionForm>
             }.into_any()

@@ -32,16 +32,30 @@ pub use demo::{DemoCluster, add_demo};
 pub use repin::{repin, repin_check};
 pub use secrets::reseal_all;
 
-/// Drops pooled SSH sessions and the inventory's cached answer and client for a node
-/// whose credentials, pins or existence changed.
-async fn forget_connections(backend: &Backend, stored: &StoredNode) {
+/// After node `stored` (now called `name`) was changed by `action`: its pooled SSH
+/// sessions and the inventory's cached answer and client go (credentials, pins or the
+/// node itself changed), and the audit log records it.
+async fn changed(
+    backend: &Backend,
+    owner: &User,
+    stored: &StoredNode,
+    name: &str,
+    action: AuditAction,
+    detail: Option<String>,
+) {
     backend
         .ssh
         .forget(&stored.host, port_of(stored.ssh_port))
         .await;
-    if let Ok(id) = stored.id() {
-        backend.inventory.forget(&id);
+    let id = stored.id().ok();
+    if let Some(id) = &id {
+        backend.inventory.forget(id);
     }
+    let mut entry = Entry::ok(owner, action, Target::node(id.as_ref(), name));
+    if let Some(detail) = detail {
+        entry = entry.detail(detail);
+    }
+    audit::record(backend, entry).await;
 }
 
 /// The user's nodes, the default first, then by name.
@@ -207,14 +221,13 @@ pub async fn update(
     let sealed = seal(backend, id, &access)?;
     let content = NodeContent::new(&valid, sealed, &verified.pve_node);
     records::update(backend, owner, id, content).await?;
-    forget_connections(backend, &stored).await;
-    audit::record(
+    changed(
         backend,
-        Entry::ok(
-            owner,
-            AuditAction::NodeUpdate,
-            Target::node(Some(id), &valid.name),
-        ),
+        owner,
+        &stored,
+        &valid.name,
+        AuditAction::NodeUpdate,
+        None,
     )
     .await;
     get(backend, owner, id).await
@@ -293,14 +306,13 @@ pub async fn delete(
         .bind(("owner", owner.id.to_string()))
         .await?
         .check()?;
-    forget_connections(backend, &stored).await;
-    audit::record(
+    changed(
         backend,
-        Entry::ok(
-            owner,
-            AuditAction::NodeDelete,
-            Target::node(Some(id), &stored.name),
-        ),
+        owner,
+        &stored,
+        &stored.name,
+        AuditAction::NodeDelete,
+        None,
     )
     .await;
     Ok(())

@@ -8,10 +8,10 @@ use model::validate;
 
 use super::connect::{probe, verify};
 use super::records::{load, port_of};
-use super::{forget_connections, get};
+use super::{changed, get};
 use crate::Backend;
 use crate::accounts::User;
-use crate::audit::{self, AuditAction, Entry, Target};
+use crate::audit::AuditAction;
 use crate::error::{ServiceError, ServiceResult};
 
 /// First step: probe the node again so the user sees old and new.
@@ -75,18 +75,17 @@ pub async fn repin(
         .bind(("ssh", ssh_host_key.clone()))
         .await?
         .check()?;
-    forget_connections(backend, &stored).await;
-    audit::record(
+    let detail = format!(
+        "TLS {} → {tls_fingerprint}; SSH {} → {ssh_host_key}",
+        stored.tls_fingerprint, stored.ssh_host_key
+    );
+    changed(
         backend,
-        Entry::ok(
-            owner,
-            AuditAction::NodeRepin,
-            Target::node(Some(id), &stored.name),
-        )
-        .detail(format!(
-            "TLS {} → {tls_fingerprint}; SSH {} → {ssh_host_key}",
-            stored.tls_fingerprint, stored.ssh_host_key
-        )),
+        owner,
+        &stored,
+        &stored.name,
+        AuditAction::NodeRepin,
+        Some(detail),
     )
     .await;
     get(backend, owner, id).await
