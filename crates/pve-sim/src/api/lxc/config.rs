@@ -1,0 +1,166 @@
+//! `GET` and `PUT /nodes/{node}/lxc/{vmid}/config`: a container's configuration as PVE
+//! types it, and changes guarded by the config digest.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::super::params::{BOOL, COUNT, Field, Kind, TEXT, opt};
+use super::super::{ApiError, Ctx, Reply};
+use super::create::normalise_tags;
+use super::{container, missing};
+
+/// Keys PVE returns as JSON numbers, and those it returns as 0/1 integers.
+const INTEGER_KEYS: [&str; 5] = ["cores", "memory", "swap", "cpuunits", "tty"];
+const BOOLEAN_KEYS: [&str; 5] = [
+    "onboot",
+    "unprivileged",
+    "protection",
+    "template",
+    "console",
+];
+
+fn typed_config(ct_config: &BTreeMap<String, String>) -> Value {
+    let mut object = serde_json::Map::new();
+    for (key, value) in ct_config {
+        let typed = if INTEGER_KEYS.contains(&key.as_str()) || BOOLEAN_KEYS.contains(&key.as_str())
+        {
+            value
+                .parse::<i64>()
+                .map_or_else(|_| json!(value), |n| json!(n))
+        } else {
+            json!(value)
+        };
+        object.insert(key.clone(), typed);
+    }
+    object.insert(
+        "digest".to_owned(),
+        json!(crate::model::digest_of(ct_config)),
+    );
+    Value::Object(object)
+}
+
+const CONFIG: &[Field] = &[opt("current", BOOL), opt("snapshot", TEXT)];
+
+pub fn config(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
+    ctx.params.check(CONFIG)?;
+    if ctx.params.get("current").is_some() && ctx.params.get("snapshot").is_some() {
+        return Err(ApiError::param(
+            "snapshot",
+            "'current' and 'snapshot' are mutually exclusive",
+        ));
+    }
+    ctx.require(&format!("/vms/{vmid}"), "VM.Audit")?;
+    let cluster = ctx.sim.cluster();
+    let ct = container(&cluster, node, vmid)?;
+    match ctx.params.get("snapshot") {
+        Some(name) => ct
+            .snapshots
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| Reply::data(typed_config(&s.config)))
+            .ok_or_else(|| ApiError::fail(format!("snapshot '{name}' does not exist"))),
+        None => Ok(Reply::data(typed_config(&ct.config))),
+    }
+}
+
+/// Keys `PUT …/config` may set.
+const CONFIG_KEYS: [&str; 17] = [
+    "hostname",
+    "cores",
+    "cpulimit",
+    "cpuunits",
+    "memory",
+    "swap",
+    "net0",
+    "net1",
+    "net2",
+    "net3",
+    "nameserver",
+    "searchdomain",
+    "onboot",
+    "protection",
+    "tags",
+    "description",
+    "features",
+];
+
+pub fn update_config(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
+    let p = &ctx.params;
+    let mut schema: Vec<Field> = CONFIG_KEYS
+        .iter()
+        .map(|key| match *key {
+            "cores" => opt(key, Kind::Int { min: 1, max: 8192 }),
+            "memory" => opt(
+                key,
+                Kind::Int {
+                    min: 16,
+                    max: i64::MAX,
+                },
+            ),
+            "swap" | "cpuunits" => opt(key, COUNT),
+            "cpulimit" => opt(key, Kind::Number),
+            "onboot" | "protection" => opt(key, BOOL),
+            _ => opt(key, TEXT),
+        })
+        .collect();
+    schema.extend([
+        opt("delete", TEXT),
+        opt("revert", TEXT),
+        opt("digest", Kind::Text { max: 40 }),
+    ]);
+    p.check(&schema)?;
+    ctx.require(&format!("/vms/{vmid}"), "VM.Config.Options")?;
+    let mut cluster = ctx.sim.cluster();
+    let ct = container(&cluster, node, vmid)?;
+    if let Some(lock) = ct.lock() {
+        return Err(ApiError::fail(format!("CT is locked ({lock})")));
+    }
+    if p.get("digest").is_some_and(|d| d != ct.digest()) {
+        return Err(ApiError::fail(
+            "detected modified configuration - file changed by other user? Try again.",
+        ));
+    }
+    let deletes: Vec<&str> = p
+        .get("delete")
+        .map(|d| d.split(',').filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default();
+    for key in &deletes {
+        if !CONFIG_KEYS.contains(key) {
+            return Err(ApiError::param("delete", format!("unknown option '{key}'")));
+        }
+        if p.get(key).is_some() {
+            return Err(ApiError::param(
+                "delete",
+                format!("you can't use '-{key}' and -delete {key}' at the same time"),
+            ));
+        }
+    }
+    let changes: Vec<(String, String)> = p
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "delete" | "revert" | "digest"))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                if k == "tags" {
+                    normalise_tags(v)
+                } else {
+                    v.to_owned()
+                },
+            )
+        })
+        .collect();
+    if changes.is_empty() && deletes.is_empty() {
+        return Err(ApiError::fail("no options specified"));
+    }
+    let Some(ct) = cluster.containers.get_mut(&vmid) else {
+        return Err(missing(node, vmid));
+    };
+    for key in deletes {
+        ct.config.remove(key);
+    }
+    for (key, value) in changes {
+        ct.config.insert(key, value);
+    }
+    Ok(Reply::data(Value::Null))
+}
