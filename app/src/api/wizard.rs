@@ -64,8 +64,7 @@ pub async fn check_vmid(
     node_id: NodeId,
     vmid: String,
 ) -> Result<bool, AppError> {
-    let vmid = model::provision::vmid("vmid", &vmid).map_err(backend::ServiceError::from)?;
-    Ok(backend::inventory::is_vmid_free(call.backend(), &call.caller, &node_id, vmid).await?)
+    Ok(backend::inventory::check_typed_vmid(call.backend(), &call.caller, &node_id, &vmid).await?)
 }
 
 /// Checks the whole draft, queues its job and opens the progress page.

@@ -323,6 +323,18 @@ fn ipv4_of(interfaces: &[pve::Interface]) -> Vec<String> {
         .collect()
 }
 
+/// The wizard's live check: whether the VMID as typed is free on the user's node
+/// `node_id`; a malformed VMID is the field's error.
+pub async fn check_typed_vmid(
+    backend: &Backend,
+    user: &User,
+    node_id: &NodeId,
+    typed: &str,
+) -> ServiceResult<bool> {
+    let vmid = model::provision::vmid("vmid", typed)?;
+    is_vmid_free(backend, user, node_id, vmid).await
+}
+
 /// Whether `vmid` is free for a new container on the user's node `node_id`. A VMID seen in
 /// the node's cached inventory is taken at once; otherwise Proxmox decides
 /// (`GET /cluster/nextid?vmid=…`, cluster-wide), so a stale cache never says "free" wrongly.

@@ -116,8 +116,9 @@ pub(super) fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) ->
             match vmid_state.await {
                 Some(Ok(true)) => view! { <span class="ok-text" data-testid="vmid-state">"free"</span> }.into_any(),
                 Some(Ok(false)) => view! { <span class="field-error" data-testid="vmid-state">"taken"</span> }.into_any(),
+                // A malformed VMID: the field's own message says so already.
+                Some(Err(AppError::Validation { .. })) | None => ().into_any(),
                 Some(Err(error)) => view! { <span class="field-error" data-testid="vmid-state">{error.to_string()}</span> }.into_any(),
-                None => ().into_any(),
             }
         })
     };
