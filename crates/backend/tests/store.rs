@@ -216,10 +216,12 @@ async fn failures_are_classified_from_the_engine_itself() {
         })
     );
     assert_eq!(
+        failure("THROW 'no way'").await,
+        Some(QueryFailure::Thrown("no way".into()))
+    );
+    assert_eq!(
         failure("THROW 'the job is held by another runner'").await,
-        Some(QueryFailure::Thrown(
-            "the job is held by another runner".into()
-        ))
+        Some(QueryFailure::LeaseLost)
     );
     // In a failed transaction the cause is reported, not "not executed".
     assert_eq!(

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use crate::Backend;
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::{QueryFailure, StoreError, last_value, retry_conflicts};
+use crate::store::{LEASE_LOST, QueryFailure, StoreError, last_value, retry_conflicts};
 
 /// Events kept for a slow subscriber before it must catch up from the database.
 const BUS_CAPACITY: usize = 1024;
@@ -118,9 +118,6 @@ impl StoredEvent {
 const EVENT_VALUE: &str = "seq, time::format(at, '%Y-%m-%dT%H:%M:%S%.3fZ') AS at, phase, \
      level, message, percent, script";
 
-/// The words the append transaction throws when the lease is not the caller's.
-const NOT_THE_HOLDER: &str = "the job is held by another runner";
-
 /// Appends an event to job `job_id` and tells live subscribers. With `lease`, only while
 /// that runner holds the job ([`ServiceError::LeaseLost`] otherwise). The job's phase and
 /// percentage follow the event (output lines keep the percentage).
@@ -154,7 +151,7 @@ async fn append_once(
              LET $job = type::record('job', $id);
              LET $before = (UPDATE $job SET next_seq += 1, phase = $phase, percent = $percent
                  WHERE $lease = NONE OR lease_owner = $lease RETURN BEFORE)[0];
-             IF $before = NONE {{ THROW $not_the_holder }};
+             IF $before = NONE {{ THROW $lease_lost }};
              LET $created = (CREATE job_event CONTENT {{
                  job: $job, seq: $before.next_seq, phase: $phase, level: $level,
                  message: $message, percent: $percent, script: $script
@@ -164,7 +161,7 @@ async fn append_once(
         ))
         .bind(("id", job_id.to_string()))
         .bind(("lease", lease.map(str::to_owned)))
-        .bind(("not_the_holder", NOT_THE_HOLDER))
+        .bind(("lease_lost", LEASE_LOST))
         .bind(("phase", event.phase.as_str()))
         .bind(("level", event.level.as_str()))
         .bind(("message", event.message))
@@ -173,9 +170,7 @@ async fn append_once(
         .await?;
     match QueryFailure::of_response(&mut response) {
         None => {}
-        Some(QueryFailure::Thrown(message)) if message.contains(NOT_THE_HOLDER) => {
-            return Err(ServiceError::LeaseLost);
-        }
+        Some(QueryFailure::LeaseLost) => return Err(ServiceError::LeaseLost),
         Some(other) => return Err(StoreError::Query(other).into()),
     }
     let stored: Option<StoredEvent> = last_value(&mut response);

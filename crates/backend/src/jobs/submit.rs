@@ -24,7 +24,7 @@ pub async fn submit(backend: &Backend, user: &User, form: &ContainerForm) -> Ser
 
 /// The wizard's last step: queues the job of the user's draft `draft` (with the "keep
 /// it if provisioning fails" choice) and deletes the draft in the same transaction. When
-/// the draft does not pass, it keeps the choice and the first error is returned.
+/// the job cannot be queued, the draft keeps the choice and the error is returned.
 pub async fn create_from_draft(
     backend: &Backend,
     user: &User,
@@ -34,8 +34,10 @@ pub async fn create_from_draft(
     let mut form = drafts::get(backend, user, draft).await?;
     form.keep_on_failure = if keep_on_failure { "on" } else { "" }.to_owned();
     let queued = queue(backend, user, &form, Some(draft)).await;
-    if matches!(queued, Err(ServiceError::Validation(_))) {
-        drafts::save(backend, user, draft, &form).await?;
+    if queued.is_err()
+        && let Err(error) = drafts::save(backend, user, draft, &form).await
+    {
+        tracing::warn!(%error, %draft, "the draft did not keep the clean-up choice");
     }
     queued
 }

@@ -1,7 +1,7 @@
 //! The one place that reads SurrealDB's errors: a failed statement becomes a
 //! [`QueryFailure`] that services match on (a duplicate in a unique index, a record id
-//! already taken, a write conflict worth retrying, the query's own `THROW`), instead of
-//! every module searching the message text.
+//! already taken, a write conflict worth retrying, a lost job lease, the query's own
+//! `THROW`), instead of every module searching the message text.
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,6 +18,9 @@ pub enum QueryFailure {
     RecordExists { table: String },
     /// Two transactions wrote the same record; running the transaction again is the fix.
     WriteConflict,
+    /// A query guarded by a job lease found it held by another runner: it threw
+    /// [`LEASE_LOST`].
+    LeaseLost,
     /// The query's own `THROW '…'`, with its message.
     Thrown(String),
     /// Anything else, in SurrealDB's words.
@@ -30,10 +33,15 @@ impl std::fmt::Display for QueryFailure {
             QueryFailure::Duplicate { index } => write!(f, "duplicate value in index {index}"),
             QueryFailure::RecordExists { table } => write!(f, "the {table} record already exists"),
             QueryFailure::WriteConflict => f.write_str("write conflict"),
+            QueryFailure::LeaseLost => f.write_str(LEASE_LOST),
             QueryFailure::Thrown(message) | QueryFailure::Other(message) => f.write_str(message),
         }
     }
 }
+
+/// What a query guarded by a job lease throws (`THROW $lease_lost`) when the lease is
+/// another runner's.
+pub const LEASE_LOST: &str = "the job is held by another runner";
 
 /// Words SurrealDB gives every other statement of a transaction that one statement failed.
 const NOT_EXECUTED: &str = "not executed due to a failed transaction";
@@ -42,7 +50,7 @@ impl QueryFailure {
     /// Classifies one error.
     pub fn of(error: &surrealdb::Error) -> QueryFailure {
         if error.is_thrown() {
-            return QueryFailure::Thrown(thrown_message(error.message()));
+            return QueryFailure::thrown(thrown_message(error.message()));
         }
         if matches!(error.query_details(), Some(QueryError::TransactionConflict)) {
             return QueryFailure::WriteConflict;
@@ -72,7 +80,7 @@ impl QueryFailure {
             };
         }
         if let Some(message) = text.strip_prefix("An error occurred: ") {
-            return QueryFailure::Thrown(message.to_owned());
+            return QueryFailure::thrown(message.to_owned());
         }
         QueryFailure::Other(text.to_owned())
     }
@@ -90,6 +98,15 @@ impl QueryFailure {
             .find(|error| !is_not_executed(error))
             .or_else(|| errors.first().map(|(_, error)| error))?;
         Some(QueryFailure::of(cause))
+    }
+
+    /// A `THROW`: the lease guard's own, or another.
+    fn thrown(message: String) -> QueryFailure {
+        if message == LEASE_LOST {
+            QueryFailure::LeaseLost
+        } else {
+            QueryFailure::Thrown(message)
+        }
     }
 
     /// Whether running the same transaction again may succeed.
@@ -186,6 +203,10 @@ mod tests {
         assert_eq!(
             QueryFailure::from_words("An error occurred: setup is already done"),
             QueryFailure::Thrown("setup is already done".into())
+        );
+        assert_eq!(
+            QueryFailure::from_words(&format!("An error occurred: {LEASE_LOST}")),
+            QueryFailure::LeaseLost
         );
         assert!(matches!(
             QueryFailure::from_words("Parse error"),

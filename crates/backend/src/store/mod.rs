@@ -15,7 +15,7 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 
-pub use failure::{QueryFailure, last_value, retry_conflicts};
+pub use failure::{LEASE_LOST, QueryFailure, last_value, retry_conflicts};
 pub use migrations::{MIGRATIONS, Migration, MigrationReport};
 
 use model::ids::{Id, Table};

@@ -33,24 +33,26 @@ impl Output {
         self.status = status;
         self
     }
-    /// The stdout text, lines joined with newlines (for tests).
+    /// The stdout text, each line ending in a newline.
     pub fn stdout(&self) -> String {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Stdout(line) => Some(format!("{line}\n")),
-                _ => None,
-            })
-            .collect()
+        self.text(|event| match event {
+            Event::Stdout(line) => Some(line),
+            _ => None,
+        })
     }
-    /// The stderr text (for tests).
+    /// The stderr text, each line ending in a newline.
     pub fn stderr(&self) -> String {
+        self.text(|event| match event {
+            Event::Stderr(line) => Some(line),
+            _ => None,
+        })
+    }
+    /// The lines `pick` takes from the events, each ending in a newline.
+    fn text(&self, pick: impl Fn(&Event) -> Option<&String>) -> String {
         self.events
             .iter()
-            .filter_map(|e| match e {
-                Event::Stderr(line) => Some(format!("{line}\n")),
-                _ => None,
-            })
+            .filter_map(pick)
+            .map(|line| format!("{line}\n"))
             .collect()
     }
 }
