@@ -95,6 +95,14 @@ impl Drop for Held {
 }
 
 impl Locks {
+    /// Whether an action holds container `vmid` of node `node_id` now.
+    pub fn is_held(&self, node_id: &NodeId, vmid: Vmid) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&(node_id.clone(), vmid))
+    }
+
     /// Holds container `vmid` of node `node_id` until the guard drops; refused while
     /// another action holds it.
     pub fn take(&self, node_id: &NodeId, vmid: Vmid) -> ServiceResult<Held> {

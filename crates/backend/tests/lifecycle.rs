@@ -107,20 +107,18 @@ async fn a_second_action_on_the_same_container_is_refused_while_one_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_action_holds_its_container_until_the_proxmox_task_ends() {
-    // Tasks run at a tenth of real time: the start task lasts long enough to look.
-    let (_sim, backend, admin, node) = one_node(Speed::Scaled(0.1)).await;
+    // Tasks take real time: the start task runs for a second and a half.
+    let (_sim, backend, admin, node) = one_node(Speed::Scaled(1.0)).await;
     let first = {
         let (backend, admin, node) = (backend.clone(), admin.clone(), node.clone());
         tokio::spawn(async move {
             lifecycle::run(&backend, &admin, &node, ct(103), Action::Start, None).await
         })
     };
-    // No sleep: wait (yielding) until the action has taken the container.
+    // No sleep: look (without touching the lock) until the action has taken it.
     let held = loop {
-        match backend.locks.take(&node, ct(103)) {
-            Ok(free) => drop(free),
-            Err(ServiceError::Conflict(_)) => break true,
-            Err(other) => panic!("{other:?}"),
+        if backend.locks.is_held(&node, ct(103)) {
+            break true;
         }
         if first.is_finished() {
             break false;
@@ -128,8 +126,13 @@ async fn an_action_holds_its_container_until_the_proxmox_task_ends() {
         tokio::task::yield_now().await;
     };
     assert!(held, "the action held CT 103 while it ran");
+    let second = lifecycle::run(&backend, &admin, &node, ct(103), Action::Start, None).await;
+    assert!(
+        matches!(&second, Err(ServiceError::Conflict(m)) if m == "another action is running on CT 103"),
+        "{second:?}"
+    );
     first.await.unwrap().unwrap();
-    assert!(backend.locks.take(&node, ct(103)).is_ok());
+    assert!(!backend.locks.is_held(&node, ct(103)), "let go at the end");
 }
 
 #[tokio::test]
