@@ -20,6 +20,7 @@
 //! server function registered without a declaration is refused outright. The body then
 //! starts from the resolved [`Call`], and any error it answers carries its HTTP status.
 
+#[cfg(not(feature = "ssr"))]
 use std::marker::PhantomData;
 
 pub use action_macro::action;
@@ -101,6 +102,8 @@ pub struct Call<C: Caller> {
     pub caller: C,
     #[cfg(feature = "ssr")]
     state: AppState,
+    /// The browser build only names the type (the bodies are server-side).
+    #[cfg(not(feature = "ssr"))]
     access: PhantomData<C>,
 }
 
@@ -289,7 +292,6 @@ mod server {
             Ok(Call {
                 caller: C::admit(user)?,
                 state,
-                access: std::marker::PhantomData,
             })
         }
 

@@ -55,23 +55,14 @@ pub async fn stream(
     let Some(job_id) = JobId::parse(&job_id) else {
         return not_found();
     };
-    let failed = |error: ServiceError| {
-        tracing::error!(%error, job = %job_id, "cannot read job events");
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
-    };
-    // The job must be the caller's before anything is set up for it (a subscription
-    // for a job nobody runs would stay in the bus).
-    match jobs::get(&state.backend, &user, &job_id).await {
-        Ok(_) => {}
+    // Another user's job is not found before anything is set up for it.
+    let (live, stored) = match jobs::follow(&state.backend, &user, &job_id, after).await {
+        Ok(followed) => followed,
         Err(ServiceError::NotFound) => return not_found(),
-        Err(error) => return failed(error),
-    }
-    // Subscribe before reading the stored events, so nothing falls between the two.
-    let live = state.backend.job_bus.subscribe(&job_id);
-    let stored = match jobs::events_after(&state.backend, &user, &job_id, after).await {
-        Ok(stored) => stored,
-        Err(ServiceError::NotFound) => return not_found(),
-        Err(error) => return failed(error),
+        Err(error) => {
+            tracing::error!(%error, job = %job_id, "cannot read job events");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
     let (sender, receiver) = mpsc::channel(256);
     tokio::spawn(relay(state, user, job_id, after, stored, live, sender));

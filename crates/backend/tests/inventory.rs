@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 use backend::inventory::{self, Inventory};
 use backend::nodes;
 use model::container::LxcStatus;
-use model::ids::Vmid;
 use model::inventory::NodeHealth;
 use pve_sim::{SimConfig, Simulator};
-use support::{admin, backend, form};
+use support::{admin, backend, ct, form};
 
 const TIMEOUT: Duration = Duration::from_millis(800);
 
@@ -163,10 +162,6 @@ async fn vmids_are_checked_against_the_cache_then_proxmox() {
             .await
             .unwrap()
     );
-}
-
-fn ct(number: u32) -> Vmid {
-    Vmid::new(number).unwrap()
 }
 
 #[tokio::test]

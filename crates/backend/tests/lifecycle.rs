@@ -9,13 +9,8 @@ use backend::ServiceError;
 use backend::audit::{self, AuditAction, AuditOutcome};
 use backend::lifecycle::{self, Action};
 use model::container::LxcStatus;
-use model::ids::Vmid;
 use pve_sim::Speed;
-use support::{one_node, user};
-
-fn ct(number: u32) -> Vmid {
-    Vmid::new(number).unwrap()
-}
+use support::{ct, one_node, user};
 
 #[tokio::test]
 async fn start_then_already_running_then_stop() {

@@ -13,6 +13,7 @@ mod submit;
 
 use model::ids::{JobId, NodeId};
 use model::job::{JobEvent, JobPage, JobState, JobView, Phase};
+use tokio::sync::broadcast;
 
 use crate::Backend;
 use crate::accounts::User;
@@ -59,6 +60,21 @@ pub async fn events_after(
 ) -> ServiceResult<Vec<JobEvent>> {
     owned(backend, user, job_id).await?;
     events::after(backend, job_id, after_seq).await
+}
+
+/// Follows the user's job `job_id`: a subscription to its events from now on, and its
+/// stored events numbered above `after_seq`. The subscription is made first (after the
+/// ownership check), so no event falls between the two.
+pub async fn follow(
+    backend: &Backend,
+    user: &User,
+    job_id: &JobId,
+    after_seq: u64,
+) -> ServiceResult<(broadcast::Receiver<JobEvent>, Vec<JobEvent>)> {
+    owned(backend, user, job_id).await?;
+    let live = backend.job_bus.subscribe(job_id);
+    let stored = events::after(backend, job_id, after_seq).await?;
+    Ok((live, stored))
 }
 
 /// The user's jobs that have not ended, oldest first (the dashboard lists them).

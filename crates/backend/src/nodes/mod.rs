@@ -32,13 +32,13 @@ pub use demo::{DemoCluster, add_demo};
 pub use repin::{repin, repin_check};
 pub use secrets::reseal_all;
 
-/// After node `stored` (now called `name`) was changed by `action`: its pooled SSH
-/// sessions and the inventory's cached answer and client go (credentials, pins or the
-/// node itself changed), and the audit log records it.
+/// After node `id` (as it was: `stored`; now called `name`) was changed by `action`: its
+/// pooled SSH sessions and the inventory's cached answer and client go (credentials,
+/// pins or the node itself changed), and the audit log records it.
 async fn changed(
     backend: &Backend,
     owner: &User,
-    stored: &StoredNode,
+    (id, stored): (&NodeId, &StoredNode),
     name: &str,
     action: AuditAction,
     detail: Option<String>,
@@ -47,11 +47,8 @@ async fn changed(
         .ssh
         .forget(&stored.host, port_of(stored.ssh_port))
         .await;
-    let id = stored.id().ok();
-    if let Some(id) = &id {
-        backend.inventory.forget(id);
-    }
-    let mut entry = Entry::ok(owner, action, Target::node(id.as_ref(), name));
+    backend.inventory.forget(id);
+    let mut entry = Entry::ok(owner, action, Target::node(Some(id), name));
     if let Some(detail) = detail {
         entry = entry.detail(detail);
     }
@@ -224,7 +221,7 @@ pub async fn update(
     changed(
         backend,
         owner,
-        &stored,
+        (id, &stored),
         &valid.name,
         AuditAction::NodeUpdate,
         None,
@@ -309,7 +306,7 @@ pub async fn delete(
     changed(
         backend,
         owner,
-        &stored,
+        (id, &stored),
         &stored.name,
         AuditAction::NodeDelete,
         None,

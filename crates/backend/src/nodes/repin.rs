@@ -82,7 +82,7 @@ pub async fn repin(
     changed(
         backend,
         owner,
-        &stored,
+        (id, &stored),
         &stored.name,
         AuditAction::NodeRepin,
         Some(detail),

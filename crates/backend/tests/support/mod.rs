@@ -105,3 +105,8 @@ pub async fn one_node(speed: pve_sim::Speed) -> (Simulator, Backend, User, model
         .unwrap();
     (sim, backend, admin, node.id)
 }
+
+/// A VMID for a test (the literal is in range).
+pub fn ct(number: u32) -> model::ids::Vmid {
+    model::ids::Vmid::new(number).unwrap()
+}
