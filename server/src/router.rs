@@ -2,13 +2,17 @@
 //! around them the action gate (server functions), the page gate, the session layer and
 //! the same-origin guard.
 
+use std::sync::LazyLock;
+
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
 use surrealdb::engine::any::Any;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -27,9 +31,19 @@ pub struct HttpSecurity {
     pub public_origin: Option<String>,
 }
 
+/// The app's pages, listed once per process. Listing them renders the app with resource
+/// loading suppressed process-wide (a global flag in leptos_server, leptos#4773): a page
+/// whose resources first polled during a second listing would wait forever. So the list
+/// is made once, before any page can render, and every router (tests build many) reuses
+/// it.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 /// Builds the whole router around `state`.
 pub fn build(state: AppState, security: HttpSecurity) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let provide_state = {
         let state = state.clone();
         move || provide_context(state.clone())

@@ -123,7 +123,7 @@ async fn anonymous_callers_get_401_and_pages_send_them_to_sign_in() {
             assert_eq!(answer.body, r#""Unauthenticated""#, "{path}");
         }
     }
-    let pages = leptos_axum::generate_route_list(app::App);
+    let pages = server::router::page_routes();
     assert!(pages.len() >= 10, "the route list sees every page");
     for page in pages {
         let path: String = page
