@@ -10,7 +10,6 @@ use crate::Backend;
 use crate::audit::{self, AuditAction, AuditOutcome, Entry, Target};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::new_id;
-use crate::password;
 use crate::store::{QueryFailure, StoreError, record_id};
 
 /// A user as the services see it (the hash never leaves this module).
@@ -147,7 +146,7 @@ async fn insert_user(
     is_admin: bool,
     first_run: bool,
 ) -> ServiceResult<User> {
-    let hash = password::hash(backend.password_policy, password).await?;
+    let hash = backend.passwords.hash(password).await?;
     let id: UserId = new_id();
     let guard = if first_run {
         // Only one setup ever succeeds, also across replicas: the marker record clashes.
@@ -215,20 +214,27 @@ pub async fn setup(
     Ok(user)
 }
 
+/// The longest username a sign-in looks at (accounts have at most 64 characters).
+pub const MAX_SIGN_IN_USERNAME: usize = 256;
+
+/// The longest password a sign-in verifies (new passwords have at most 1,024).
+pub const MAX_SIGN_IN_PASSWORD: usize = 4096;
+
 /// Signs in: rate-limited, the same work whether or not the user exists, one message
 /// for every failure. Rehashes the password when the stored parameters are outdated.
+/// An oversized username or password is refused before anything else: nothing is
+/// counted, hashed, stored or logged for it.
 pub async fn login(
     backend: &Backend,
     username: &str,
     password: Zeroizing<String>,
     client: Option<String>,
 ) -> ServiceResult<User> {
+    if username.len() > MAX_SIGN_IN_USERNAME || password.len() > MAX_SIGN_IN_PASSWORD {
+        return Err(ServiceError::BadCredentials);
+    }
     let username = username.trim();
-    let shown_name: String = username
-        .chars()
-        .take(64)
-        .filter(|c| !c.is_control())
-        .collect();
+    let shown_name = shown_username(username);
     let failed = |detail: &str| {
         Entry::anonymous(
             &shown_name,
@@ -239,9 +245,15 @@ pub async fn login(
         .detail(detail)
         .client(client.clone())
     };
-    if let Err(error) = backend.login_limiter.check(username, client.as_deref()) {
-        audit::record(backend, failed("rate limited")).await;
-        return Err(error);
+    if let Err(refused) = backend.login_limiter.check(&shown_name, client.as_deref()) {
+        if refused.first_in_window {
+            audit::record(
+                backend,
+                failed("rate limited (further refusals this minute are counted in one entry)"),
+            )
+            .await;
+        }
+        return Err(refused.error);
     }
     let found = if username.is_empty() || username.len() > 64 {
         None
@@ -252,14 +264,17 @@ pub async fn login(
         Some(credentials) => credentials.password_hash.clone(),
         None => backend.dummy_hash().await?,
     };
-    let matches = password::verify(stored_hash, password.clone()).await?;
+    let matches = backend
+        .passwords
+        .verify(stored_hash, password.clone())
+        .await?;
     let found = match found {
         Some(credentials) => Some((credentials.user.into_user()?, credentials.password_hash)),
         None => None,
     };
     let user = match found {
         Some((user, hash)) if matches && !user.disabled => {
-            if !backend.password_policy.matches(&hash) {
+            if !backend.passwords.policy.matches(&hash) {
                 rehash(backend, &user, password).await?;
             }
             user
@@ -282,7 +297,7 @@ pub async fn login(
 }
 
 async fn rehash(backend: &Backend, user: &User, password: Zeroizing<String>) -> ServiceResult<()> {
-    let hash = password::hash(backend.password_policy, password).await?;
+    let hash = backend.passwords.hash(password).await?;
     backend
         .store
         .db()
@@ -293,6 +308,32 @@ async fn rehash(backend: &Backend, user: &User, password: Zeroizing<String>) -> 
         .check()?;
     tracing::info!(user = %user.username, "password rehashed with the current parameters");
     Ok(())
+}
+
+/// A username as the audit log shows it: at most 64 characters, no control characters.
+fn shown_username(typed: &str) -> String {
+    typed.chars().take(64).filter(|c| !c.is_control()).collect()
+}
+
+/// Audits the refusals the sign-in limiter counted instead of logging one by one.
+pub async fn report_refusals(backend: &Backend, now: std::time::Instant) {
+    for summary in backend.login_limiter.take_refusal_summaries(now) {
+        let (username, client) = summary
+            .first
+            .unwrap_or_else(|| ("(several usernames)".to_owned(), None));
+        let entry = Entry::anonymous(
+            &username,
+            AuditAction::Login,
+            Target::user(&username),
+            AuditOutcome::Failed,
+        )
+        .detail(format!(
+            "rate limited: {} more attempts refused in the last minute",
+            summary.more
+        ))
+        .client(client);
+        audit::record(backend, entry).await;
+    }
 }
 
 /// Records a sign-out.
@@ -315,10 +356,24 @@ pub async fn change_password(
     new: Zeroizing<String>,
     repeated: Zeroizing<String>,
 ) -> ServiceResult<i64> {
+    if current.len() > MAX_SIGN_IN_PASSWORD {
+        return Err(ServiceError::field(
+            "current_password",
+            "this is not your current password",
+        ));
+    }
+    backend
+        .login_limiter
+        .check_password_change(&user.id.to_string())
+        .map_err(|refused| refused.error)?;
     let Some(credentials) = find_credentials(backend, &user.username).await? else {
         return Err(ServiceError::NotFound);
     };
-    if !password::verify(credentials.password_hash, current).await? {
+    if !backend
+        .passwords
+        .verify(credentials.password_hash, current)
+        .await?
+    {
         audit::record(
             backend,
             Entry::by(
@@ -336,7 +391,7 @@ pub async fn change_password(
         ));
     }
     validate::new_password("new_password", &new, &repeated)?;
-    let hash = password::hash(backend.password_policy, new).await?;
+    let hash = backend.passwords.hash(new).await?;
     let valid_after: Option<i64> = backend
         .store
         .db()

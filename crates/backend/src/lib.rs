@@ -11,6 +11,7 @@ pub mod containers;
 pub mod dashboard;
 pub mod drafts;
 pub mod error;
+pub mod housekeeping;
 pub mod ids;
 pub mod installation;
 pub mod inventory;
@@ -54,7 +55,8 @@ pub struct Backend {
     pub job_bus: jobs::JobBus,
     /// Wakes the job runner when a job is queued.
     pub job_wakeup: Arc<tokio::sync::Notify>,
-    pub password_policy: HashPolicy,
+    /// Password hashing, a bounded number at a time.
+    pub passwords: password::Hasher,
     /// A hash of a random password with the current policy: sign-ins for unknown
     /// usernames verify against it, so they take as long as real ones.
     dummy_hash: Arc<OnceCell<String>>,
@@ -72,14 +74,14 @@ impl Backend {
             locks: lifecycle::Locks::default(),
             job_bus: jobs::JobBus::default(),
             job_wakeup: Arc::default(),
-            password_policy: HashPolicy::STANDARD,
+            passwords: password::Hasher::new(HashPolicy::STANDARD),
             dummy_hash: Arc::new(OnceCell::new()),
         }
     }
 
     /// Uses another hashing cost (tests use a cheap one to stay fast).
     pub fn with_password_policy(mut self, policy: HashPolicy) -> Backend {
-        self.password_policy = policy;
+        self.passwords = password::Hasher::new(policy);
         self
     }
 
@@ -91,9 +93,7 @@ impl Backend {
 
     async fn dummy_hash(&self) -> ServiceResult<String> {
         self.dummy_hash
-            .get_or_try_init(|| {
-                password::hash(self.password_policy, Zeroizing::new(ids::random_token()))
-            })
+            .get_or_try_init(|| self.passwords.hash(Zeroizing::new(ids::random_token())))
             .await
             .cloned()
     }

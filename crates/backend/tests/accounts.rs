@@ -157,6 +157,111 @@ async fn attempts_are_limited_per_username_even_with_the_right_password() {
     assert!(matches!(ghost, Err(ServiceError::RateLimited { .. })));
 }
 
+/// Resident memory of this process, in KiB (Linux).
+fn rss_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4
+}
+
+#[tokio::test]
+async fn ten_thousand_sign_ins_with_megabyte_usernames_leave_memory_flat() {
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let huge = "a".repeat(1 << 20);
+    // Warm up allocator pools, then measure.
+    for _ in 0..100 {
+        let _ = accounts::login(&backend, &huge, secret("x"), Some("10.0.0.9".into())).await;
+    }
+    let before = rss_kib();
+    for _ in 0..10_000 {
+        let refused = accounts::login(&backend, &huge, secret("x"), Some("10.0.0.9".into())).await;
+        assert!(matches!(refused, Err(ServiceError::BadCredentials)));
+    }
+    let grown = rss_kib().saturating_sub(before);
+    assert!(grown < 16 * 1024, "RSS grew by {grown} KiB");
+    assert_eq!(backend.login_limiter.tracked_keys(), 0, "nothing counted");
+    let log = audit::list(&backend, &admin, 1, 50).await.unwrap();
+    assert!(
+        log.entries.iter().all(|e| e.action != AuditAction::Login),
+        "nothing audited"
+    );
+}
+
+#[tokio::test]
+async fn refused_sign_ins_write_one_entry_and_a_summary_not_one_row_each() {
+    let backend = backend_with(LoginLimits {
+        per_username_burst: 1,
+        per_username_period: Duration::from_secs(600),
+        per_address_burst: 1000,
+        ..LoginLimits::default()
+    })
+    .await;
+    let admin = admin(&backend).await;
+    for _ in 0..200 {
+        let _ = accounts::login(
+            &backend,
+            "admin",
+            secret("guess guess"),
+            Some("10.1.1.1".into()),
+        )
+        .await;
+    }
+    let login_rows = |log: &model::audit::AuditPage| -> Vec<String> {
+        log.entries
+            .iter()
+            .filter(|e| e.action == AuditAction::Login)
+            .map(|e| e.detail.clone().unwrap_or_default())
+            .collect()
+    };
+    let log = audit::list(&backend, &admin, 1, 50).await.unwrap();
+    assert_eq!(login_rows(&log).len(), 2, "one wrong password, one refusal");
+    backend::housekeeping::run_once(
+        &backend,
+        std::time::Instant::now() + backend::login_limit::REFUSAL_WINDOW,
+    )
+    .await;
+    let log = audit::list(&backend, &admin, 1, 50).await.unwrap();
+    let rows = login_rows(&log);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows[0].contains("198 more attempts refused"), "{rows:?}");
+    assert_eq!(log.entries[0].client.as_deref(), Some("10.1.1.1"));
+}
+
+#[tokio::test]
+async fn password_changes_are_rate_limited_per_account() {
+    let backend = backend_with(LoginLimits {
+        per_username_burst: 2,
+        per_username_period: Duration::from_secs(600),
+        ..LoginLimits::default()
+    })
+    .await;
+    let admin = admin(&backend).await;
+    for _ in 0..2 {
+        let wrong = accounts::change_password(
+            &backend,
+            &admin,
+            secret("not my password"),
+            secret("a brand new password"),
+            secret("a brand new password"),
+        )
+        .await;
+        assert!(matches!(wrong, Err(ServiceError::Validation(_))));
+    }
+    let limited = accounts::change_password(
+        &backend,
+        &admin,
+        secret(PASSWORD),
+        secret("a brand new password"),
+        secret("a brand new password"),
+    )
+    .await;
+    assert!(
+        matches!(limited, Err(ServiceError::RateLimited { .. })),
+        "{limited:?}"
+    );
+}
+
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_ends_old_sessions() {
     let backend = backend().await;
