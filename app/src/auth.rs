@@ -13,13 +13,39 @@ use crate::state::AppState;
 /// The session key holding [`SessionRecord`].
 const SESSION_KEY: &str = "signed_in";
 
-/// What the session stores: whose it is and since when. Nothing else lives there.
+/// What the session stores: whose it is, since when, and when it was last used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct SessionRecord {
     user_id: UserId,
     /// Unix seconds.
     signed_in_at: i64,
+    /// Unix seconds of the last recorded use (0 in sessions from before it was kept:
+    /// then the sign-in time counts).
+    #[serde(default)]
+    seen_at: i64,
 }
+
+impl SessionRecord {
+    fn last_seen(&self) -> i64 {
+        if self.seen_at == 0 {
+            self.signed_in_at
+        } else {
+            self.seen_at
+        }
+    }
+}
+
+/// How stale the recorded use may get before a request records it again: often enough
+/// that a session in use never reaches its idle limit, rarely enough that a page view is
+/// not a database write (a twelfth of the idle limit, at most an hour).
+fn touch_interval(inactivity_secs: i64) -> i64 {
+    (inactivity_secs / 12).clamp(1, 3600)
+}
+
+/// The client's address as the server resolved it (the TCP peer, or the address a
+/// trusted reverse proxy forwarded); the server inserts it into every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
 /// The request's session (the session layer wraps every route).
 pub async fn session() -> Result<Session, AppError> {
@@ -29,8 +55,9 @@ pub async fn session() -> Result<Session, AppError> {
 }
 
 /// The user behind the session, if it is still valid: the account exists and is
-/// enabled, its password has not changed since, and the absolute limit has not passed.
-/// An invalid session is flushed.
+/// enabled, its password has not changed since, it was used within the idle limit and
+/// the absolute limit has not passed. An invalid session is flushed; a valid one records
+/// this use now and then, so the idle limit slides with use.
 pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<User>, AppError> {
     let Some(signed) = session
         .get::<SessionRecord>(SESSION_KEY)
@@ -39,14 +66,28 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
     else {
         return Ok(None);
     };
+    let now = state.clock.now();
+    let idle = now - signed.last_seen();
     let user = accounts::find(&state.backend, &signed.user_id).await?;
     let valid = user.filter(|user| {
         !user.disabled
             && signed.signed_in_at >= user.sessions_valid_after
-            && state.clock.now() - signed.signed_in_at < state.sessions.absolute_limit_secs
+            && idle < state.sessions.inactivity_secs
+            && now - signed.signed_in_at < state.sessions.absolute_limit_secs
     });
-    if valid.is_none() {
-        session.flush().await.map_err(AppError::internal)?;
+    match &valid {
+        None => session.flush().await.map_err(AppError::internal)?,
+        Some(_) if idle >= touch_interval(state.sessions.inactivity_secs) => {
+            let seen = SessionRecord {
+                seen_at: now,
+                ..signed
+            };
+            session
+                .insert(SESSION_KEY, seen)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        Some(_) => {}
     }
     Ok(valid)
 }
@@ -58,14 +99,15 @@ pub async fn sign_in(state: &AppState, session: &Session, user: &User) -> Result
     remember(session, user, signed_in_at).await
 }
 
-/// Marks the caller's own session as signed in now (after a password change ended every
-/// older session).
+/// Keeps the caller signed in after a password change ended every older session: the
+/// session gets a new id (a copy of the old cookie is worthless) and a new sign-in time.
 pub async fn refresh(
     state: &AppState,
     session: &Session,
     user: &User,
     valid_after: i64,
 ) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(AppError::internal)?;
     remember(session, user, state.clock.now().max(valid_after)).await
 }
 
@@ -73,6 +115,7 @@ async fn remember(session: &Session, user: &User, signed_in_at: i64) -> Result<(
     let signed = SessionRecord {
         user_id: user.id.clone(),
         signed_in_at,
+        seen_at: signed_in_at,
     };
     session
         .insert(SESSION_KEY, signed)
@@ -85,12 +128,18 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(AppError::internal)
 }
 
-/// The client's address, for rate limits and the audit log.
+/// The client's address, for rate limits and the audit log: what the server resolved
+/// ([`ClientAddress`]), else the TCP peer.
 pub fn client_address() -> Option<String> {
     use_context::<axum::http::request::Parts>().and_then(|parts| {
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_string())
+        let resolved = parts.extensions.get::<ClientAddress>().map(|a| a.0);
+        resolved
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|info| info.0.ip())
+            })
+            .map(|ip| ip.to_string())
     })
 }

@@ -12,6 +12,8 @@ pub mod components;
 pub mod error;
 pub mod layout;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod redirect;
 pub mod root;
 #[cfg(feature = "ssr")]
 pub mod state;

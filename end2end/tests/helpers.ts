@@ -1,14 +1,24 @@
 import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 export type Account = { username: string; password: string };
 
 export const ADMIN: Account = { username: 'admin', password: 'correct horse battery staple' };
 export const BOB: Account = { username: 'bob', password: 'bob has a long password' };
 
+/** The one-time setup code the server left in its data directory (`corral setup-code`). */
+export function setupCode(): string {
+  const dataDir = process.env.CORRAL_E2E_DATA;
+  if (!dataDir) throw new Error('CORRAL_E2E_DATA is not set');
+  return readFileSync(path.join(dataDir, 'setup-code'), 'utf8').trim();
+}
+
 /** Signs in; on a fresh install, runs setup with ADMIN first. Works without JavaScript. */
 export async function signIn(page: Page, who: Account = ADMIN) {
   await page.goto('/login');
   if (new URL(page.url()).pathname === '/setup') {
+    await page.getByLabel('Setup code').fill(setupCode());
     await page.getByLabel('Username').fill(ADMIN.username);
     await page.getByLabel('Password (at least 12 characters)').fill(ADMIN.password);
     await page.getByLabel('Password again').fill(ADMIN.password);

@@ -26,6 +26,12 @@ pub struct Config {
     #[arg(long, env = "CORRAL_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// Reverse proxies in front of Corral (`10.0.0.0/8,192.0.2.7`): from these peers only,
+    /// `X-Forwarded-For` / `Forwarded` name the client for rate limits and the audit log.
+    /// Without it the TCP peer is the client (behind a proxy: the proxy, for everyone).
+    #[arg(long, env = "CORRAL_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: crate::client_address::TrustedProxies,
+
     /// Directory for the embedded database and the key file.
     #[arg(long, env = "CORRAL_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
@@ -97,6 +103,8 @@ pub enum Command {
     /// Re-encrypt every stored secret under a new master key, then drop the old key.
     /// Run it with the server stopped; the key file is rewritten in place.
     RotateKey,
+    /// Show the one-time code that first-run setup asks for (while no account exists).
+    SetupCode,
 }
 
 /// How log lines are written to standard error.

@@ -2,8 +2,10 @@
 //! until a signal. Also the maintenance commands (`corral rotate-key`).
 
 pub mod api_status;
+pub mod client_address;
 pub mod config;
 pub mod demo;
+pub mod headers;
 pub mod health;
 pub mod job_events;
 pub mod origin;
@@ -48,6 +50,8 @@ pub enum StartError {
     Keys(#[from] VaultError),
     #[error("{0}")]
     Demo(String),
+    #[error("first-run setup: {0}")]
+    Setup(String),
     #[error("key rotation: {0}")]
     Rotation(String),
     #[error("invalid Leptos configuration: {0}")]
@@ -66,6 +70,7 @@ pub enum StartError {
 pub async fn main(config: Config) -> Result<(), StartError> {
     match config.command {
         Some(config::Command::RotateKey) => rotate_key(&config).await,
+        Some(config::Command::SetupCode) => show_setup_code(&config),
         None => run(config).await,
     }
 }
@@ -80,6 +85,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     };
     let mut state = open_state(&config).await?;
     state.demo = demo.as_ref().map(|(_, cluster)| cluster.clone());
+    offer_setup_code(&config, &state.backend).await?;
     let store = state.backend.store.clone();
     let runner = backend::jobs::runner::Runner::start(
         state.backend.clone(),
@@ -93,6 +99,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             sessions: session_store,
             secure_cookies: config.serves_https(),
             public_origin: config.public_url.clone(),
+            listen: Some(config.listen),
+            trusted_proxies: config.trusted_proxies.clone(),
         },
     );
     let listener = TcpListener::bind(config.listen)
@@ -126,11 +134,91 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
+/// Creates the data directory readable by this user only (0700); an existing one is
+/// left as the operator made it.
 fn ensure_data_dir(config: &Config) -> Result<(), StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-        path: config.data_dir.display().to_string(),
-        source,
-    })
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&config.data_dir)
+        .map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })
+}
+
+/// Where the setup code waits for `corral setup-code`.
+fn setup_code_path(config: &Config) -> PathBuf {
+    config.data_dir.join("setup-code")
+}
+
+/// While no account exists: issues the setup code, prints it in the log and leaves it in
+/// `<data-dir>/setup-code` (0600). Once setup is done, a stale file is removed.
+async fn offer_setup_code(config: &Config, backend: &Backend) -> Result<(), StartError> {
+    let path = setup_code_path(config);
+    let fresh = !backend::accounts::any_user_exists(backend)
+        .await
+        .map_err(|e| StartError::Setup(e.to_string()))?;
+    if !fresh {
+        if path.exists() {
+            let _ = std::fs::remove_file(&path);
+        }
+        return Ok(());
+    }
+    ensure_data_dir(config)?;
+    let code = backend.setup_code.issue();
+    write_private(&path, format!("{}\n", code.as_str()).as_bytes())
+        .map_err(|e| StartError::Setup(format!("cannot write {}: {e}", path.display())))?;
+    tracing::warn!(
+        setup_code = %code.as_str(),
+        file = %path.display(),
+        "no account exists yet: open Corral and create the administrator with this setup code"
+    );
+    Ok(())
+}
+
+/// Writes a file only this user can read (mode 0600 from the start).
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+/// `corral setup-code`: prints the code the running server issued.
+fn show_setup_code(config: &Config) -> Result<(), StartError> {
+    let path = setup_code_path(config);
+    match std::fs::read_to_string(&path) {
+        Ok(code) => {
+            println!("{}", code.trim());
+            Ok(())
+        }
+        Err(_) => Err(StartError::Setup(format!(
+            "no setup code in {}: setup is done (sign in instead), or the server has not started with this data directory",
+            path.display()
+        ))),
+    }
+}
+
+/// Warns when the key file can be read by other users of this machine.
+fn warn_if_shared(path: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                %path,
+                mode = format!("{mode:o}"),
+                "the master key file can be read by other users: chmod 600 it"
+            );
+        }
+    }
 }
 
 /// Loads the master keys as configured and says where they came from.
@@ -149,6 +237,7 @@ pub fn keys(config: &Config) -> Result<KeyRing, StartError> {
             "generated a new master key (mode 0600): back it up, stored credentials cannot be read without it"
         ),
         KeySource::File(path) | KeySource::DataDir(path) => {
+            warn_if_shared(&path);
             tracing::info!(%path, "master keys loaded")
         }
         KeySource::Environment => tracing::info!("master keys loaded from CORRAL_MASTER_KEY"),

@@ -1,6 +1,7 @@
 //! The axum router: health check, Leptos pages and server functions, static files, and
-//! around them the action gate (server functions), the page gate, the session layer and
-//! the same-origin guard.
+//! around them (inside out) the action gate (server functions), the page gate, the
+//! session layer, the client address, the host and same-origin guard, compression, the
+//! security headers and the panic catcher.
 
 use std::sync::LazyLock;
 
@@ -9,26 +10,47 @@ use app::{App, shell};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
 };
 use surrealdb::engine::any::Any;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions_surrealdb_store::SurrealSessionStore;
 
+use crate::client_address::{self, TrustedProxies};
+use crate::headers::{self, CspNonce};
 use crate::health::healthz;
 use crate::origin::{OriginPolicy, guard};
 use crate::{api_status, page_gate, sessions};
 
-/// How the router protects itself: sessions, cookies, the origin it answers for.
+/// How the router protects itself: sessions, cookies, the origin it answers for, the
+/// proxies it believes.
 pub struct HttpSecurity {
     pub sessions: SurrealSessionStore<Any>,
     /// Mark the session cookie `Secure` (Corral is served over https).
     pub secure_cookies: bool,
-    /// The configured public origin, for the same-origin guard.
+    /// The configured public origin, for the same-origin and host guards.
     pub public_origin: Option<String>,
+    /// The listen address, also answered as a host when a public origin is set.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Peers whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl HttpSecurity {
+    /// Plain settings over `sessions`: no public origin, no proxies, cookies not `Secure`.
+    pub fn local(sessions: SurrealSessionStore<Any>) -> HttpSecurity {
+        HttpSecurity {
+            sessions,
+            secure_cookies: false,
+            public_origin: None,
+            listen: None,
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
 }
 
 /// The app's pages, listed once per process. Listing them renders the app with resource
@@ -46,7 +68,10 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
     let routes = page_routes();
     let provide_state = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            provide_csp_nonce();
+        }
     };
     let render_shell = {
         let options = state.leptos_options.clone();
@@ -55,8 +80,9 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
     let session_layer = sessions::layer(security.sessions, state.sessions, security.secure_cookies);
     let origin_policy = OriginPolicy {
         public_origin: security.public_origin,
+        listen: security.listen,
     };
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/jobs/{id}/events", get(crate::job_events::stream))
         .leptos_routes_with_context(&state, routes, provide_state.clone(), render_shell)
@@ -69,9 +95,31 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
         .layer(from_fn_with_state(state.clone(), app::action::gate))
         .layer(from_fn_with_state(state.clone(), page_gate::gate))
         .layer(session_layer)
-        .layer(from_fn_with_state(origin_policy, guard))
-        // Precompressed static files keep their own encoding; the rest is compressed here.
+        .layer(from_fn_with_state(
+            security.trusted_proxies,
+            client_address::resolve,
+        ))
+        .layer(from_fn_with_state(origin_policy, guard));
+    edge(app.with_state(state))
+}
+
+/// The outermost layers, which know nothing of the app: compression (precompressed
+/// static files keep their own encoding), the security headers, the panic catcher and
+/// request tracing.
+pub fn edge(router: Router) -> Router {
+    router
         .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(headers::panic_answer))
+        .layer(from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+}
+
+/// Gives the page renderer this request's CSP nonce (the security-headers layer made it),
+/// replacing the one leptos_axum drew, so the inline scripts match the header.
+fn provide_csp_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
 }

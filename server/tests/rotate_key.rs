@@ -50,9 +50,14 @@ async fn rotation_reseals_every_secret_and_drops_the_old_key() {
     let first_key = KeyRing::load(&key_file).unwrap().key_ids();
     assert_eq!(first_key, [1]);
     let password = Zeroizing::new("correct horse battery".to_owned());
-    let admin = accounts::setup(&state.backend, "admin", password.clone(), password, None)
-        .await
-        .unwrap();
+    let code = state.backend.setup_code.issue();
+    let form = accounts::SetupForm {
+        setup_code: &code,
+        username: "admin",
+        password: password.clone(),
+        repeated: password,
+    };
+    let admin = accounts::setup(&state.backend, form, None).await.unwrap();
     let node = nodes::create(&state.backend, &admin, &sim_form(&sim))
         .await
         .unwrap();

@@ -46,7 +46,9 @@ async fn a_fresh_install_sends_every_page_to_setup_and_setup_then_disappears() {
     let again = server
         .post(
             "/api/auth/setup",
-            &format!("username=eve&password={PASSWORD}&password_repeat={PASSWORD}"),
+            &format!(
+                "setup_code=ABCD-EFGH-JKLM&username=eve&password={PASSWORD}&password_repeat={PASSWORD}"
+            ),
             None,
         )
         .await;
@@ -254,7 +256,7 @@ async fn a_disabled_or_deleted_account_loses_its_session_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changing_the_password_keeps_this_session_and_ends_the_others() {
+async fn changing_the_password_keeps_this_session_under_a_new_id_and_ends_the_others() {
     let server = server().await;
     let first = server.setup_admin().await;
     let second = server.login("admin").await;
@@ -266,13 +268,22 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    // Sessions are keyed by second; let the clock pass the change.
+    let cycled = changed.session_cookie().expect("a new session id");
+    assert_ne!(cycled, first);
+    assert_eq!(
+        server
+            .post("/api/nodes/list", "", Some(&cycled))
+            .await
+            .status,
+        StatusCode::OK
+    );
     assert_eq!(
         server
             .post("/api/nodes/list", "", Some(&first))
             .await
             .status,
-        StatusCode::OK
+        StatusCode::UNAUTHORIZED,
+        "a copy of the old cookie is worthless"
     );
     assert_eq!(
         server

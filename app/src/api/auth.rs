@@ -13,13 +13,18 @@ pub async fn current_visitor(call: Call<Anyone>) -> Result<Visitor, AppError> {
     Ok(backend::accounts::visitor(call.backend(), call.caller.user.as_ref()).await?)
 }
 
-/// Only local paths are followed after signing in (no open redirects).
+/// Only same-origin paths are followed after signing in (no open redirects): a path
+/// starting with one `/`, of visible ASCII only (browsers drop tabs and newlines, so
+/// `/\t/evil.example` would become `//evil.example`; the browser percent-encodes the
+/// rest), no backslash, not a server function, and short.
 pub fn safe_next(next: Option<&str>) -> String {
+    const MAX_LEN: usize = 2048;
     match next {
         Some(path)
-            if path.starts_with('/')
+            if path.len() <= MAX_LEN
+                && path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.contains('\\')
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
                 && !path.starts_with("/api/") =>
         {
             path.to_owned()
@@ -28,28 +33,29 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// First-run setup: creates the administrator and signs them in. Refused once any
-/// account exists.
+/// First-run setup: creates the administrator and signs them in. Needs the one-time
+/// setup code from the server log; refused once any account exists.
 #[action]
 #[server(endpoint = "auth/setup")]
 pub async fn setup(
     call: Call<Anyone>,
+    setup_code: String,
     username: String,
     password: String,
     password_repeat: String,
 ) -> Result<(), AppError> {
+    use backend::accounts::SetupForm;
     use zeroize::Zeroizing;
 
-    let user = backend::accounts::setup(
-        call.backend(),
-        &username,
-        Zeroizing::new(password),
-        Zeroizing::new(password_repeat),
-        call.client_address(),
-    )
-    .await?;
+    let form = SetupForm {
+        setup_code: &setup_code,
+        username: &username,
+        password: Zeroizing::new(password),
+        repeated: Zeroizing::new(password_repeat),
+    };
+    let user = backend::accounts::setup(call.backend(), form, call.client_address()).await?;
     crate::auth::sign_in(call.state(), &call.session().await?, &user).await?;
-    leptos_axum::redirect("/settings/nodes");
+    crate::redirect::to("/settings/nodes");
     Ok(())
 }
 
@@ -72,7 +78,7 @@ pub async fn login(
     )
     .await?;
     crate::auth::sign_in(call.state(), &call.session().await?, &user).await?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    crate::redirect::to(&safe_next(next.as_deref()));
     Ok(())
 }
 
@@ -82,7 +88,7 @@ pub async fn login(
 pub async fn logout(call: Call<SignedIn>) -> Result<(), AppError> {
     crate::auth::sign_out(&call.session().await?).await?;
     backend::accounts::logout(call.backend(), &call.caller, call.client_address()).await;
-    leptos_axum::redirect("/login?signed_out=1");
+    crate::redirect::to("/login?signed_out=1");
     Ok(())
 }
 
@@ -107,7 +113,7 @@ pub async fn change_password(
     .await?;
     let session = call.session().await?;
     crate::auth::refresh(call.state(), &session, &call.caller, valid_after).await?;
-    leptos_axum::redirect("/account?changed=1");
+    crate::redirect::to("/account?changed=1");
     Ok(())
 }
 
@@ -118,11 +124,19 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next(Some("/settings/nodes")), "/settings/nodes");
+        assert_eq!(safe_next(Some("/jobs/x?y=1")), "/jobs/x?y=1");
         for hostile in [
             "//evil.example",
             "https://evil.example",
             "/\\evil",
             "/api/auth/logout",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\u{0}x",
+            "/\u{2028}/evil.example",
+            "",
+            "evil.example",
         ] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
         }

@@ -40,7 +40,7 @@ pub async fn probe_node(
 #[server(endpoint = "nodes/create")]
 pub async fn create_node(call: Call<SignedIn>, form: NodeForm) -> Result<NodeView, AppError> {
     let node = backend::nodes::create(call.backend(), &call.caller, &form).await?;
-    leptos_axum::redirect(&format!("/settings/nodes/{}?saved=1", node.id));
+    crate::redirect::to(&format!("/settings/nodes/{}?saved=1", node.id));
     Ok(node)
 }
 
@@ -53,7 +53,7 @@ pub async fn update_node(
     form: NodeForm,
 ) -> Result<NodeView, AppError> {
     let node = backend::nodes::update(call.backend(), &call.caller, &id, &form).await?;
-    leptos_axum::redirect(&format!("/settings/nodes/{}?saved=1", node.id));
+    crate::redirect::to(&format!("/settings/nodes/{}?saved=1", node.id));
     Ok(node)
 }
 
@@ -81,7 +81,7 @@ pub async fn delete_node(
     confirm: String,
 ) -> Result<(), AppError> {
     backend::nodes::delete(call.backend(), &call.caller, &id, &confirm).await?;
-    leptos_axum::redirect("/settings/nodes?deleted=1");
+    crate::redirect::to("/settings/nodes?deleted=1");
     Ok(())
 }
 
@@ -111,7 +111,7 @@ pub async fn repin_node(
         confirm.is_some(),
     )
     .await?;
-    leptos_axum::redirect(&format!("/settings/nodes/{}?repinned=1", node.id));
+    crate::redirect::to(&format!("/settings/nodes/{}?repinned=1", node.id));
     Ok(node)
 }
 
@@ -128,6 +128,6 @@ pub async fn demo_info(call: Call<SignedIn>) -> Result<Option<DemoView>, AppErro
 pub async fn add_demo_node(call: Call<SignedIn>) -> Result<NodeView, AppError> {
     let demo = call.state().demo.as_ref().ok_or(AppError::NotFound)?;
     let node = backend::nodes::add_demo(call.backend(), &call.caller, demo).await?;
-    leptos_axum::redirect(&format!("/settings/nodes/{}?saved=1", node.id));
+    crate::redirect::to(&format!("/settings/nodes/{}?saved=1", node.id));
     Ok(node)
 }

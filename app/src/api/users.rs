@@ -35,7 +35,7 @@ pub async fn create_user(
         is_admin.is_some(),
     )
     .await?;
-    leptos_axum::redirect(&format!("/users?created={}", user.username));
+    crate::redirect::to(&format!("/users?created={}", user.username));
     Ok(user.view())
 }
 

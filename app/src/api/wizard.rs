@@ -14,7 +14,7 @@ use crate::error::AppError;
 #[server(endpoint = "wizard/start")]
 pub async fn start_wizard(call: Call<SignedIn>) -> Result<DraftId, AppError> {
     let draft = backend::drafts::start(call.backend(), &call.caller).await?;
-    leptos_axum::redirect(&format!("/containers/new/{draft}/configure"));
+    crate::redirect::to(&format!("/containers/new/{draft}/configure"));
     Ok(draft)
 }
 
@@ -41,7 +41,7 @@ pub async fn save_wizard_step(
     let target =
         backend::drafts::save_step(call.backend(), &call.caller, &draft, step, go, &form).await?;
     let url = format!("/containers/new/{draft}/{}", target.word());
-    leptos_axum::redirect(&url);
+    crate::redirect::to(&url);
     Ok(url)
 }
 
@@ -77,6 +77,6 @@ pub async fn create_from_draft(
 ) -> Result<model::ids::JobId, AppError> {
     let keep = keep_on_failure.is_some();
     let job = backend::jobs::create_from_draft(call.backend(), &call.caller, &draft, keep).await?;
-    leptos_axum::redirect(&format!("/jobs/{job}"));
+    crate::redirect::to(&format!("/jobs/{job}"));
     Ok(job)
 }

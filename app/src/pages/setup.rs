@@ -19,10 +19,18 @@ pub fn SetupPage() -> impl IntoView {
             <p class="muted">
                 "Create the first account. It is an administrator and can add other users later."
             </p>
+            <p class="muted">
+                "The setup code proves you run this server: it was printed in the server's log when it started, and "
+                <code>"corral setup-code"</code>
+                " shows it again."
+            </p>
             <form method="post" action=Setup::PATH class="stack">
                 <FormError error />
+                <Field label="Setup code" field="setup_code" error>
+                    <input name="setup_code" autocomplete="off" spellcheck="false" required maxlength="32" autofocus />
+                </Field>
                 <Field label="Username" field="username" error>
-                    <input name="username" autocomplete="username" required maxlength="64" autofocus />
+                    <input name="username" autocomplete="username" required maxlength="64" />
                 </Field>
                 <NewPasswordFields error name="password" repeat_name="password_repeat" label="Password" />
                 <button type="submit" class="primary">"Create the administrator"</button>

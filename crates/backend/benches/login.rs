@@ -32,9 +32,14 @@ fn login(c: &mut Criterion) {
             ..LoginLimits::default()
         };
         let backend = Backend::new(store, KeyRing::generate(), limits);
-        accounts::setup(&backend, "admin", secret(PASSWORD), secret(PASSWORD), None)
-            .await
-            .unwrap();
+        let code = backend.setup_code.issue();
+        let form = accounts::SetupForm {
+            setup_code: &code,
+            username: "admin",
+            password: secret(PASSWORD),
+            repeated: secret(PASSWORD),
+        };
+        accounts::setup(&backend, form, None).await.unwrap();
         backend
     });
     let hasher = password::Hasher::new(HashPolicy::STANDARD);

@@ -189,23 +189,43 @@ async fn insert_user(
         .ok_or_else(|| ServiceError::Internal("the new user vanished".into()))
 }
 
-/// First-run setup: creates the first account, an administrator. Refused once any
-/// account exists.
+/// What first-run setup asks for.
+pub struct SetupForm<'a> {
+    /// The one-time code from the server log (or `corral setup-code`).
+    pub setup_code: &'a str,
+    pub username: &'a str,
+    pub password: Zeroizing<String>,
+    pub repeated: Zeroizing<String>,
+}
+
+/// First-run setup: creates the first account, an administrator, for whoever has the
+/// setup code. Refused once any account exists; the code is spent.
 pub async fn setup(
     backend: &Backend,
-    username: &str,
-    password: Zeroizing<String>,
-    repeated: Zeroizing<String>,
+    form: SetupForm<'_>,
     client: Option<String>,
 ) -> ServiceResult<User> {
+    let SetupForm {
+        setup_code,
+        username,
+        password,
+        repeated,
+    } = form;
     if any_user_exists(backend).await? {
         return Err(ServiceError::Conflict(
             "setup is already done; sign in instead".into(),
         ));
     }
+    if !backend.setup_code.matches(setup_code) {
+        return Err(ServiceError::field(
+            "setup_code",
+            "this is not the setup code: it is in the server's log, or run `corral setup-code`",
+        ));
+    }
     let username = validate::username("username", username)?;
     validate::new_password("password", &password, &repeated)?;
     let user = insert_user(backend, &username, password, true, true).await?;
+    backend.setup_code.spend();
     audit::record(
         backend,
         Entry::ok(&user, AuditAction::Setup, Target::user(&user.username)).client(client),

@@ -21,6 +21,7 @@ pub mod login_limit;
 pub mod nodes;
 pub mod offerings;
 pub mod password;
+pub mod setup_code;
 pub mod ssh;
 pub mod store;
 pub mod vault;
@@ -55,6 +56,8 @@ pub struct Backend {
     pub job_bus: jobs::JobBus,
     /// Wakes the job runner when a job is queued.
     pub job_wakeup: Arc<tokio::sync::Notify>,
+    /// The one-time code first-run setup asks for.
+    pub setup_code: setup_code::SetupCode,
     /// Password hashing, a bounded number at a time.
     pub passwords: password::Hasher,
     /// A hash of a random password with the current policy: sign-ins for unknown
@@ -74,6 +77,7 @@ impl Backend {
             locks: lifecycle::Locks::default(),
             job_bus: jobs::JobBus::default(),
             job_wakeup: Arc::default(),
+            setup_code: setup_code::SetupCode::default(),
             passwords: password::Hasher::new(HashPolicy::STANDARD),
             dummy_hash: Arc::new(OnceCell::new()),
         }

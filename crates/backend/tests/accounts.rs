@@ -12,25 +12,40 @@ use backend::audit::{self, AuditAction};
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
 use model::ids::UserId;
-use support::{CHEAP, PASSWORD, admin, backend, backend_with, secret, user};
+use support::{CHEAP, PASSWORD, admin, backend, backend_with, secret, setup, user};
 
 #[tokio::test]
 async fn setup_creates_one_admin_and_then_is_refused() {
     let backend = backend().await;
     assert!(!accounts::any_user_exists(&backend).await.unwrap());
-    let short = accounts::setup(&backend, "admin", secret("short"), secret("short"), None).await;
+    let short = setup(&backend, "admin", "short", "short").await;
     assert!(matches!(short, Err(ServiceError::Validation(e)) if e.field == "password"));
-    let admin = admin(&backend).await;
-    assert!(admin.is_admin);
-    assert!(accounts::any_user_exists(&backend).await.unwrap());
-    let again = accounts::setup(
+    let code = backend.setup_code.issue();
+    let without_code = accounts::setup(
         &backend,
-        "mallory",
-        secret(PASSWORD),
-        secret(PASSWORD),
+        accounts::SetupForm {
+            setup_code: "ABCD-EFGH-JKLM",
+            username: "mallory",
+            password: secret(PASSWORD),
+            repeated: secret(PASSWORD),
+        },
         None,
     )
     .await;
+    assert!(
+        matches!(&without_code, Err(ServiceError::Validation(e)) if e.field == "setup_code"),
+        "{without_code:?}"
+    );
+    assert!(!accounts::any_user_exists(&backend).await.unwrap());
+    assert!(
+        backend.setup_code.matches(&code),
+        "a wrong guess does not spend it"
+    );
+    let admin = admin(&backend).await;
+    assert!(admin.is_admin);
+    assert!(accounts::any_user_exists(&backend).await.unwrap());
+    assert!(!backend.setup_code.matches(&code), "setup spent the code");
+    let again = setup(&backend, "mallory", PASSWORD, PASSWORD).await;
     assert!(matches!(again, Err(ServiceError::Conflict(_))), "{again:?}");
 }
 
@@ -39,16 +54,7 @@ async fn concurrent_setups_create_exactly_one_account() {
     let backend = backend().await;
     let attempts = (0..4).map(|i| {
         let backend = backend.clone();
-        tokio::spawn(async move {
-            accounts::setup(
-                &backend,
-                &format!("admin{i}"),
-                secret(PASSWORD),
-                secret(PASSWORD),
-                None,
-            )
-            .await
-        })
+        tokio::spawn(async move { setup(&backend, &format!("admin{i}"), PASSWORD, PASSWORD).await })
     });
     let mut created = 0;
     for attempt in attempts {

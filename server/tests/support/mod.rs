@@ -66,6 +66,38 @@ pub async fn server_with(sessions: SessionPolicy) -> TestServer {
 
 /// As [`server`], with other session lifetimes and inventory caches.
 pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> TestServer {
+    server_built(sessions, inventory, roomy(), |_| {}).await
+}
+
+/// As [`server`], with these sign-in limits and HTTP settings (public URL, proxies).
+pub async fn server_secured(
+    limits: LoginLimits,
+    secure: impl FnOnce(&mut HttpSecurity),
+) -> TestServer {
+    server_built(
+        SessionPolicy::default(),
+        Inventory::default(),
+        limits,
+        secure,
+    )
+    .await
+}
+
+/// Generous sign-in limits, for tests that do not test them.
+pub fn roomy() -> LoginLimits {
+    LoginLimits {
+        per_username_burst: 1000,
+        per_address_burst: 1000,
+        ..LoginLimits::default()
+    }
+}
+
+async fn server_built(
+    sessions: SessionPolicy,
+    inventory: Inventory,
+    limits: LoginLimits,
+    secure: impl FnOnce(&mut HttpSecurity),
+) -> TestServer {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
@@ -77,21 +109,13 @@ pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> Test
         .output_name("corral")
         .site_root(site.path().display().to_string())
         .build();
-    let backend = Backend::new(
-        store.clone(),
-        KeyRing::generate(),
-        LoginLimits {
-            per_username_burst: 1000,
-            per_address_burst: 1000,
-            ..LoginLimits::default()
-        },
-    )
-    .with_password_policy(HashPolicy {
-        memory_kib: 64,
-        passes: 1,
-        lanes: 1,
-    })
-    .with_inventory(inventory);
+    let backend = Backend::new(store.clone(), KeyRing::generate(), limits)
+        .with_password_policy(HashPolicy {
+            memory_kib: 64,
+            passes: 1,
+            lanes: 1,
+        })
+        .with_inventory(inventory);
     let state = AppState {
         clock: Clock::default(),
         leptos_options,
@@ -100,14 +124,9 @@ pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> Test
         demo: None,
         started_at: Instant::now(),
     };
-    let router = build(
-        state.clone(),
-        HttpSecurity {
-            sessions: server::sessions::store(&store),
-            secure_cookies: false,
-            public_origin: None,
-        },
-    );
+    let mut security = HttpSecurity::local(server::sessions::store(&store));
+    secure(&mut security);
+    let router = build(state.clone(), security);
     TestServer {
         router,
         state,
@@ -150,12 +169,17 @@ impl TestServer {
             .await
     }
 
-    /// Runs first-run setup as `admin` and returns the session cookie.
+    /// Runs first-run setup as `admin` (with the setup code the server printed) and
+    /// returns the session cookie.
     pub async fn setup_admin(&self) -> String {
+        let code = self.state.backend.setup_code.issue();
         let answer = self
             .post(
                 "/api/auth/setup",
-                &format!("username=admin&password={PASSWORD}&password_repeat={PASSWORD}"),
+                &format!(
+                    "setup_code={}&username=admin&password={PASSWORD}&password_repeat={PASSWORD}",
+                    code.as_str()
+                ),
                 None,
             )
             .await;

@@ -41,11 +41,30 @@ pub async fn backend_with(limits: LoginLimits) -> Backend {
     Backend::new(store, KeyRing::generate(), limits).with_password_policy(CHEAP)
 }
 
+/// Runs setup as `username` with the setup code the server would have printed.
+pub async fn setup(
+    backend: &Backend,
+    username: &str,
+    password: &str,
+    repeated: &str,
+) -> backend::ServiceResult<User> {
+    let code = backend.setup_code.issue();
+    accounts::setup(
+        backend,
+        accounts::SetupForm {
+            setup_code: &code,
+            username,
+            password: secret(password),
+            repeated: secret(repeated),
+        },
+        None,
+    )
+    .await
+}
+
 /// Runs setup (the first admin) and returns it.
 pub async fn admin(backend: &Backend) -> User {
-    accounts::setup(backend, "admin", secret(PASSWORD), secret(PASSWORD), None)
-        .await
-        .unwrap()
+    setup(backend, "admin", PASSWORD, PASSWORD).await.unwrap()
 }
 
 /// A plain user created by `admin`.

@@ -1,0 +1,38 @@
+//! Redirects after a server function, that cannot panic: leptos_axum's `redirect` panics
+//! on a `Location` that is not a valid header value, so every byte outside visible ASCII
+//! is percent-encoded first (server builds only).
+
+/// Sends the browser to `path` after this server function (a 302 for plain forms).
+pub fn to(path: &str) {
+    leptos_axum::redirect(&header_safe(path));
+}
+
+/// `path` with every byte outside visible ASCII percent-encoded.
+pub fn header_safe(path: &str) -> String {
+    let mut safe = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_graphic() {
+            safe.push(char::from(byte));
+        } else {
+            safe.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    safe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_safe;
+
+    #[test]
+    fn every_location_is_a_valid_header_value() {
+        for path in ["/users?created=bob", "/x y", "/é\u{0}\r\n", "/\u{2028}"] {
+            let safe = header_safe(path);
+            assert!(
+                axum::http::HeaderValue::from_str(&safe).is_ok(),
+                "{path:?} → {safe}"
+            );
+        }
+        assert_eq!(header_safe("/x y/é"), "/x%20y/%C3%A9");
+    }
+}
