@@ -4,6 +4,11 @@
 //! The session and the job's owner are checked here: this route is not a server function.
 //! Events come from this process's bus at once, and from the database once a second,
 //! so a job run by another dashboard process on the same database streams too.
+//!
+//! Bounded: nothing is set up for a job the caller does not own; stored events are read
+//! a page at a time; a user may hold [`backend::jobs::bus::STREAMS_PER_USER`] streams; a
+//! closed browser ends its stream at once (not at the job's next line); a shutdown ends
+//! every stream.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -15,7 +20,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use backend::ServiceError;
 use backend::accounts::User;
-use backend::jobs;
+use backend::jobs::events::EVENTS_PER_READ;
+use backend::jobs::{self, StreamPermit, Subscription};
 use futures_util::stream::{self, Stream};
 use model::ids::JobId;
 use model::job::JobEvent;
@@ -55,6 +61,13 @@ pub async fn stream(
     let Some(job_id) = JobId::parse(&job_id) else {
         return not_found();
     };
+    let Some(permit) = state.backend.job_bus.open_stream(&user.id) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "\"too many progress pages are open; close some\"",
+        )
+            .into_response();
+    };
     // Another user's job is not found before anything is set up for it.
     let (live, stored) = match jobs::follow(&state.backend, &user, &job_id, after).await {
         Ok(followed) => followed,
@@ -65,7 +78,15 @@ pub async fn stream(
         }
     };
     let (sender, receiver) = mpsc::channel(256);
-    tokio::spawn(relay(state, user, job_id, after, stored, live, sender));
+    let followed = Followed {
+        state,
+        user,
+        job_id,
+        live,
+        sender,
+        _permit: permit,
+    };
+    tokio::spawn(followed.relay(after, stored));
     Sse::new(events(receiver))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
@@ -92,80 +113,110 @@ fn events(receiver: mpsc::Receiver<Item>) -> impl Stream<Item = Result<Event, In
     })
 }
 
-/// Sends the stored events, then live ones (skipping any already sent), until the job
-/// ends or the browser goes away.
-async fn relay(
+/// One open stream: whose, which job, where its events go.
+struct Followed {
     state: AppState,
     user: User,
     job_id: JobId,
-    mut last: u64,
-    stored: Vec<JobEvent>,
-    mut live: broadcast::Receiver<JobEvent>,
+    live: Subscription,
     sender: mpsc::Sender<Item>,
-) {
-    let backend = &state.backend;
-    let send_new = |events: Vec<JobEvent>, last: &mut u64| {
-        let fresh: Vec<JobEvent> = events.into_iter().filter(|e| e.seq > *last).collect();
-        if let Some(newest) = fresh.last() {
-            *last = newest.seq;
-        }
-        fresh
-    };
-    for event in send_new(stored, &mut last) {
-        if sender.send(Item::Progress(event)).await.is_err() {
-            return;
-        }
-    }
-    let finished = jobs::get(backend, &user, &job_id)
-        .await
-        .map(|job| job.state.finished())
-        .unwrap_or(true);
-    if finished {
-        // The job ended before we subscribed: its channel will never close by itself.
-        let catch_up = jobs::events_after(backend, &user, &job_id, last)
-            .await
-            .unwrap_or_default();
-        for event in send_new(catch_up, &mut last) {
-            let _ = sender.send(Item::Progress(event)).await;
-        }
-        let _ = sender.send(Item::End).await;
-        return;
-    }
-    // The job may be run by another dashboard process sharing the database: its events
-    // never reach this process's bus, so the database is also read once a second.
-    let mut poll = tokio::time::interval(DATABASE_POLL);
-    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let ended = tokio::select! {
-            received = live.recv() => match received {
-                Ok(event) if event.seq <= last => continue,
-                Ok(event) if event.seq == last + 1 => {
-                    last = event.seq;
-                    if sender.send(Item::Progress(event)).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
-                // A gap (this subscriber lagged behind) or the end: read from the database.
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => false,
-                Err(broadcast::error::RecvError::Closed) => true,
-            },
-            _ = poll.tick() => jobs::get(backend, &user, &job_id)
+    _permit: StreamPermit,
+}
+
+/// Why a relay stopped sending.
+enum Stop {
+    /// The browser went away (or the server is shutting down).
+    Gone,
+}
+
+impl Followed {
+    /// Sends `events` past `last`; `Err` when the browser went away.
+    async fn send(&self, events: Vec<JobEvent>, last: &mut u64) -> Result<(), Stop> {
+        for event in events {
+            if event.seq <= *last {
+                continue;
+            }
+            *last = event.seq;
+            self.sender
+                .send(Item::Progress(event))
                 .await
-                .map(|job| job.state.finished())
-                .unwrap_or(true),
-        };
-        let missed = jobs::events_after(backend, &user, &job_id, last)
-            .await
-            .unwrap_or_default();
-        for event in send_new(missed, &mut last) {
-            if sender.send(Item::Progress(event)).await.is_err() {
-                return;
+                .map_err(|_| Stop::Gone)?;
+        }
+        Ok(())
+    }
+
+    /// Sends every stored event after `last`, a page at a time.
+    async fn catch_up(&self, last: &mut u64) -> Result<(), Stop> {
+        loop {
+            let page = jobs::events_after(&self.state.backend, &self.user, &self.job_id, *last)
+                .await
+                .unwrap_or_default();
+            let full = page.len() >= EVENTS_PER_READ;
+            self.send(page, last).await?;
+            if !full {
+                return Ok(());
             }
         }
-        if ended {
-            let _ = sender.send(Item::End).await;
-            return;
+    }
+
+    async fn finished(&self) -> bool {
+        jobs::get(&self.state.backend, &self.user, &self.job_id)
+            .await
+            .map(|job| job.state.finished())
+            .unwrap_or(true)
+    }
+
+    /// Sends the stored events, then live ones (skipping any already sent), until the
+    /// job ends, the browser goes away or the server shuts down.
+    async fn relay(mut self, mut last: u64, stored: Vec<JobEvent>) {
+        let full = stored.len() >= EVENTS_PER_READ;
+        let bus = self.state.backend.job_bus.clone();
+        let sender = self.sender.clone();
+        let streaming = async {
+            self.send(stored, &mut last).await?;
+            if full {
+                self.catch_up(&mut last).await?;
+            }
+            if self.finished().await {
+                // The job ended before we subscribed: its channel will never close by itself.
+                self.catch_up(&mut last).await?;
+                let _ = self.sender.send(Item::End).await;
+                return Ok(());
+            }
+            self.follow(&mut last).await
+        };
+        tokio::select! {
+            _ = streaming => {}
+            () = sender.closed() => {}
+            () = bus.closing() => {}
+        }
+    }
+
+    /// The live part: the bus at once, the database once a second.
+    async fn follow(&mut self, last: &mut u64) -> Result<(), Stop> {
+        // The job may be run by another dashboard process sharing the database: its
+        // events never reach this process's bus, so the database is also read.
+        let mut poll = tokio::time::interval(DATABASE_POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let ended = tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(event) if event.seq <= *last => continue,
+                    Ok(event) if event.seq == *last + 1 => {
+                        self.send(vec![event], last).await?;
+                        continue;
+                    }
+                    // A gap (this subscriber lagged behind) or the end: read the database.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => false,
+                    Err(broadcast::error::RecvError::Closed) => true,
+                },
+                _ = poll.tick() => self.finished().await,
+            };
+            self.catch_up(last).await?;
+            if ended {
+                let _ = self.sender.send(Item::End).await;
+                return Ok(());
+            }
         }
     }
 }

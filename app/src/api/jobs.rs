@@ -7,11 +7,16 @@ use model::job::{JobPage, JobView};
 use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
-/// The caller's job `id` and its log so far.
+/// The caller's job `id` and one page of its log: the newest lines, or those before line
+/// `before`.
 #[action]
 #[server(endpoint = "jobs/get")]
-pub async fn get_job(call: Call<SignedIn>, id: JobId) -> Result<JobPage, AppError> {
-    Ok(backend::jobs::page(call.backend(), &call.caller, &id).await?)
+pub async fn get_job(
+    call: Call<SignedIn>,
+    id: JobId,
+    before: Option<u64>,
+) -> Result<JobPage, AppError> {
+    Ok(backend::jobs::page(call.backend(), &call.caller, &id, before).await?)
 }
 
 /// Cancels the caller's job `id` (a running one stops at its next safe point).

@@ -1,11 +1,12 @@
 //! `/jobs/{id}`: a provisioning job's progress — the phases as a stepper, a progress bar,
 //! each script's status and the live log. The first render comes from the stored events
-//! (a reload shows everything at once, and the page is useful without JavaScript);
-//! hydrated, it follows `GET /api/jobs/{id}/events` (server-sent events).
+//! (the newest page of them; `?before=N` reads further back, page by page, and the page
+//! is useful without JavaScript); hydrated, it follows `GET /api/jobs/{id}/events`
+//! (server-sent events), keeping at most [`SHOWN_LINES`] lines in the browser.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use model::ids::JobId;
 use model::job::{JobEvent, JobPage, JobState, JobView, Level, Phase, ScriptStatus};
 
@@ -13,18 +14,32 @@ use crate::api::jobs::{CancelJob, RevealRootPassword, get_job};
 use crate::components::{FormError, LoadFailed, action_error};
 use crate::pages::{load_named, route_param};
 
+/// Log lines the live page keeps; older ones are a click away (`?before=`).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const SHOWN_LINES: usize = 2000;
+
 /// The progress page.
 #[component]
 pub fn JobProgressPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || route_param::<JobId>(params, "id");
-    let page = Resource::new(id, |id| load_named(id, get_job));
+    let before = move || {
+        query
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<u64>().ok())
+    };
+    let page = Resource::new(
+        move || (id(), before()),
+        |(id, before)| load_named(id, async move |id| get_job(id, before).await),
+    );
     view! {
         <Title text="Creating a container" />
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <Progress page /> }.into_any(),
+                    Ok(page) => view! { <Progress page reading_back=before().is_some() /> }.into_any(),
                     Err(error) => view! {
                         <LoadFailed
                             error
@@ -39,9 +54,13 @@ pub fn JobProgressPage() -> impl IntoView {
     }
 }
 
+/// The job and one page of its log; `reading_back`: an older page (`?before=`), to which
+/// no live lines are appended.
 #[component]
-fn Progress(page: JobPage) -> impl IntoView {
+fn Progress(page: JobPage, reading_back: bool) -> impl IntoView {
     let job_id = page.job.id.clone();
+    let earlier = page.earlier;
+    let first_shown = page.events.first().map_or(1, |e| e.seq);
     let job = RwSignal::new(page.job);
     let events = RwSignal::new(page.events);
     let filter = RwSignal::new(String::new());
@@ -52,8 +71,24 @@ fn Progress(page: JobPage) -> impl IntoView {
             job.set(view);
         }
     });
-    follow(job_id.clone(), job, events);
-
+    if !reading_back {
+        follow(job_id.clone(), job, events);
+    }
+    let paging = {
+        let id = job_id.to_string();
+        move || {
+            let back = (earlier > 0).then(|| {
+                view! {
+                    <a href=format!("/jobs/{id}?before={first_shown}") data-testid="earlier-lines">
+                        {format!("{earlier} earlier lines")}
+                    </a>
+                }
+            });
+            let newest = reading_back
+                .then(|| view! { " · " <a href=format!("/jobs/{id}")>"Newest lines"</a> });
+            (earlier > 0 || reading_back).then(|| view! { <p class="muted">{back}{newest}</p> })
+        }
+    };
     let title = move || {
         let j = job.get();
         format!("CT {} ({}) on {}", j.vmid, j.hostname, j.node_name)
@@ -185,6 +220,7 @@ fn Progress(page: JobPage) -> impl IntoView {
                     {move || script_names().into_iter().map(|n| view! { <option value=n.clone()>{format!("Script {n}")}</option> }).collect_view()}
                 </select>
             </div>
+            {paging}
             <div class="log mono" data-testid="log" node_ref=log_follower()><For each=shown key=|e| e.seq children=line /></div>
         </section>
     }
@@ -344,7 +380,8 @@ fn follow(id: JobId, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
             move || {
                 let id = id.clone();
                 leptos::task::spawn_local(async move {
-                    if let Ok(page) = get_job(id).await {
+                    // Only the summary: the lines before line 1 are none.
+                    if let Ok(page) = get_job(id, Some(1)).await {
                         job.set(page.job);
                     }
                 });
@@ -366,6 +403,9 @@ fn follow(id: JobId, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
                     events.update(|list| {
                         if list.last().is_none_or(|last| event.seq > last.seq) {
                             list.push(event);
+                        }
+                        if list.len() > SHOWN_LINES {
+                            list.drain(..list.len() - SHOWN_LINES);
                         }
                     });
                     if percent > job.get_untracked().percent {

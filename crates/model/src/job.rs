@@ -238,7 +238,10 @@ pub struct JobView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobPage {
     pub job: JobView,
+    /// One page of the log, oldest first.
     pub events: Vec<JobEvent>,
+    /// How many lines come before this page (`0`: it starts at the first line).
+    pub earlier: u64,
 }
 
 #[cfg(test)]

@@ -59,10 +59,13 @@ pub struct ClientConfig {
     pub retry_backoff: Duration,
     /// With password auth: renew the ticket (valid two hours) once it is this old.
     pub ticket_renew_after: Duration,
+    /// The largest answer accepted, in bytes ([`PveError::TooLarge`] past it).
+    pub max_body_bytes: usize,
 }
 
 impl ClientConfig {
-    /// A configuration with the defaults: 5 s to connect, 30 s per request, 2 retries.
+    /// A configuration with the defaults: 5 s to connect, 30 s per request, 2 retries,
+    /// answers up to 64 MiB (a cluster's resource list for 10,000 guests is about 5 MiB).
     pub fn new(base_url: impl Into<String>, auth: Auth, trust: Trust) -> ClientConfig {
         ClientConfig {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
@@ -73,6 +76,7 @@ impl ClientConfig {
             retries: 2,
             retry_backoff: Duration::from_millis(200),
             ticket_renew_after: Duration::from_secs(90 * 60),
+            max_body_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -340,12 +344,9 @@ impl Client {
             .get::<hyper::ext::ReasonPhrase>()
             .and_then(|r| std::str::from_utf8(r.as_bytes()).ok())
             .map(str::to_owned);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let body = self.read_body(response).await?;
         if status == StatusCode::OK {
-            Ok(body.to_vec())
+            Ok(body)
         } else {
             Err(PveError::from_status(
                 status.as_u16(),
@@ -353,6 +354,31 @@ impl Client {
                 &body,
             ))
         }
+    }
+
+    /// The answer's body, refused past [`ClientConfig::max_body_bytes`] (a node cannot
+    /// make the dashboard buffer without end); read as it arrives.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, PveError> {
+        let limit = self.config.max_body_bytes;
+        let too_large = || PveError::TooLarge { limit };
+        if response
+            .content_length()
+            .is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX))
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_error(&self, error: reqwest::Error) -> PveError {

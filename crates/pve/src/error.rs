@@ -53,6 +53,9 @@ pub enum PveError {
     /// The node answered something this client cannot read.
     #[error("unexpected answer: {message}")]
     Decode { message: String },
+    /// The answer was larger than the client accepts.
+    #[error("the node's answer is larger than {limit} bytes")]
+    TooLarge { limit: usize },
     /// A task ended with an error; `log_tail` holds its last log lines.
     #[error("task {upid} failed: {exitstatus}")]
     TaskFailed {

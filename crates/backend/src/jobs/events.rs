@@ -1,59 +1,18 @@
-//! A job's log: `job_event` rows numbered from 1 without gaps, and an in-process bus
-//! that hands each new event to live subscribers (the progress page's SSE stream).
+//! A job's log: `job_event` rows numbered from 1 without gaps, handed to live
+//! subscribers through the [`super::bus`] as they are written.
 //!
-//! Only the runner holding a job's lease may append to it (checked in the same
-//! transaction that takes the next number), so a runner that lost its lease can never
-//! write a duplicate or interleaved line.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! Only the runner holding a job's lease may take numbers for new lines (checked in the
+//! transaction that takes them), so a runner that lost its lease can never write a
+//! duplicate or interleaved line. Lines are numbered from 1; a crash between taking
+//! numbers and writing the lines may leave a gap, never a duplicate.
 
 use model::ids::JobId;
 use model::job::{JobEvent, Level, Phase};
 use surrealdb::types::SurrealValue;
-use tokio::sync::broadcast;
 
 use crate::Backend;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{LEASE_LOST, QueryFailure, StoreError, last_value, retry_conflicts};
-
-/// Events kept for a slow subscriber before it must catch up from the database.
-const BUS_CAPACITY: usize = 1024;
-
-/// Live subscribers per job; cheap to clone.
-#[derive(Clone, Default)]
-pub struct JobBus {
-    senders: Arc<Mutex<HashMap<JobId, broadcast::Sender<JobEvent>>>>,
-}
-
-impl JobBus {
-    fn senders(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, broadcast::Sender<JobEvent>>> {
-        self.senders.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Every event appended to `job_id` from now on.
-    pub fn subscribe(&self, job_id: &JobId) -> broadcast::Receiver<JobEvent> {
-        self.senders()
-            .entry(job_id.clone())
-            .or_insert_with(|| broadcast::channel(BUS_CAPACITY).0)
-            .subscribe()
-    }
-
-    fn publish(&self, job_id: &JobId, event: &JobEvent) {
-        let mut senders = self.senders();
-        if let Some(sender) = senders.get(job_id)
-            && sender.send(event.clone()).is_err()
-        {
-            // Nobody listens any more.
-            senders.remove(job_id);
-        }
-    }
-
-    /// Ends the stream of a finished job: subscribers see the channel close.
-    pub fn close(&self, job_id: &JobId) {
-        self.senders().remove(job_id);
-    }
-}
 
 /// What to append.
 #[derive(Debug, Clone)]
@@ -127,76 +86,218 @@ pub(crate) async fn append(
     lease: Option<&str>,
     event: NewEvent,
 ) -> ServiceResult<JobEvent> {
-    // The job record is also written by lease renewals and progress markers: a write
-    // conflict is retried, so no line is ever lost to one.
-    retry_conflicts(
-        || append_once(backend, job_id, lease, &event),
-        ServiceError::is_write_conflict,
-    )
-    .await
+    append_all(backend, job_id, lease, vec![event])
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("the event of job {job_id} was not read back")).into()
+        })
 }
 
+/// Appends `batch` to job `job_id` in one transaction, numbered in order, and tells live
+/// subscribers; as [`append`] for the lease, the phase and the percentage (the last
+/// event's).
+pub(crate) async fn append_all(
+    backend: &Backend,
+    job_id: &JobId,
+    lease: Option<&str>,
+    batch: Vec<NewEvent>,
+) -> ServiceResult<Vec<JobEvent>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    append_once(backend, job_id, lease, &batch).await
+}
+
+/// One event as the batch insert takes it: its number and its fields.
+#[derive(Debug, SurrealValue)]
+struct EventRow {
+    seq: i64,
+    phase: String,
+    level: String,
+    message: String,
+    percent: i64,
+    script: Option<String>,
+}
+
+/// What a batch insert answers: the stored events, oldest first.
+#[derive(Debug, SurrealValue)]
+struct Appended {
+    events: Vec<StoredEvent>,
+}
+
+/// Numbers `batch` and writes it. Two short transactions: the first takes the numbers
+/// under the lease (and moves the job's phase and percentage); the second writes the
+/// lines, without touching the job record, so a large batch never collides with lease
+/// renewals. A crash between the two leaves a gap in the numbers, never a duplicate.
 async fn append_once(
     backend: &Backend,
     job_id: &JobId,
     lease: Option<&str>,
-    event: &NewEvent,
-) -> ServiceResult<JobEvent> {
-    let event = event.clone();
+    batch: &[NewEvent],
+) -> ServiceResult<Vec<JobEvent>> {
+    let Some(last) = batch.last() else {
+        return Ok(Vec::new());
+    };
+    let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    let first = reserve(backend, job_id, lease, count, last).await?;
+    let rows: Vec<EventRow> = batch
+        .iter()
+        .zip(first..)
+        .map(|(event, seq)| EventRow {
+            seq,
+            phase: event.phase.as_str().to_owned(),
+            level: event.level.as_str().to_owned(),
+            message: event.message.clone(),
+            percent: i64::from(event.percent),
+            script: event.script.clone(),
+        })
+        .collect();
     let mut response = backend
         .store
         .db()
         .query(format!(
             "BEGIN TRANSACTION;
              LET $job = type::record('job', $id);
-             LET $before = (UPDATE $job SET next_seq += 1, phase = $phase, percent = $percent
-                 WHERE $lease = NONE OR lease_owner = $lease RETURN BEFORE)[0];
-             IF $before = NONE {{ THROW $lease_lost }};
-             LET $created = (CREATE job_event CONTENT {{
-                 job: $job, seq: $before.next_seq, phase: $phase, level: $level,
-                 message: $message, percent: $percent, script: $script
-             }})[0];
-             SELECT {EVENT_VALUE} FROM ONLY $created.id;
+             FOR $row IN $rows {{
+                 CREATE job_event CONTENT {{
+                     job: $job, seq: $row.seq, phase: $row.phase, level: $row.level,
+                     message: $row.message, percent: $row.percent, script: $row.script
+                 }};
+             }};
+             RETURN {{ events: (SELECT {EVENT_VALUE} FROM job_event
+                 WHERE job = $job AND seq >= $first AND seq < $end ORDER BY seq) }};
              COMMIT TRANSACTION;"
         ))
         .bind(("id", job_id.to_string()))
+        .bind(("first", first))
+        .bind(("end", first.saturating_add(count)))
+        .bind(("rows", rows))
+        .await?;
+    if let Some(failure) = QueryFailure::of_response(&mut response) {
+        return Err(StoreError::Query(failure).into());
+    }
+    let appended: Option<Appended> = last_value(&mut response);
+    let events: Vec<JobEvent> = appended
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("the events of job {job_id} were not read back"))
+        })?
+        .events
+        .into_iter()
+        .map(StoredEvent::into_event)
+        .collect();
+    for event in &events {
+        backend.job_bus.publish(job_id, event);
+    }
+    Ok(events)
+}
+
+/// Takes `count` numbers for job `job_id`'s next events (under `lease` when given) and
+/// moves its phase and percentage to `last`'s; answers the first number.
+async fn reserve(
+    backend: &Backend,
+    job_id: &JobId,
+    lease: Option<&str>,
+    count: i64,
+    last: &NewEvent,
+) -> ServiceResult<i64> {
+    // The job record is also written by lease renewals and progress markers: a write
+    // conflict is retried, so no line is ever lost to one.
+    retry_conflicts(
+        || reserve_once(backend, job_id, lease, count, last),
+        ServiceError::is_write_conflict,
+    )
+    .await
+}
+
+async fn reserve_once(
+    backend: &Backend,
+    job_id: &JobId,
+    lease: Option<&str>,
+    count: i64,
+    last: &NewEvent,
+) -> ServiceResult<i64> {
+    let mut response = backend
+        .store
+        .db()
+        .query(
+            "BEGIN TRANSACTION;
+             LET $before = (UPDATE type::record('job', $id)
+                 SET next_seq += $count, phase = $phase, percent = $percent
+                 WHERE $lease = NONE OR lease_owner = $lease RETURN BEFORE)[0];
+             IF $before = NONE { THROW $lease_lost };
+             RETURN $before.next_seq;
+             COMMIT TRANSACTION;",
+        )
+        .bind(("id", job_id.to_string()))
         .bind(("lease", lease.map(str::to_owned)))
         .bind(("lease_lost", LEASE_LOST))
-        .bind(("phase", event.phase.as_str()))
-        .bind(("level", event.level.as_str()))
-        .bind(("message", event.message))
-        .bind(("percent", i64::from(event.percent)))
-        .bind(("script", event.script))
+        .bind(("count", count))
+        .bind(("phase", last.phase.as_str()))
+        .bind(("percent", i64::from(last.percent)))
         .await?;
     match QueryFailure::of_response(&mut response) {
         None => {}
         Some(QueryFailure::LeaseLost) => return Err(ServiceError::LeaseLost),
         Some(other) => return Err(StoreError::Query(other).into()),
     }
-    let stored: Option<StoredEvent> = last_value(&mut response);
-    let event = stored
-        .ok_or_else(|| StoreError::Corrupt(format!("the event of job {job_id} was not read back")))?
-        .into_event();
-    backend.job_bus.publish(job_id, &event);
-    Ok(event)
+    last_value::<i64>(&mut response)
+        .ok_or_else(|| StoreError::Corrupt(format!("job {job_id} gave no event number")).into())
 }
 
-/// The stored events of job `job_id` with a number above `after`, oldest first. The
-/// caller has checked that the job is the user's.
+/// The most events one read returns: pages, streams and catch-ups read in steps of this.
+pub const EVENTS_PER_READ: usize = 500;
+
+/// Up to [`EVENTS_PER_READ`] stored events of job `job_id` numbered above `after`, oldest
+/// first. The caller has checked that the job is the user's.
 pub(crate) async fn after(
     backend: &Backend,
     job_id: &JobId,
     after: u64,
+) -> ServiceResult<Vec<JobEvent>> {
+    read(
+        backend,
+        job_id,
+        "seq > $seq ORDER BY seq",
+        i64::try_from(after).unwrap_or(i64::MAX),
+    )
+    .await
+}
+
+/// Up to [`EVENTS_PER_READ`] stored events of job `job_id` numbered below `before`, the
+/// newest of them, oldest first.
+pub(crate) async fn before(
+    backend: &Backend,
+    job_id: &JobId,
+    before: u64,
+) -> ServiceResult<Vec<JobEvent>> {
+    let mut events = read(
+        backend,
+        job_id,
+        "seq < $seq ORDER BY seq DESC",
+        i64::try_from(before).unwrap_or(i64::MAX),
+    )
+    .await?;
+    events.reverse();
+    Ok(events)
+}
+
+async fn read(
+    backend: &Backend,
+    job_id: &JobId,
+    condition: &str,
+    seq: i64,
 ) -> ServiceResult<Vec<JobEvent>> {
     let stored: Vec<StoredEvent> = backend
         .store
         .db()
         .query(format!(
             "SELECT {EVENT_VALUE} FROM job_event
-              WHERE job = type::record('job', $id) AND seq > $after ORDER BY seq"
+              WHERE job = type::record('job', $id) AND {condition} LIMIT $limit"
         ))
         .bind(("id", job_id.to_string()))
-        .bind(("after", i64::try_from(after).unwrap_or(i64::MAX)))
+        .bind(("seq", seq))
+        .bind(("limit", i64::try_from(EVENTS_PER_READ).unwrap_or(i64::MAX)))
         .await?
         .check()?
         .take(0)?;

@@ -4,6 +4,7 @@
 //!
 //! Every public function here takes the owning user; another user's job is "not found".
 
+pub mod bus;
 pub mod events;
 mod pipeline;
 mod record;
@@ -13,7 +14,6 @@ mod submit;
 
 use model::ids::{JobId, NodeId};
 use model::job::{JobEvent, JobPage, JobState, JobView, Phase};
-use tokio::sync::broadcast;
 
 use crate::Backend;
 use crate::accounts::User;
@@ -23,7 +23,8 @@ use crate::nodes;
 use crate::store::retry_conflicts;
 use record::{StoredJob, owned, unfinished};
 
-pub use events::{JobBus, NewEvent};
+pub use bus::{JobBus, StreamPermit, Subscription};
+pub use events::NewEvent;
 pub use root_password::{reseal_all, reveal as reveal_root_password};
 pub use submit::{create_from_draft, submit};
 
@@ -44,14 +45,28 @@ pub async fn get(backend: &Backend, user: &User, job_id: &JobId) -> ServiceResul
     view(backend, user, &job).await
 }
 
-/// The user's job `job_id` and its whole log so far: the progress page's first render.
-pub async fn page(backend: &Backend, user: &User, job_id: &JobId) -> ServiceResult<JobPage> {
+/// The user's job `job_id` and one page of its log: the newest lines (the progress
+/// page's first render), or those before line `before` (reading back).
+pub async fn page(
+    backend: &Backend,
+    user: &User,
+    job_id: &JobId,
+    before: Option<u64>,
+) -> ServiceResult<JobPage> {
     let job = get(backend, user, job_id).await?;
-    let events = events::after(backend, job_id, 0).await?;
-    Ok(JobPage { job, events })
+    let events = events::before(backend, job_id, before.unwrap_or(u64::MAX)).await?;
+    let earlier = events
+        .first()
+        .map_or(0, |first| first.seq.saturating_sub(1));
+    Ok(JobPage {
+        job,
+        events,
+        earlier,
+    })
 }
 
-/// The user's stored events of job `job_id` numbered above `after_seq`, oldest first.
+/// The user's stored events of job `job_id` numbered above `after_seq`, oldest first, at
+/// most [`events::EVENTS_PER_READ`] (read again from the last one for more).
 pub async fn events_after(
     backend: &Backend,
     user: &User,
@@ -63,14 +78,15 @@ pub async fn events_after(
 }
 
 /// Follows the user's job `job_id`: a subscription to its events from now on, and its
-/// stored events numbered above `after_seq`. The subscription is made first (after the
-/// ownership check), so no event falls between the two.
+/// first stored events numbered above `after_seq` (at most [`events::EVENTS_PER_READ`]).
+/// The subscription is made first (after the ownership check), so no event falls between
+/// the two.
 pub async fn follow(
     backend: &Backend,
     user: &User,
     job_id: &JobId,
     after_seq: u64,
-) -> ServiceResult<(broadcast::Receiver<JobEvent>, Vec<JobEvent>)> {
+) -> ServiceResult<(Subscription, Vec<JobEvent>)> {
     owned(backend, user, job_id).await?;
     let live = backend.job_bus.subscribe(job_id);
     let stored = events::after(backend, job_id, after_seq).await?;

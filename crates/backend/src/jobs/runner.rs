@@ -10,6 +10,7 @@ use model::job::JobState;
 use surrealdb::types::SurrealValue;
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use super::pipeline::OutputLimits;
 use super::record::unfinished_states;
 use crate::Backend;
 use crate::error::ServiceResult;
@@ -33,6 +34,8 @@ pub struct RunnerConfig {
     pub command_timeout: Duration,
     /// Pause between task-status polls.
     pub task_poll: Duration,
+    /// How much command output a job's log keeps.
+    pub output: OutputLimits,
 }
 
 impl Default for RunnerConfig {
@@ -45,6 +48,7 @@ impl Default for RunnerConfig {
             network_wait: Duration::from_secs(90),
             command_timeout: Duration::from_secs(30 * 60),
             task_poll: Duration::from_millis(500),
+            output: OutputLimits::default(),
         }
     }
 }

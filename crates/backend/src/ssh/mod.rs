@@ -2,8 +2,10 @@
 //! private-key login, commands with standard input, output streamed as it arrives, exit
 //! status, per-command timeouts, keep-alive and a small connection pool.
 
+mod output;
 mod quote;
 
+pub use output::{LineSplitter, MAX_LINE_BYTES, TAIL_BYTES, Tail, cut_line};
 pub use quote::{QuoteError, command, quote};
 
 use std::collections::HashMap;
@@ -73,13 +75,36 @@ pub enum SshError {
     Channel(String),
 }
 
-/// What a command printed and how it ended.
+/// What a command printed (the last [`TAIL_BYTES`] of each stream) and how it ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecOutput {
     pub stdout: String,
     pub stderr: String,
+    /// Bytes printed before the kept tails (0 for most commands).
+    pub dropped_bytes: u64,
     /// `None` when the command was killed by a signal.
     pub status: Option<u32>,
+}
+
+/// Where a running command's lines go.
+enum Lines<'a> {
+    /// Called at once, for each line.
+    Callback(&'a mut (dyn FnMut(Stream, &str) + Send)),
+    /// Sent on a bounded channel: a slow receiver slows the command down (SSH flow
+    /// control) instead of piling lines up in memory.
+    Channel(&'a tokio::sync::mpsc::Sender<(Stream, String)>),
+}
+
+impl Lines<'_> {
+    async fn emit(&mut self, stream: Stream, line: String) {
+        match self {
+            Lines::Callback(callback) => callback(stream, &line),
+            Lines::Channel(sender) => {
+                // A closed receiver stopped listening; the command still runs to its end.
+                let _ = sender.send((stream, line)).await;
+            }
+        }
+    }
 }
 
 impl ExecOutput {
@@ -266,13 +291,38 @@ impl SshSession {
     }
 
     /// Runs `command_line` (already quoted: build it with [`command`]), feeding `stdin`
-    /// and passing each complete output line to `on_line` as it arrives.
+    /// and passing each complete output line (cut at [`MAX_LINE_BYTES`]) to `on_line` as
+    /// it arrives.
     pub async fn exec(
         &self,
         command_line: &str,
         stdin: Option<&[u8]>,
         timeout: Duration,
-        mut on_line: impl FnMut(Stream, &str),
+        mut on_line: impl FnMut(Stream, &str) + Send,
+    ) -> Result<ExecOutput, SshError> {
+        self.run(command_line, stdin, timeout, Lines::Callback(&mut on_line))
+            .await
+    }
+
+    /// As [`Self::exec`], each line sent on `lines` (bounded: the command waits while
+    /// the receiver is behind).
+    pub async fn exec_streaming(
+        &self,
+        command_line: &str,
+        stdin: Option<&[u8]>,
+        timeout: Duration,
+        lines: &tokio::sync::mpsc::Sender<(Stream, String)>,
+    ) -> Result<ExecOutput, SshError> {
+        self.run(command_line, stdin, timeout, Lines::Channel(lines))
+            .await
+    }
+
+    async fn run(
+        &self,
+        command_line: &str,
+        stdin: Option<&[u8]>,
+        timeout: Duration,
+        mut lines: Lines<'_>,
     ) -> Result<ExecOutput, SshError> {
         let channel_error = |e: russh::Error| SshError::Channel(e.to_string());
         let run = async {
@@ -289,37 +339,47 @@ impl SshSession {
                 channel.data(stdin).await.map_err(channel_error)?;
             }
             channel.eof().await.map_err(channel_error)?;
-            let mut output = ExecOutput::default();
-            let mut partial = [String::new(), String::new()];
+            let mut status = None;
+            let mut tails = [Tail::default(), Tail::default()];
+            let mut splitters = [LineSplitter::default(), LineSplitter::default()];
+            let mut complete = Vec::new();
             // Keep reading after the exit status: output may still follow it.
             while let Some(message) = channel.wait().await {
-                let (stream, data) = match message {
-                    ChannelMsg::Data { data } => (Stream::Stdout, data),
-                    ChannelMsg::ExtendedData { data, ext: 1 } => (Stream::Stderr, data),
+                let (stream, index, data) = match message {
+                    ChannelMsg::Data { data } => (Stream::Stdout, 0, data),
+                    ChannelMsg::ExtendedData { data, ext: 1 } => (Stream::Stderr, 1, data),
                     ChannelMsg::ExitStatus { exit_status } => {
-                        output.status = Some(exit_status);
+                        status = Some(exit_status);
                         continue;
                     }
                     _ => continue,
                 };
                 let text = String::from_utf8_lossy(&data);
-                let (collected, buffer) = match stream {
-                    Stream::Stdout => (&mut output.stdout, &mut partial[0]),
-                    Stream::Stderr => (&mut output.stderr, &mut partial[1]),
-                };
-                collected.push_str(&text);
-                buffer.push_str(&text);
-                while let Some(end) = buffer.find('\n') {
-                    let line: String = buffer.drain(..=end).collect();
-                    on_line(stream, line.trim_end_matches(['\n', '\r']));
+                tails[index].push(&text);
+                splitters[index].push(&text, |line| complete.push(line));
+                for line in complete.drain(..) {
+                    lines.emit(stream, line).await;
                 }
             }
-            for (buffer, stream) in partial.iter().zip([Stream::Stdout, Stream::Stderr]) {
-                if !buffer.is_empty() {
-                    on_line(stream, buffer);
+            let [out_splitter, err_splitter] = splitters;
+            for (splitter, stream) in [
+                (out_splitter, Stream::Stdout),
+                (err_splitter, Stream::Stderr),
+            ] {
+                splitter.finish(|line| complete.push(line));
+                for line in complete.drain(..) {
+                    lines.emit(stream, line).await;
                 }
             }
-            Ok(output)
+            let [out_tail, err_tail] = tails;
+            let ((stdout, out_dropped), (stderr, err_dropped)) =
+                (out_tail.finish(), err_tail.finish());
+            Ok(ExecOutput {
+                stdout,
+                stderr,
+                dropped_bytes: out_dropped + err_dropped,
+                status,
+            })
         };
         tokio::time::timeout(timeout, run)
             .await

@@ -121,3 +121,15 @@ async fn the_wire_format_matches_pve() {
     assert_eq!(stopped["uptime"], 0, "stopped containers report uptime 0");
     assert!(stopped.get("pid").is_none());
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_refused_not_buffered() {
+    let sim = simulator(SimConfig::default()).await;
+    let mut config = pve::ClientConfig::new(sim.api_url(), token_auth(&sim), pin(&sim, "pve"));
+    config.max_body_bytes = 512;
+    let small = pve::Client::new(config).unwrap();
+    let error = small.cluster_resources(None).await.unwrap_err();
+    assert_eq!(error, PveError::TooLarge { limit: 512 });
+    // The same answer passes the default limit.
+    assert!(client(&sim).cluster_resources(None).await.is_ok());
+}

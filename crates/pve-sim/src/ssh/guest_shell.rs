@@ -155,6 +155,8 @@ fn builtin(guest: &mut Guest, words: &[&str]) -> Option<Output> {
         ] => {}
         ["false"] => output.status = 1,
         ["echo", rest @ ..] => output.out(rest.join(" ")),
+        ["yes"] => output.events.push(Event::Endless("y".into())),
+        ["yes", rest @ ..] => output.events.push(Event::Endless(rest.join(" "))),
         ["printf", format, ..] => output.out(format.replace("\\n", "")),
         ["cat", paths @ ..] if !paths.is_empty() => {
             for path in paths {

@@ -100,6 +100,11 @@ impl Connection {
                         }
                         true
                     }
+                    Event::Endless(line) => {
+                        let chunk = format!("{line}\n").repeat(256).into_bytes();
+                        while handle.data(channel, chunk.clone()).await.is_ok() {}
+                        false
+                    }
                 };
                 if !sent {
                     return;

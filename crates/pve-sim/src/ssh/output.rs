@@ -9,6 +9,9 @@ pub enum Event {
     Stderr(String),
     /// Realistic time passing (scaled by the simulator's speed).
     Pause(Duration),
+    /// This line on standard output again and again until the client goes away, as
+    /// `yes` prints (the connection's flow control paces it).
+    Endless(String),
 }
 
 /// Everything a command printed, and its exit status.

@@ -1,10 +1,10 @@
 //! Commands inside the container: `pct exec` on the node over SSH, every argument quoted
-//! by the one quoting helper, each output line becoming a log line as it arrives.
+//! by the one quoting helper, each output line becoming a log line as it arrives (within
+//! the job's output cap, see [`super::output`]).
 
-use model::job::{Level, Phase};
+use model::job::Phase;
 
 use super::{Halt, JobRun};
-use crate::jobs::events::NewEvent;
 use crate::ssh::{self, ExecOutput};
 
 /// Lines of a failed command kept in the error message.
@@ -30,24 +30,10 @@ impl JobRun<'_> {
             .session(&self.access.ssh_target())
             .await
             .map_err(|e| Halt::failed(phase, format!("{}: {e}", self.node_name)))?;
-        let (lines, mut received) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (lines, received) = self.output_channel();
         let timeout = self.config.command_timeout;
-        let run = async move {
-            session
-                .exec(&line, stdin, timeout, move |_, text| {
-                    let _ = lines.send(text.to_owned());
-                })
-                .await
-        };
-        let percent = phase.percent(fraction);
-        let relay = async {
-            while let Some(text) = received.recv().await {
-                let mut event = NewEvent::info(phase, percent, text).level(Level::Output);
-                event.script = script.map(str::to_owned);
-                self.event(event).await?;
-            }
-            Ok::<(), Halt>(())
-        };
+        let run = async move { session.exec_streaming(&line, stdin, timeout, &lines).await };
+        let relay = self.relay_output(phase, phase.percent(fraction), script, received);
         let (output, relayed) = tokio::join!(run, relay);
         relayed?;
         output.map_err(|e| Halt::failed(phase, format!("{}: {e}", self.node_name)))

@@ -12,6 +12,7 @@
 //! - [`proxmox`]: the phases done through the Proxmox API (create, start, network);
 //! - [`create_spec`]: the container specification as Proxmox's create call takes it;
 //! - [`guest`]: commands inside the container (`pct exec` over SSH);
+//! - [`output`]: command output into the log, batched and capped;
 //! - [`packages`], [`scripts`], [`discovery`]: the phases run inside the container;
 //! - [`endings`]: success, failure, cancel and clean-up.
 
@@ -19,10 +20,13 @@ mod create_spec;
 mod discovery;
 mod endings;
 mod guest;
+mod output;
 mod packages;
 mod progress;
 mod proxmox;
 mod scripts;
+
+pub use output::OutputLimits;
 
 use std::time::Duration;
 
@@ -141,6 +145,8 @@ struct JobRun<'a> {
     client: pve::Client,
     /// The container's IPv4 address, once the network phase found one.
     address: Option<String>,
+    /// How much output the log has taken in this run.
+    output: output::SharedOutputLog,
 }
 
 impl<'a> JobRun<'a> {
@@ -184,6 +190,7 @@ impl<'a> JobRun<'a> {
             access,
             client,
             address: None,
+            output: output::SharedOutputLog::default(),
         })
     }
 

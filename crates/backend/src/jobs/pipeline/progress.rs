@@ -95,15 +95,20 @@ impl Progress {
 }
 
 impl JobRun<'_> {
-    /// Appends an event under this runner's lease. A log line that cannot be written
-    /// (the database hiccuped) is logged and the job goes on rather than lose the
-    /// container.
+    /// Appends an event under this runner's lease.
     pub(super) async fn event(&self, event: NewEvent) -> Result<(), Halt> {
-        match events::append(self.backend, &self.job_id, Some(&self.config.id), event).await {
+        self.events(vec![event]).await
+    }
+
+    /// Appends events in one transaction under this runner's lease. Lines that cannot be
+    /// written (the database hiccuped) are logged and the job goes on rather than lose
+    /// the container.
+    pub(super) async fn events(&self, batch: Vec<NewEvent>) -> Result<(), Halt> {
+        match events::append_all(self.backend, &self.job_id, Some(&self.config.id), batch).await {
             Ok(_) => Ok(()),
             Err(ServiceError::LeaseLost) => Err(Halt::LeaseLost),
             Err(error) => {
-                tracing::error!(%error, job = %self.job_id, "cannot write a job event");
+                tracing::error!(%error, job = %self.job_id, "cannot write job events");
                 Ok(())
             }
         }

@@ -113,32 +113,41 @@ impl JobRun<'_> {
         }
     }
 
-    /// Follows a Proxmox task to its end, its log lines becoming output events.
+    /// Follows a Proxmox task to its end, its log lines becoming output events (within
+    /// the job's output cap; lines arriving faster than they are stored are counted and
+    /// skipped rather than queued without end).
     pub(super) async fn follow_task(&self, phase: Phase, upid: &Upid) -> Result<(), Halt> {
-        let (lines, mut received) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (lines, received) = self.output_channel();
+        let skipped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let options = WaitOptions {
             interval: self.config.task_poll,
             deadline: Duration::from_secs(30 * 60),
             ..WaitOptions::default()
         };
         let client = self.client.clone();
+        let counted = skipped.clone();
         let follow = async move {
             client
                 .wait_task(upid, &options, move |line| {
-                    let _ = lines.send(line.t.clone());
+                    let text = crate::ssh::cut_line(&line.t);
+                    if lines.try_send((crate::ssh::Stream::Stdout, text)).is_err() {
+                        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                 })
                 .await
         };
         let percent = phase.percent(0.5);
-        let relay = async {
-            while let Some(line) = received.recv().await {
-                let event = NewEvent::info(phase, percent, line).level(Level::Output);
-                self.event(event).await?;
-            }
-            Ok::<(), Halt>(())
-        };
+        let relay = self.relay_output(phase, percent, None, received);
         let (outcome, relayed) = tokio::join!(follow, relay);
         relayed?;
+        let skipped = skipped.load(std::sync::atomic::Ordering::Relaxed);
+        if skipped > 0 {
+            let notice = format!(
+                "{skipped} lines of the Proxmox task log came faster than they could be stored and were skipped."
+            );
+            self.event(NewEvent::info(phase, percent, notice).level(Level::Warn))
+                .await?;
+        }
         outcome
             .map(|_| ())
             .map_err(|error| self.upstream(phase, &error))
