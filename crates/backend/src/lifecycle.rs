@@ -132,7 +132,27 @@ const TASK_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
 /// Runs `action` on container `vmid` of the user's node `node_id`. For `Delete`,
 /// `confirm` must be the container's hostname or VMID.
+///
+/// The work runs on its own task: a browser that goes away while Proxmox works does not
+/// stop it half-way, and the audit entry and cache invalidation still happen.
 pub async fn run(
+    backend: &Backend,
+    user: &User,
+    node_id: &NodeId,
+    vmid: Vmid,
+    action: Action,
+    confirm: Option<&str>,
+) -> ServiceResult<Done> {
+    let (backend, user, node_id) = (backend.clone(), user.clone(), node_id.clone());
+    let confirm = confirm.map(str::to_owned);
+    tokio::spawn(async move {
+        run_to_end(&backend, &user, &node_id, vmid, action, confirm.as_deref()).await
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("the lifecycle task stopped: {e}")))?
+}
+
+async fn run_to_end(
     backend: &Backend,
     user: &User,
     node_id: &NodeId,

@@ -246,3 +246,38 @@ async fn renaming_the_node_keeps_its_containers_history() {
             .all(|e| e.subject.vmid == Some(ct(103)))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_whose_browser_went_away_still_ends_and_is_audited() {
+    // The start task runs for a second and a half; the request is dropped meanwhile.
+    let (sim, backend, admin, node) = one_node(Speed::Scaled(1.0)).await;
+    let request = {
+        let (backend, admin, node) = (backend.clone(), admin.clone(), node.clone());
+        tokio::spawn(async move {
+            lifecycle::run(&backend, &admin, &node, ct(103), Action::Start, None).await
+        })
+    };
+    while !backend.locks.is_held(&node, ct(103)) {
+        assert!(
+            !request.is_finished(),
+            "the action never took the container"
+        );
+        tokio::task::yield_now().await;
+    }
+    request.abort();
+    assert!(request.await.unwrap_err().is_cancelled());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while backend.locks.is_held(&node, ct(103)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the action never ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(sim.container_state(103).unwrap().1, "started all the same");
+    let log = audit::list(&backend, &admin, 1, 10).await.unwrap();
+    assert_eq!(
+        (log.entries[0].action, log.entries[0].outcome),
+        (AuditAction::ContainerStart, AuditOutcome::Ok)
+    );
+}

@@ -221,3 +221,50 @@ async fn the_pool_reuses_a_session_until_it_is_forgotten_and_offline_nodes_refus
         Err(SshError::Connect { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_stalling_at_login_delays_nobody_else_and_times_out() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    // A "node" that accepts the connection and then says nothing, ever.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            kept.push(stream);
+        }
+    });
+    let pool = SshPool::default();
+    let stalled_target = SshTarget {
+        host: "127.0.0.1".into(),
+        port: silent_port,
+        connect_timeout: Duration::from_secs(120),
+        ..target(&sim, "pve")
+    };
+    let stalled = {
+        let (pool, stalled_target) = (pool.clone(), stalled_target.clone());
+        tokio::spawn(async move { pool.session(&stalled_target).await })
+    };
+    // Wait until the stalled login holds its slot.
+    while pool.slots() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let healthy = pool.session(&target(&sim, "pve")).await;
+    assert!(healthy.is_ok(), "{:?}", healthy.err());
+    assert!(
+        !stalled.is_finished(),
+        "the healthy node was served while the other still stalled"
+    );
+    stalled.abort();
+    // And the stalled login ends at its timeout (here a short one).
+    let short = SshTarget {
+        user: "other".into(),
+        connect_timeout: Duration::from_millis(300),
+        ..stalled_target
+    };
+    assert!(matches!(
+        pool.session(&short).await,
+        Err(SshError::Timeout { .. })
+    ));
+    held.abort();
+}

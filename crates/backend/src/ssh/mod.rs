@@ -388,31 +388,54 @@ impl SshSession {
 }
 
 /// Keeps one session per node and login, so a node is not dialled for every command.
+///
+/// Each login has its own slot: connecting to one node waits only for other callers of
+/// the same node and login (one attempt at a time per credential), never for another
+/// node, so a node that stalls at login freezes nobody else.
 #[derive(Default, Clone)]
 pub struct SshPool {
-    sessions: Arc<tokio::sync::Mutex<HashMap<String, Arc<SshSession>>>>,
+    slots: Arc<Mutex<HashMap<String, Slot>>>,
 }
+
+/// One login's session, or the right to make it.
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<SshSession>>>>;
 
 impl SshPool {
     /// The pooled session for `target`, connecting when there is none or it closed.
+    /// Dialling, the host-key check and the login together get `connect_timeout`.
     pub async fn session(&self, target: &SshTarget) -> Result<Arc<SshSession>, SshError> {
-        let key = pool_key(target);
-        let mut sessions = self.sessions.lock().await;
-        if let Some(session) = sessions.get(&key).filter(|s| !s.is_closed()) {
-            return Ok(session.clone());
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.entry(pool_key(target)).or_default().clone()
+        };
+        let mut session = slot.lock().await;
+        if let Some(open) = session.as_ref().filter(|s| !s.is_closed()) {
+            return Ok(open.clone());
         }
-        let session = Arc::new(SshSession::connect(target).await?);
-        sessions.insert(key, session.clone());
-        Ok(session)
+        let address = format!("{}:{}", target.host, target.port);
+        let connected = tokio::time::timeout(target.connect_timeout, SshSession::connect(target))
+            .await
+            .map_err(|_| SshError::Timeout {
+                address,
+                after: target.connect_timeout,
+            })??;
+        let connected = Arc::new(connected);
+        *session = Some(connected.clone());
+        Ok(connected)
     }
 
     /// Drops pooled sessions to `host:port` (after a re-pin or a credential change).
     pub async fn forget(&self, host: &str, port: u16) {
         let prefix = format!("{host}:{port}|");
-        self.sessions
+        self.slots
             .lock()
-            .await
+            .unwrap_or_else(|e| e.into_inner())
             .retain(|key, _| !key.starts_with(&prefix));
+    }
+
+    /// Logins with a slot now (sessions open or being made).
+    pub fn slots(&self) -> usize {
+        self.slots.lock().map_or(0, |slots| slots.len())
     }
 }
 
