@@ -84,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "CORRAL_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_attempts_per_address: u32,
 
+    /// Seconds a shutdown waits for running jobs to reach a safe point and hand their
+    /// leases back (the next start resumes them at once).
+    #[arg(long, env = "CORRAL_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=600))]
+    pub shutdown_grace_secs: u32,
+
     /// Log filter, e.g. `info` or `info,server=debug` (the database engine is quiet by default).
     #[arg(
         long,

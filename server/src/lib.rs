@@ -93,6 +93,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     );
     let session_store = sessions::store(&store);
     let cleanup = sessions::spawn_cleanup(session_store.clone());
+    let housekeeping = backend::housekeeping::spawn(state.backend.clone());
+    let bus = state.backend.job_bus.clone();
     let app = router::build(
         state,
         router::HttpSecurity {
@@ -118,13 +120,20 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open progress pages would hold the server open: their streams end now.
+        bus.shut_down();
+    })
     .await
     .map_err(StartError::Serve)?;
     cleanup.abort();
-    let _ = cleanup.await;
-    // Jobs in progress keep their leases; the next start takes them over once they expire.
-    runner.kill();
+    housekeeping.abort();
+    // Running jobs stop at their next safe point and hand their leases back (the next
+    // start resumes them at once); what is still running after the grace period keeps
+    // its lease until it expires, then is taken over.
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_secs.into());
+    runner.shut_down(grace).await;
     drop(demo);
     // The router and its copies of the state are gone; let the database flush and close.
     if let Err(error) = store.close().await {

@@ -10,9 +10,11 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::jobs::runner::{Runner, RunnerConfig};
+use http_body_util::BodyExt;
 use pve_sim::{SimConfig, Simulator, Speed};
 use std::time::Duration;
 use support::{Answer, TestServer, form, node_form, server};
+use tower::ServiceExt;
 
 /// Walks the wizard as the browser would and returns the new job's id.
 async fn create_through_the_wizard(
@@ -252,4 +254,60 @@ async fn a_job_run_by_another_process_streams_through_the_database() {
         "{}",
         streamed.body
     );
+}
+
+/// Waits (a bounded while) until `done` holds.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_are_bounded_by_owner_user_browser_and_shutdown() {
+    let (_sim, server, admin, node_id) = lab().await;
+    let bus = server.state.backend.job_bus.clone();
+    // A random job id: not found, and nothing is set up for it.
+    let random = events(&server, "nosuchjob0000000000", Some(&admin), None).await;
+    assert_eq!(random.status, StatusCode::NOT_FOUND);
+    assert_eq!(bus.channels_open(), 0);
+
+    // A queued job (no runner): its stream stays open, waiting.
+    let job = create_through_the_wizard(&server, &admin, &node_id, 152).await;
+    let open = |server: &TestServer| {
+        let request = Request::get(format!("/api/jobs/{job}/events"))
+            .header(header::COOKIE, admin.as_str())
+            .body(Body::empty())
+            .unwrap();
+        server.router.clone().oneshot(request)
+    };
+    // A browser that closes the page: its stream (and the job's channel) goes at once.
+    let response = open(&server).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    until("the stream subscribed", || bus.channels_open() == 1).await;
+    drop(response);
+    until("the closed stream let go", || bus.channels_open() == 0).await;
+
+    // At most 16 streams per user.
+    let mut streams = Vec::new();
+    for _ in 0..backend::jobs::bus::STREAMS_PER_USER {
+        let response = open(&server).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        streams.push(response);
+    }
+    let refused = open(&server).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // A shutdown ends every open stream (the server would otherwise wait for them).
+    bus.shut_down();
+    for response in streams {
+        let body = tokio::time::timeout(Duration::from_secs(20), response.into_body().collect())
+            .await
+            .expect("the stream ended")
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&body.to_bytes()).contains("event: end"));
+    }
+    until("every channel closed", || bus.channels_open() == 0).await;
 }

@@ -3,11 +3,12 @@
 //! pipeline. A runner that loses its lease stops working on that job at once, so two
 //! runners never work on one job.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use model::ids::JobId;
 use model::job::JobState;
 use surrealdb::types::SurrealValue;
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use super::pipeline::OutputLimits;
@@ -36,6 +37,8 @@ pub struct RunnerConfig {
     pub task_poll: Duration,
     /// How much command output a job's log keeps.
     pub output: OutputLimits,
+    /// Claims of one job before it is failed (a job whose runner keeps dying).
+    pub max_attempts: i64,
 }
 
 impl Default for RunnerConfig {
@@ -49,20 +52,33 @@ impl Default for RunnerConfig {
             command_timeout: Duration::from_secs(30 * 60),
             task_poll: Duration::from_millis(500),
             output: OutputLimits::default(),
+            max_attempts: 5,
         }
     }
+}
+
+/// One claim of a job: the lease is held under a random token made for this claim, so
+/// a runner that lost a job and claimed it again cannot run it twice (the first claim's
+/// writes find another token).
+#[derive(Debug, Clone)]
+pub(crate) struct Claim {
+    pub job_id: JobId,
+    pub token: String,
 }
 
 /// A running runner; dropping the handle leaves it running.
 pub struct Runner {
     task: JoinHandle<()>,
+    stopping: watch::Sender<bool>,
 }
 
 impl Runner {
     /// Starts claiming and running jobs in the background.
     pub fn start(backend: Backend, config: RunnerConfig) -> Runner {
+        let stopping = watch::Sender::new(false);
         Runner {
-            task: tokio::spawn(run(backend, config)),
+            task: tokio::spawn(run(backend, config, stopping.subscribe())),
+            stopping,
         }
     }
 
@@ -70,6 +86,18 @@ impl Runner {
     /// expire, then another runner (or this process after a restart) takes them over.
     pub fn kill(self) {
         self.task.abort();
+    }
+
+    /// Stops gracefully: claims nothing more, lets each running job reach its next safe
+    /// point (between phases or scripts) within `grace` and hand its lease back (the
+    /// next start resumes it at once), then stops what is left as [`Self::kill`] would.
+    pub async fn shut_down(self, grace: Duration) {
+        self.stopping.send_replace(true);
+        let mut task = self.task;
+        if tokio::time::timeout(grace, &mut task).await.is_err() {
+            task.abort();
+            let _ = task.await;
+        }
     }
 }
 
@@ -79,24 +107,28 @@ struct Candidate {
     node: String,
 }
 
-async fn run(backend: Backend, config: RunnerConfig) {
+async fn run(backend: Backend, config: RunnerConfig, mut stopping: watch::Receiver<bool>) {
     let mut jobs: JoinSet<()> = JoinSet::new();
-    loop {
-        if let Err(error) = claim_and_start(&backend, &config, &mut jobs).await {
+    while !*stopping.borrow() {
+        if let Err(error) = claim_and_start(&backend, &config, &stopping, &mut jobs).await {
             tracing::warn!(%error, "job runner: cannot claim jobs");
         }
         tokio::select! {
             () = backend.job_wakeup.notified() => {}
             () = tokio::time::sleep(config.poll) => {}
             Some(_) = jobs.join_next(), if !jobs.is_empty() => {}
+            _ = stopping.changed() => {}
         }
     }
+    // Shutting down: the jobs stop at their next safe point and hand their leases back.
+    while jobs.join_next().await.is_some() {}
 }
 
 /// Claims every job it may (per-node limit) and starts working on it.
 async fn claim_and_start(
     backend: &Backend,
     config: &RunnerConfig,
+    stopping: &watch::Receiver<bool>,
     jobs: &mut JoinSet<()>,
 ) -> ServiceResult<()> {
     let candidates: Vec<Candidate> = backend
@@ -113,21 +145,26 @@ async fn claim_and_start(
         .check()?
         .take(0)?;
     for candidate in candidates {
-        if claim(backend, config, &candidate).await? {
-            let job_id = record_id::<model::ids::JobTable>(&candidate.id)?;
-            let (backend, config) = (backend.clone(), config.clone());
-            jobs.spawn(async move { hold_and_run(backend, config, job_id).await });
+        if let Some(token) = claim(backend, config, &candidate).await? {
+            let claim = Claim {
+                job_id: record_id::<model::ids::JobTable>(&candidate.id)?,
+                token,
+            };
+            let (backend, config, stopping) = (backend.clone(), config.clone(), stopping.clone());
+            jobs.spawn(async move { hold_and_run(backend, config, claim, stopping).await });
         }
     }
     Ok(())
 }
 
-/// Takes the job if its lease is free and the node has room; `true` when taken.
+/// Takes the job if its lease is free and the node has room; the claim's token when
+/// taken.
 async fn claim(
     backend: &Backend,
     config: &RunnerConfig,
     candidate: &Candidate,
-) -> ServiceResult<bool> {
+) -> ServiceResult<Option<String>> {
+    let token = format!("{}:{}", config.id, random_token());
     let mut response = backend
         .store
         .db()
@@ -150,7 +187,7 @@ async fn claim(
         )
         .bind(("id", candidate.id.clone()))
         .bind(("node", candidate.node.clone()))
-        .bind(("runner", config.id.clone()))
+        .bind(("runner", token.clone()))
         .bind(("lease", format!("{}ms", config.lease.as_millis())))
         .bind(("limit", i64::try_from(config.per_node).unwrap_or(1)))
         .bind(("running", JobState::Running.as_str()))
@@ -161,11 +198,11 @@ async fn claim(
         // Another runner won a race for the same job: not an error.
         Some(QueryFailure::WriteConflict) => {
             tracing::debug!(job = %candidate.id, "job not claimed: another runner was faster");
-            return Ok(false);
+            return Ok(None);
         }
         Some(other) => {
             tracing::warn!(job = %candidate.id, error = %other, "job not claimed");
-            return Ok(false);
+            return Ok(None);
         }
     }
     // The UPDATE's answer: the claimed id, or nothing.
@@ -174,23 +211,33 @@ async fn claim(
             .take::<Vec<String>>(index)
             .is_ok_and(|ids| !ids.is_empty())
     });
-    Ok(taken)
+    Ok(taken.then_some(token))
 }
 
-/// Extends the lease; `false` when this runner no longer holds the job.
-async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &JobId) -> bool {
+/// What a renewal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Renewal {
+    Renewed,
+    /// The job is no longer this claim's.
+    Lost,
+    /// The database did not answer; the lease may still hold.
+    Unknown,
+}
+
+/// Extends the claim's lease.
+pub(crate) async fn renew(backend: &Backend, config: &RunnerConfig, claim: &Claim) -> Renewal {
     // Event appends write the same record: a conflict is simply tried again.
     let renewed = retry_conflicts(
-        || renew_once(backend, config, job_id),
+        || renew_once(backend, config, claim),
         StoreError::is_write_conflict,
     )
     .await;
     match renewed {
-        Ok(rows) => !rows.is_empty(),
-        // A database hiccup is not a lost lease; the next renewal decides.
+        Ok(rows) if rows.is_empty() => Renewal::Lost,
+        Ok(_) => Renewal::Renewed,
         Err(error) => {
-            tracing::warn!(%error, job = %job_id, "cannot renew the job lease");
-            true
+            tracing::warn!(%error, job = %claim.job_id, "cannot renew the job lease");
+            Renewal::Unknown
         }
     }
 }
@@ -198,7 +245,7 @@ async fn renew(backend: &Backend, config: &RunnerConfig, job_id: &JobId) -> bool
 async fn renew_once(
     backend: &Backend,
     config: &RunnerConfig,
-    job_id: &JobId,
+    claim: &Claim,
 ) -> Result<Vec<String>, StoreError> {
     Ok(backend
         .store
@@ -209,8 +256,8 @@ async fn renew_once(
               WHERE lease_owner = $runner AND state = $running
              RETURN VALUE record::id(id)",
         )
-        .bind(("id", job_id.to_string()))
-        .bind(("runner", config.id.clone()))
+        .bind(("id", claim.job_id.to_string()))
+        .bind(("runner", claim.token.clone()))
         .bind(("lease", format!("{}ms", config.lease.as_millis())))
         .bind(("running", JobState::Running.as_str()))
         .await?
@@ -218,20 +265,57 @@ async fn renew_once(
         .take::<Vec<String>>(0)?)
 }
 
-/// Runs the pipeline while renewing the lease; gives the job up when the lease is lost.
-async fn hold_and_run(backend: Backend, config: RunnerConfig, job_id: JobId) {
+/// Hands a job back without ending it (a graceful shutdown at a safe point): the next
+/// runner claims it at once, and this claim does not count as an attempt.
+pub(crate) async fn hand_back(backend: &Backend, claim: &Claim) {
+    let released = retry_conflicts(
+        || async {
+            backend
+                .store
+                .db()
+                .query(
+                    "UPDATE type::record('job', $id)
+                        SET lease_owner = NONE, lease_until = NONE, attempts -= 1
+                      WHERE lease_owner = $runner",
+                )
+                .bind(("id", claim.job_id.to_string()))
+                .bind(("runner", claim.token.clone()))
+                .await?
+                .check()
+                .map_err(StoreError::from)
+        },
+        StoreError::is_write_conflict,
+    )
+    .await;
+    if let Err(error) = released {
+        tracing::warn!(%error, job = %claim.job_id, "cannot hand the job back; its lease will expire");
+    }
+}
+
+/// Runs the pipeline while renewing the lease; gives the job up when the lease is lost,
+/// or when renewals have failed for longer than the lease (another runner may have it).
+async fn hold_and_run(
+    backend: Backend,
+    config: RunnerConfig,
+    claim: Claim,
+    stopping: watch::Receiver<bool>,
+) {
     let keep_lease = async {
+        let mut last_renewed = Instant::now();
         loop {
             tokio::time::sleep(config.lease / 3).await;
-            if !renew(&backend, &config, &job_id).await {
-                return;
+            match renew(&backend, &config, &claim).await {
+                Renewal::Renewed => last_renewed = Instant::now(),
+                Renewal::Lost => return,
+                Renewal::Unknown if last_renewed.elapsed() >= config.lease => return,
+                Renewal::Unknown => {}
             }
         }
     };
     tokio::select! {
-        () = super::pipeline::run(&backend, &config, &job_id) => {}
+        () = super::pipeline::run(&backend, &config, &claim, stopping) => {}
         () = keep_lease => {
-            tracing::warn!(job = %job_id, "lost the job lease; another runner has it");
+            tracing::warn!(job = %claim.job_id, "lost the job lease; another runner may have it");
         }
     }
 }

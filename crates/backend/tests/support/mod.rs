@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod lab;
+
 use backend::Backend;
 use backend::accounts::{self, User};
 use backend::login_limit::LoginLimits;

@@ -66,7 +66,7 @@ pub(super) fn create_spec(spec: &ContainerSpec, password: &str, job_id: &JobId) 
         onboot: None,
         start: Some(false),
         tags: spec.tags.clone(),
-        description: Some(format!("Created by Corral (job {job_id}).")),
+        description: Some(super::ownership::description_of(job_id)),
         pool: None,
     }
 }

@@ -7,6 +7,7 @@ use model::container::LxcStatus;
 use model::job::{JobState, Level, Phase};
 use pve::{DeleteOptions, PowerAction, PveError};
 
+use super::ownership::Occupant;
 use super::progress::Progress;
 use super::{Halt, JobRun};
 use crate::audit::{self, AuditAction, AuditOutcome, Entry};
@@ -36,7 +37,7 @@ impl JobRun<'_> {
                 phase,
                 "Cancelled by the user.".to_owned(),
             ),
-            Halt::LeaseLost => return,
+            Halt::LeaseLost | Halt::Stopping => return,
         };
         let level = if state == JobState::Failed {
             Level::Error
@@ -93,17 +94,29 @@ impl JobRun<'_> {
         }
     }
 
-    /// Removes the half-made container unless the user asked to keep it; says what
-    /// was done.
+    /// Removes the half-made container unless the user asked to keep it; says truthfully
+    /// what was done. A container is touched only when its description names this job:
+    /// when the create call was sent but its outcome is unknown (the node did not answer),
+    /// the VMID is looked at rather than assumed empty or ours.
     async fn clean_up(&self) -> Result<String, Halt> {
         let vmid = self.vmid;
-        if !self.job.created {
+        let phase = Phase::Cleanup;
+        if !self.job.created && !self.job.create_requested {
             return Ok("Nothing to clean up: the container was not created.".to_owned());
+        }
+        match self.occupant(phase).await? {
+            Occupant::Nobody if self.job.created => {
+                return Ok(format!("CT {vmid} was already gone."));
+            }
+            Occupant::Nobody => {
+                return Ok("Nothing to clean up: the container was not created.".to_owned());
+            }
+            Occupant::Someone => return Ok(self.not_ours()),
+            Occupant::ThisJob => {}
         }
         if self.spec.keep_on_failure {
             return Ok(format!("CT {vmid} was kept for debugging, as asked."));
         }
-        let phase = Phase::Cleanup;
         self.event(NewEvent::info(phase, 100, format!("Removing CT {vmid}.")))
             .await?;
         let status = match self.client.lxc_status(&self.pve_node, vmid.get()).await {

@@ -14,13 +14,16 @@
 //! - [`guest`]: commands inside the container (`pct exec` over SSH);
 //! - [`output`]: command output into the log, batched and capped;
 //! - [`packages`], [`scripts`], [`discovery`]: the phases run inside the container;
-//! - [`endings`]: success, failure, cancel and clean-up.
+//! - [`endings`]: success, failure, cancel and clean-up;
+//! - [`ownership`]: whether the container at the job's VMID is the job's (checked before
+//!   adopting or destroying it).
 
 mod create_spec;
 mod discovery;
 mod endings;
 mod guest;
 mod output;
+mod ownership;
 mod packages;
 mod progress;
 mod proxmox;
@@ -34,10 +37,11 @@ use model::ids::{JobId, NodeId, Vmid};
 use model::job::{JobState, Level, Phase};
 use model::provision::ContainerSpec;
 use pve::PveError;
+use tokio::sync::watch;
 
 use super::events::{self, NewEvent};
 use super::record::{self, StoredJob};
-use super::runner::RunnerConfig;
+use super::runner::{self, Claim, RunnerConfig};
 use crate::Backend;
 use crate::accounts::{self, User};
 use crate::audit::Target;
@@ -56,6 +60,8 @@ enum Halt {
     },
     /// Another runner holds the job now: leave everything to it.
     LeaseLost,
+    /// This process is shutting down: hand the job back at this safe point.
+    Stopping,
 }
 
 impl Halt {
@@ -71,33 +77,62 @@ impl Halt {
             Halt::Failed { phase, message } => format!("{}: {message}", phase.title()),
             Halt::Cancelled { .. } => "cancelled".to_owned(),
             Halt::LeaseLost => "another runner took over".to_owned(),
+            Halt::Stopping => "Corral is shutting down".to_owned(),
         }
     }
 }
 
-/// Runs job `job_id`, which this runner has just claimed, to its end.
-pub(crate) async fn run(backend: &Backend, config: &RunnerConfig, job_id: &JobId) {
-    let mut run = match JobRun::load(backend, config, job_id).await {
+/// Runs the claimed job to its end, or to a safe point when `stopping` turns true (then
+/// the job is handed back for the next start).
+pub(crate) async fn run(
+    backend: &Backend,
+    config: &RunnerConfig,
+    claim: &Claim,
+    stopping: watch::Receiver<bool>,
+) {
+    let job_id = &claim.job_id;
+    let mut run = match JobRun::load(backend, config, claim, stopping).await {
         Ok(run) => run,
         Err(message) => {
-            fail_unloadable(backend, config, job_id, &message).await;
+            fail_unloadable(backend, claim, &message).await;
             return;
         }
     };
+    if run.job.attempts > config.max_attempts {
+        let phase = Phase::parse(&run.job.phase).unwrap_or(Phase::Create);
+        let message = format!(
+            "Gave up after {} attempts: the runner working on this job stopped every time \
+             (see the server log).",
+            config.max_attempts
+        );
+        run.fail(Halt::failed(phase, message)).await;
+        return;
+    }
     match run.phases().await {
         Ok(()) => run.succeed().await,
         Err(Halt::LeaseLost) => {
             tracing::warn!(job = %job_id, "the job was taken over by another runner");
+        }
+        Err(Halt::Stopping) => {
+            let note = NewEvent::info(
+                Phase::parse(&run.job.phase).unwrap_or(Phase::Create),
+                u8::try_from(run.job.percent.clamp(0, 100)).unwrap_or(0),
+                "Paused: Corral is shutting down; the job resumes when it starts again.",
+            );
+            if run.event(note).await.is_ok() {
+                runner::hand_back(backend, claim).await;
+            }
         }
         Err(halt) => run.fail(halt).await,
     }
 }
 
 /// Ends a job that cannot even be loaded (its owner or node is gone).
-async fn fail_unloadable(backend: &Backend, config: &RunnerConfig, job_id: &JobId, message: &str) {
+async fn fail_unloadable(backend: &Backend, claim: &Claim, message: &str) {
+    let job_id = &claim.job_id;
     tracing::warn!(job = %job_id, message, "job cannot run");
     let event = NewEvent::info(Phase::Create, 0, message).level(Level::Error);
-    if events::append(backend, job_id, Some(&config.id), event)
+    if events::append(backend, job_id, Some(&claim.token), event)
         .await
         .is_err()
     {
@@ -117,7 +152,7 @@ async fn fail_unloadable(backend: &Backend, config: &RunnerConfig, job_id: &JobI
         .bind(("failed", JobState::Failed.as_str()))
         .bind(("message", message.to_owned()))
         .bind(("phase", Phase::Create.as_str()))
-        .bind(("runner", config.id.clone()))
+        .bind(("runner", claim.token.clone()))
         .await
         .and_then(|response| response.check());
     if let Err(error) = ended {
@@ -133,6 +168,10 @@ async fn fail_unloadable(backend: &Backend, config: &RunnerConfig, job_id: &JobI
 struct JobRun<'a> {
     backend: &'a Backend,
     config: &'a RunnerConfig,
+    /// The lease token every write is made under.
+    lease: &'a str,
+    /// Turns true when this process shuts down.
+    stopping: watch::Receiver<bool>,
     job: StoredJob,
     job_id: JobId,
     node_id: NodeId,
@@ -153,8 +192,10 @@ impl<'a> JobRun<'a> {
     async fn load(
         backend: &'a Backend,
         config: &'a RunnerConfig,
-        job_id: &JobId,
+        claim: &'a Claim,
+        stopping: watch::Receiver<bool>,
     ) -> Result<JobRun<'a>, String> {
+        let job_id = &claim.job_id;
         let job = record::load(backend, job_id)
             .await
             .map_err(|e| format!("cannot read the job: {e}"))?;
@@ -179,6 +220,8 @@ impl<'a> JobRun<'a> {
         Ok(JobRun {
             backend,
             config,
+            lease: &claim.token,
+            stopping,
             vmid: spec.vmid,
             job_id: job_id.clone(),
             node_id,
@@ -220,6 +263,13 @@ impl<'a> JobRun<'a> {
                     "Taken over after the previous runner stopped (attempt {}); resuming.",
                     self.job.attempts
                 ),
+            )
+            .await?;
+        } else if self.job.create_requested {
+            self.info(
+                Phase::Create,
+                0.0,
+                "Resuming where the job paused when Corral last stopped.",
             )
             .await?;
         }

@@ -104,7 +104,7 @@ impl JobRun<'_> {
     /// written (the database hiccuped) are logged and the job goes on rather than lose
     /// the container.
     pub(super) async fn events(&self, batch: Vec<NewEvent>) -> Result<(), Halt> {
-        match events::append_all(self.backend, &self.job_id, Some(&self.config.id), batch).await {
+        match events::append_all(self.backend, &self.job_id, Some(self.lease), batch).await {
             Ok(_) => Ok(()),
             Err(ServiceError::LeaseLost) => Err(Halt::LeaseLost),
             Err(error) => {
@@ -155,7 +155,7 @@ impl JobRun<'_> {
                   WHERE lease_owner = $runner RETURN VALUE record::id(id)"
             ))
             .bind(("id", self.job_id.to_string()))
-            .bind(("runner", self.config.id.clone()));
+            .bind(("runner", self.lease.to_owned()));
         for (name, value) in values {
             query = match value {
                 Value::Text(text) => query.bind((name, text)),
@@ -166,8 +166,12 @@ impl JobRun<'_> {
         Ok(!updated.is_empty())
     }
 
-    /// Stops at a safe point when the user asked to cancel.
+    /// Stops at a safe point when the user asked to cancel, or hands the job back when
+    /// this process is shutting down.
     pub(super) async fn stop_if_cancelled(&self, phase: Phase) -> Result<(), Halt> {
+        if *self.stopping.borrow() {
+            return Err(Halt::Stopping);
+        }
         match record::load(self.backend, &self.job_id).await {
             Ok(job) if job.cancel_requested => Err(Halt::Cancelled { phase }),
             _ => Ok(()),

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use model::container::LxcStatus;
 use model::job::{Level, Phase};
-use pve::{PowerAction, PveError, Upid, WaitOptions};
+use pve::{PowerAction, Upid, WaitOptions};
 
 use super::create_spec::create_spec;
+use super::ownership::Occupant;
 use super::progress::Progress;
 use super::{Halt, JobRun};
 use crate::jobs::events::NewEvent;
@@ -22,7 +23,7 @@ impl JobRun<'_> {
                 .info(phase, 1.0, "The container was already created.")
                 .await;
         }
-        let upid = match &self.job.create_upid {
+        let upid = match self.job.create_upid.clone() {
             Some(upid) => {
                 self.info(phase, 0.2, "Following the create task started before.")
                     .await?;
@@ -30,46 +31,27 @@ impl JobRun<'_> {
                     Halt::failed(phase, format!("the stored task id is unreadable: {e}"))
                 })?
             }
-            None if self.job.create_requested && self.container_exists().await? => {
-                // The previous runner asked Proxmox and died before recording the task:
-                // the container is ours; wait for Proxmox to finish making it.
-                self.info(
-                    phase,
-                    0.2,
-                    "The create request was sent before; waiting for Proxmox to finish it.",
-                )
-                .await?;
-                self.wait_unlocked(phase).await?;
-                self.record(Progress::Created).await?;
-                self.job.created = true;
-                return self
-                    .info(phase, 1.0, format!("CT {} created.", self.vmid))
-                    .await;
-            }
-            None => {
-                self.info(
-                    phase,
-                    0.0,
-                    format!(
-                        "Creating CT {} ({}) from {} on {}.",
-                        self.vmid, self.spec.hostname, self.spec.ostemplate, self.node_name
-                    ),
-                )
-                .await?;
-                let password = root_password::for_create(self.backend, &self.job_id)
-                    .await
-                    .map_err(|e| Halt::failed(phase, e.to_string()))?;
-                self.record(Progress::CreateRequested).await?;
-                self.job.create_requested = true;
-                let create = create_spec(&self.spec, &password, &self.job_id);
-                let upid = self
-                    .client
-                    .lxc_create(&self.pve_node, &create)
-                    .await
-                    .map_err(|e| self.upstream(phase, &e))?;
-                self.record(Progress::CreateTask(upid.to_string())).await?;
-                upid
-            }
+            None if self.job.create_requested => match self.occupant(phase).await? {
+                Occupant::ThisJob => {
+                    // The previous runner asked Proxmox and died before recording the
+                    // task: the container is ours; wait for Proxmox to finish making it.
+                    self.info(
+                        phase,
+                        0.2,
+                        "The create request was sent before; waiting for Proxmox to finish it.",
+                    )
+                    .await?;
+                    self.wait_unlocked(phase).await?;
+                    self.record(Progress::Created).await?;
+                    self.job.created = true;
+                    return self
+                        .info(phase, 1.0, format!("CT {} created.", self.vmid))
+                        .await;
+                }
+                Occupant::Someone => return Err(Halt::failed(phase, self.not_ours())),
+                Occupant::Nobody => self.request_create(phase).await?,
+            },
+            None => self.request_create(phase).await?,
         };
         self.follow_task(phase, &upid).await?;
         self.record(Progress::Created).await?;
@@ -79,27 +61,46 @@ impl JobRun<'_> {
             .await
     }
 
-    async fn container_exists(&self) -> Result<bool, Halt> {
-        match self
-            .client
-            .lxc_status(&self.pve_node, self.vmid.get())
+    /// Sends the create call (marked on the job first) and records its task.
+    async fn request_create(&mut self, phase: Phase) -> Result<Upid, Halt> {
+        self.info(
+            phase,
+            0.0,
+            format!(
+                "Creating CT {} ({}) from {} on {}.",
+                self.vmid, self.spec.hostname, self.spec.ostemplate, self.node_name
+            ),
+        )
+        .await?;
+        let password = root_password::for_create(self.backend, &self.job_id)
             .await
-        {
-            Ok(_) => Ok(true),
-            Err(PveError::NotFound { .. }) => Ok(false),
-            Err(error) => Err(self.upstream(Phase::Create, &error)),
-        }
+            .map_err(|e| Halt::failed(phase, e.to_string()))?;
+        self.record(Progress::CreateRequested).await?;
+        self.job.create_requested = true;
+        let create = create_spec(&self.spec, &password, &self.job_id);
+        let upid = self
+            .client
+            .lxc_create(&self.pve_node, &create)
+            .await
+            .map_err(|e| self.upstream(phase, &e))?;
+        self.record(Progress::CreateTask(upid.to_string())).await?;
+        Ok(upid)
     }
 
     /// Waits until Proxmox no longer holds the `create` lock.
-    async fn wait_unlocked(&self, phase: Phase) -> Result<(), Halt> {
+    /// (A container that vanished, its create having failed, is not locked either.)
+    pub(super) async fn wait_unlocked(&self, phase: Phase) -> Result<(), Halt> {
         let deadline = Instant::now() + Duration::from_secs(15 * 60);
         loop {
-            let status = self
+            let status = match self
                 .client
                 .lxc_status(&self.pve_node, self.vmid.get())
                 .await
-                .map_err(|e| self.upstream(phase, &e))?;
+            {
+                Ok(status) => status,
+                Err(pve::PveError::NotFound { .. }) => return Ok(()),
+                Err(error) => return Err(self.upstream(phase, &error)),
+            };
             if status.lock.is_none() {
                 return Ok(());
             }
