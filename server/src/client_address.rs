@@ -12,34 +12,24 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
-use ipnet::IpNet;
+use backend::net::{AddressRanges, canonical};
 
 /// The address ranges whose forwarding headers are believed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies(AddressRanges);
 
 impl FromStr for TrustedProxies {
     type Err = String;
 
     /// `10.0.0.0/8,192.0.2.7,::1`: ranges or single addresses, comma-separated.
     fn from_str(list: &str) -> Result<Self, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| {
-                item.parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("{item:?} is not an address or a range like 10.0.0.0/8"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(TrustedProxies)
+        list.parse().map(TrustedProxies)
     }
 }
 
 impl TrustedProxies {
     fn trusts(&self, address: IpAddr) -> bool {
-        let address = canonical(address);
-        self.0.iter().any(|net| net.contains(&address))
+        self.0.contains(address)
     }
 
     /// The client behind `peer`, given the request's headers.
@@ -58,14 +48,6 @@ impl TrustedProxies {
             }
         }
         client
-    }
-}
-
-/// IPv4 addresses mapped into IPv6 (a dual-stack listener) as plain IPv4.
-fn canonical(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
-        v4 => v4,
     }
 }
 

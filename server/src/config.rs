@@ -32,6 +32,12 @@ pub struct Config {
     #[arg(long, env = "CORRAL_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: crate::client_address::TrustedProxies,
 
+    /// Address ranges nodes may be added in (`10.0.0.0/8,192.168.1.0/24`); probing or
+    /// adding a node elsewhere is refused. Overrides the administrator's setting in
+    /// Settings; without either, nodes may be anywhere.
+    #[arg(long, env = "CORRAL_NODE_ADDRESS_RANGES")]
+    pub node_address_ranges: Option<backend::net::AddressRanges>,
+
     /// Directory for the embedded database and the key file.
     #[arg(long, env = "CORRAL_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
@@ -89,6 +95,18 @@ pub struct Config {
     #[arg(long, env = "CORRAL_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=600))]
     pub shutdown_grace_secs: u32,
 
+    /// Days finished jobs and their logs are kept.
+    #[arg(long, env = "CORRAL_RETAIN_JOBS_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub retain_jobs_days: u32,
+
+    /// Days a new container's root password waits to be revealed after its job ended.
+    #[arg(long, env = "CORRAL_RETAIN_PASSWORDS_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub retain_passwords_days: u32,
+
+    /// Days audit entries are kept.
+    #[arg(long, env = "CORRAL_RETAIN_AUDIT_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub retain_audit_days: u32,
+
     /// Log filter, e.g. `info` or `info,server=debug` (the database engine is quiet by default).
     #[arg(
         long,
@@ -135,6 +153,15 @@ impl Config {
         self.public_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// How long finished work is kept.
+    pub fn retention(&self) -> backend::housekeeping::Retention {
+        backend::housekeeping::Retention {
+            jobs_days: self.retain_jobs_days,
+            passwords_days: self.retain_passwords_days,
+            audit_days: self.retain_audit_days,
+        }
     }
 
     /// The origin users reach Corral at: the public URL, or the listen address.

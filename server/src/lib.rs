@@ -93,7 +93,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     );
     let session_store = sessions::store(&store);
     let cleanup = sessions::spawn_cleanup(session_store.clone());
-    let housekeeping = backend::housekeeping::spawn(state.backend.clone());
+    let housekeeping = backend::housekeeping::spawn(state.backend.clone(), config.retention());
     let bus = state.backend.job_bus.clone();
     let app = router::build(
         state,
@@ -295,7 +295,8 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
                 per_address_burst: config.login_attempts_per_address,
                 ..LoginLimits::default()
             },
-        ),
+        )
+        .with_node_ranges(config.node_address_ranges.clone()),
         sessions: SessionPolicy {
             inactivity_secs: i64::from(config.session_idle_hours) * 3600,
             absolute_limit_secs: i64::from(config.session_max_days) * 86_400,

@@ -11,5 +11,6 @@ pub mod containers;
 pub mod inventory;
 pub mod jobs;
 pub mod nodes;
+pub mod settings;
 pub mod users;
 pub mod wizard;

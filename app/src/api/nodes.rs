@@ -32,7 +32,10 @@ pub async fn probe_node(
     port: String,
     ssh_port: String,
 ) -> Result<ProbeReport, AppError> {
-    Ok(backend::nodes::probe_address(&call.caller, &host, &port, &ssh_port).await?)
+    Ok(
+        backend::nodes::probe_address(call.backend(), &call.caller, &host, &port, &ssh_port)
+            .await?,
+    )
 }
 
 /// Tests and saves a node (fields as `form[name]`), then opens its page.

@@ -29,6 +29,14 @@ impl Target {
         }
     }
 
+    /// A server setting: `setting node address ranges`.
+    pub fn setting(name: &str) -> Target {
+        Target {
+            text: format!("setting {name}"),
+            subject: AuditSubject::default(),
+        }
+    }
+
     /// A node by its display name: `node pve1`; `id` when it has a record.
     pub fn node(id: Option<&NodeId>, name: &str) -> Target {
         Target {

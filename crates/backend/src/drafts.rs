@@ -17,6 +17,9 @@ use crate::store::StoreError;
 /// How long an untouched draft is kept.
 pub(crate) const LIFETIME: &str = "1d";
 
+/// Drafts one user keeps at most; starting another drops their least recently touched.
+pub const MAX_PER_USER: usize = 50;
+
 fn encode(form: &ContainerForm) -> ServiceResult<String> {
     serde_json::to_string(form)
         .map_err(|e| ServiceError::Internal(format!("cannot store the draft: {e}")))
@@ -31,7 +34,8 @@ pub async fn start(backend: &Backend, user: &User) -> ServiceResult<DraftId> {
     create(backend, user, &form).await
 }
 
-/// Starts a draft for `user` with `form`.
+/// Starts a draft for `user` with `form`. A user keeps at most [`MAX_PER_USER`] drafts:
+/// the least recently touched one beyond goes (wizards left open in forgotten tabs).
 pub async fn create(
     backend: &Backend,
     user: &User,
@@ -43,13 +47,20 @@ pub async fn create(
         .store
         .db()
         .query(
-            "CREATE type::record('draft', $id) CONTENT {
-                 owner: type::record('user', $owner), form: $form,
+            "BEGIN TRANSACTION;
+             LET $owner = type::record('user', $owner_id);
+             LET $stale = (SELECT id, updated_at FROM draft WHERE owner = $owner
+                 ORDER BY updated_at DESC START $keep);
+             DELETE $stale.id;
+             CREATE type::record('draft', $id) CONTENT {
+                 owner: $owner, form: $form,
                  expires_at: time::now() + <duration> $lifetime
-             }",
+             };
+             COMMIT TRANSACTION;",
         )
         .bind(("id", id.to_string()))
-        .bind(("owner", user.id.to_string()))
+        .bind(("owner_id", user.id.to_string()))
+        .bind(("keep", i64::try_from(MAX_PER_USER - 1).unwrap_or(0)))
         .bind(("form", encode(form)?))
         .bind(("lifetime", LIFETIME))
         .await?

@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod lifecycle;
 pub mod login_limit;
+pub mod net;
 pub mod nodes;
 pub mod offerings;
 pub mod password;
@@ -56,6 +57,9 @@ pub struct Backend {
     pub job_bus: jobs::JobBus,
     /// Wakes the job runner when a job is queued.
     pub job_wakeup: Arc<tokio::sync::Notify>,
+    /// The address ranges nodes may be added in, when `--node-address-ranges` fixes them
+    /// (otherwise an administrator's setting, see [`nodes::ranges`]).
+    pub node_ranges_flag: Option<net::AddressRanges>,
     /// The one-time code first-run setup asks for.
     pub setup_code: setup_code::SetupCode,
     /// Password hashing, a bounded number at a time.
@@ -77,6 +81,7 @@ impl Backend {
             locks: lifecycle::Locks::default(),
             job_bus: jobs::JobBus::default(),
             job_wakeup: Arc::default(),
+            node_ranges_flag: None,
             setup_code: setup_code::SetupCode::default(),
             passwords: password::Hasher::new(HashPolicy::STANDARD),
             dummy_hash: Arc::new(OnceCell::new()),
@@ -86,6 +91,12 @@ impl Backend {
     /// Uses another hashing cost (tests use a cheap one to stay fast).
     pub fn with_password_policy(mut self, policy: HashPolicy) -> Backend {
         self.passwords = password::Hasher::new(policy);
+        self
+    }
+
+    /// Fixes the address ranges nodes may be added in (`--node-address-ranges`).
+    pub fn with_node_ranges(mut self, ranges: Option<net::AddressRanges>) -> Backend {
+        self.node_ranges_flag = ranges;
         self
     }
 

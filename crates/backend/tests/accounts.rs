@@ -225,6 +225,7 @@ async fn refused_sign_ins_write_one_entry_and_a_summary_not_one_row_each() {
     backend::housekeeping::run_once(
         &backend,
         std::time::Instant::now() + backend::login_limit::REFUSAL_WINDOW,
+        &backend::housekeeping::Retention::default(),
     )
     .await;
     let log = audit::list(&backend, &admin, 1, 50).await.unwrap();

@@ -34,7 +34,7 @@ async fn the_probe_reports_both_fingerprints_before_anything_is_sent() {
     let backend = backend().await;
     let admin = admin(&backend).await;
     let f = form(&sim, "pve");
-    let report = nodes::probe_address(&admin, &f.host, &f.port, &f.ssh_port)
+    let report = nodes::probe_address(&backend, &admin, &f.host, &f.port, &f.ssh_port)
         .await
         .unwrap();
     assert_eq!(
@@ -45,11 +45,11 @@ async fn the_probe_reports_both_fingerprints_before_anything_is_sent() {
         report.ssh_host_key.unwrap(),
         sim.ssh_host_key("pve").unwrap()
     );
-    let refused = nodes::probe_address(&admin, "127.0.0.1", "1", "1")
+    let refused = nodes::probe_address(&backend, &admin, "127.0.0.1", "1", "1")
         .await
         .unwrap();
     assert!(refused.tls.is_err() && refused.ssh_host_key.is_err());
-    let bad = nodes::probe_address(&admin, "https://x", "8006", "22").await;
+    let bad = nodes::probe_address(&backend, &admin, "https://x", "8006", "22").await;
     assert!(matches!(bad, Err(ServiceError::Validation(e)) if e.field == "host"));
 }
 
@@ -347,4 +347,70 @@ async fn switching_ssh_login_to_a_key_drops_the_stored_password() {
     assert!(raw.get("ssh_password").is_none_or(|v| v.is_null()), "{raw}");
     assert!(raw["ssh_private_key"].as_str().unwrap().starts_with("v1:"));
     nodes::test(&backend, &admin, &node.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn nodes_outside_the_allowed_ranges_are_refused_at_probe_add_and_edit() {
+    let sim = sim().await;
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let f = form(&sim, "pve");
+    // Only 10.0.0.0/8 may be used: the simulator at 127.0.0.1 is outside.
+    let view = nodes::ranges::set(&backend, &admin, "10.0.0.0/8")
+        .await
+        .unwrap();
+    assert_eq!(
+        (view.ranges.as_str(), view.fixed_by_flag),
+        ("10.0.0.0/8", false)
+    );
+    let probe = nodes::probe_address(&backend, &admin, &f.host, &f.port, &f.ssh_port).await;
+    assert!(
+        matches!(&probe, Err(ServiceError::Validation(e)) if e.field == "host" && e.message.contains("outside")),
+        "{probe:?}"
+    );
+    let add = nodes::create(&backend, &admin, &f).await;
+    assert!(matches!(add, Err(ServiceError::Validation(e)) if e.field == "host"));
+    assert!(nodes::list(&backend, &admin).await.unwrap().is_empty());
+    // A bad list is refused with a reason and changes nothing.
+    let bad = nodes::ranges::set(&backend, &admin, "10.0.0.0/8, lan").await;
+    assert!(matches!(bad, Err(ServiceError::Validation(e)) if e.message.contains("lan")));
+    assert_eq!(
+        nodes::ranges::view(&backend, &admin).await.unwrap().ranges,
+        "10.0.0.0/8"
+    );
+    // Loopback allowed: the node is added; then narrowed, editing it is refused.
+    nodes::ranges::set(&backend, &admin, "127.0.0.0/8")
+        .await
+        .unwrap();
+    let node = nodes::create(&backend, &admin, &f).await.unwrap();
+    nodes::ranges::set(&backend, &admin, "10.0.0.0/8")
+        .await
+        .unwrap();
+    let edit = nodes::update(&backend, &admin, &node.id, &f).await;
+    assert!(matches!(edit, Err(ServiceError::Validation(e)) if e.field == "host"));
+    // Empty: anywhere again. Plain users may neither read nor change the setting.
+    nodes::ranges::set(&backend, &admin, "").await.unwrap();
+    assert!(
+        nodes::probe_address(&backend, &admin, &f.host, &f.port, &f.ssh_port)
+            .await
+            .is_ok()
+    );
+    let bob = user(&backend, &admin, "bob").await;
+    assert!(matches!(
+        nodes::ranges::set(&backend, &bob, "").await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    // The flag wins over the setting and cannot be changed from the page.
+    let fixed = backend
+        .clone()
+        .with_node_ranges(Some("192.0.2.0/24".parse().unwrap()));
+    assert!(
+        nodes::probe_address(&fixed, &admin, &f.host, &f.port, &f.ssh_port)
+            .await
+            .is_err()
+    );
+    assert!(matches!(
+        nodes::ranges::set(&fixed, &admin, "").await,
+        Err(ServiceError::Conflict(_))
+    ));
 }

@@ -33,11 +33,13 @@ pub enum AuditAction {
     JobDone,
     JobFailed,
     JobCancelled,
+    /// An administrator changed the address ranges nodes may be added in.
+    SettingsNodeRanges,
 }
 
 impl AuditAction {
     /// Every action with its wire name (stored, shown and sent to the browser).
-    pub const ALL: [(AuditAction, &'static str); 23] = [
+    pub const ALL: [(AuditAction, &'static str); 24] = [
         (AuditAction::Setup, "setup"),
         (AuditAction::Login, "login"),
         (AuditAction::Logout, "logout"),
@@ -61,6 +63,7 @@ impl AuditAction {
         (AuditAction::JobDone, "job.done"),
         (AuditAction::JobFailed, "job.failed"),
         (AuditAction::JobCancelled, "job.cancelled"),
+        (AuditAction::SettingsNodeRanges, "settings.node_ranges"),
     ];
 
     /// The wire name.

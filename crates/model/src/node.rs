@@ -70,6 +70,15 @@ pub struct DemoView {
     pub ssh_password: String,
 }
 
+/// The address ranges nodes may be added in, as the settings page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRangesView {
+    /// The ranges, comma-separated (empty: anywhere).
+    pub ranges: String,
+    /// Set by `--node-address-ranges`: the page cannot change them.
+    pub fixed_by_flag: bool,
+}
+
 /// The pinned fingerprints next to what a node presents now (the re-pin screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepinView {
@@ -91,8 +100,8 @@ pub struct ConnectionReport {
 }
 
 /// The add/edit form as submitted. Secrets may be empty on edit: empty keeps the stored
-/// value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// value. `Debug` redacts the secrets.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeForm {
     pub name: String,
     #[serde(default)]
@@ -144,8 +153,9 @@ impl SshAuthKind {
     }
 }
 
-/// A validated form. Secrets stay `None` when the field was left empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A validated form. Secrets stay `None` when the field was left empty. `Debug` redacts
+/// the secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ValidNode {
     pub name: String,
     pub pve_node: Option<String>,
@@ -161,6 +171,57 @@ pub struct ValidNode {
     pub ssh_private_key: Option<String>,
     pub tls_fingerprint: String,
     pub ssh_host_key: String,
+}
+
+/// How a secret field shows in `Debug`: whether it was given, never what it is.
+fn redacted(given: bool) -> &'static str {
+    if given { "<redacted>" } else { "<empty>" }
+}
+
+impl std::fmt::Debug for NodeForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeForm")
+            .field("name", &self.name)
+            .field("pve_node", &self.pve_node)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("token_id", &self.token_id)
+            .field("token_secret", &redacted(!self.token_secret.is_empty()))
+            .field("pool", &self.pool)
+            .field("ssh_user", &self.ssh_user)
+            .field("ssh_port", &self.ssh_port)
+            .field("ssh_auth", &self.ssh_auth)
+            .field("ssh_password", &redacted(!self.ssh_password.is_empty()))
+            .field(
+                "ssh_private_key",
+                &redacted(!self.ssh_private_key.is_empty()),
+            )
+            .field("tls_fingerprint", &self.tls_fingerprint)
+            .field("ssh_host_key", &self.ssh_host_key)
+            .field("confirm", &self.confirm)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ValidNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidNode")
+            .field("name", &self.name)
+            .field("pve_node", &self.pve_node)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("token_id", &self.token_id)
+            .field("token_secret", &redacted(self.token_secret.is_some()))
+            .field("pool", &self.pool)
+            .field("ssh_user", &self.ssh_user)
+            .field("ssh_port", &self.ssh_port)
+            .field("ssh_auth", &self.ssh_auth)
+            .field("ssh_password", &redacted(self.ssh_password.is_some()))
+            .field("ssh_private_key", &redacted(self.ssh_private_key.is_some()))
+            .field("tls_fingerprint", &self.tls_fingerprint)
+            .field("ssh_host_key", &self.ssh_host_key)
+            .finish()
+    }
 }
 
 /// Checks a token id: `user@realm!name`.
@@ -289,6 +350,21 @@ mod tests {
             ssh_host_key: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU".into(),
             confirm: Some("on".into()),
             ..NodeForm::default()
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let form = NodeForm {
+            ssh_private_key: "-----BEGIN OPENSSH PRIVATE KEY-----".into(),
+            ..form()
+        };
+        let valid = form.validate(false).unwrap();
+        for shown in [format!("{form:?}"), format!("{valid:?}")] {
+            for secret in ["a-secret", "pw\"", "BEGIN OPENSSH"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            assert!(shown.contains("<redacted>") && shown.contains("root@pam!corral"));
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod connect;
 mod demo;
+pub mod ranges;
 mod records;
 mod repin;
 mod secrets;
@@ -97,7 +98,9 @@ pub async fn accesses(
 }
 
 /// Probes `host` before anything secret is sent; the user compares the fingerprints.
+/// Refused outside the address ranges nodes may be added in.
 pub async fn probe_address(
+    backend: &Backend,
     _owner: &User,
     host: &str,
     port: &str,
@@ -106,6 +109,7 @@ pub async fn probe_address(
     let host = validate::host("host", host)?;
     let port = validate::port("port", port, 8006)?;
     let ssh_port = validate::port("ssh_port", ssh_port, 22)?;
+    ranges::check(backend, &host, port).await?;
     Ok(probe(&host, port, ssh_port).await)
 }
 
@@ -124,6 +128,7 @@ async fn add(
     demo: bool,
 ) -> ServiceResult<NodeView> {
     let valid = form.validate(false)?;
+    ranges::check(backend, &valid.host, valid.port).await?;
     name_is_free(backend, owner, &valid.name, None).await?;
     let token_secret = Zeroizing::new(valid.token_secret.clone().unwrap_or_default());
     let ssh_auth =
@@ -189,6 +194,7 @@ pub async fn update(
     form.tls_fingerprint = stored.tls_fingerprint.clone();
     form.ssh_host_key = stored.ssh_host_key.clone();
     let valid = form.validate(true)?;
+    ranges::check(backend, &valid.host, valid.port).await?;
     name_is_free(backend, owner, &valid.name, Some(id)).await?;
     let old = secrets::access(backend, &stored)?;
     let token_secret = valid

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit_subjects",
         sql: include_str!("../../migrations/0004_audit_subjects.surql"),
     },
+    Migration {
+        version: 5,
+        name: "hardening",
+        sql: include_str!("../../migrations/0005_hardening.surql"),
+    },
 ];
 
 /// What [`apply`] did.
