@@ -113,7 +113,7 @@ impl<C: Caller> Call<C> {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{Declared, attach_caller, declared, gate, run, undeclared};
+pub use server::{Declared, FieldSpec, attach_caller, declared, gate, run, undeclared};
 
 #[cfg(feature = "ssr")]
 use backend::accounts::User;
@@ -150,6 +150,16 @@ mod server {
     pub struct Declared {
         pub path: &'static str,
         pub access: Access,
+        /// The form fields it reads, in order.
+        pub fields: &'static [FieldSpec],
+    }
+
+    /// One form field of a server function: its name and its Rust type as written
+    /// (`JobId`, `Option<u64>`, `ContainerForm`), for the bad-input sweep.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct FieldSpec {
+        pub name: &'static str,
+        pub ty: &'static str,
     }
 
     inventory::collect!(Declared);

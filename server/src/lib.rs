@@ -2,6 +2,7 @@
 //! until a signal. Also the maintenance commands (`corral rotate-key`).
 
 pub mod api_status;
+pub mod body_limit;
 pub mod client_address;
 pub mod config;
 pub mod demo;

@@ -24,7 +24,7 @@ use crate::client_address::{self, TrustedProxies};
 use crate::headers::{self, CspNonce};
 use crate::health::healthz;
 use crate::origin::{OriginPolicy, guard};
-use crate::{api_status, page_gate, sessions};
+use crate::{api_status, body_limit, page_gate, sessions};
 
 /// How the router protects itself: sessions, cookies, the origin it answers for, the
 /// proxies it believes.
@@ -104,11 +104,12 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
 }
 
 /// The outermost layers, which know nothing of the app: compression (precompressed
-/// static files keep their own encoding), the security headers, the panic catcher and
-/// request tracing.
+/// static files keep their own encoding), the body limit, the panic catcher, the security
+/// headers and request tracing.
 pub fn edge(router: Router) -> Router {
     router
         .layer(CompressionLayer::new())
+        .layer(from_fn(body_limit::limit))
         .layer(CatchPanicLayer::custom(headers::panic_answer))
         .layer(from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())

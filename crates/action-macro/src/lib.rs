@@ -66,6 +66,7 @@ fn expand(mut function: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
     }};
     function.block = Box::new(syn::parse2(wrapped)?);
     function.sig.inputs = function.sig.inputs.into_iter().skip(1).collect();
+    let fields = arguments(&function)?;
     Ok(quote! {
         // Both builds: the call's type must name an access level.
         const _: crate::action::Access = <#call_type>::ACCESS;
@@ -74,10 +75,43 @@ fn expand(mut function: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
             crate::action::Declared {
                 path: concat!("/api/", #endpoint),
                 access: <#call_type>::ACCESS,
+                fields: &[#(#fields),*],
             }
         }
         #function
     })
+}
+
+/// The form fields (the arguments after the call), each as a `crate::action::FieldSpec`
+/// with its name and its type as written, for the tests that send every endpoint bad
+/// input.
+fn arguments(function: &ItemFn) -> syn::Result<Vec<proc_macro2::TokenStream>> {
+    function
+        .sig
+        .inputs
+        .iter()
+        .map(|input| match input {
+            FnArg::Typed(argument) => {
+                let syn::Pat::Ident(name) = argument.pat.as_ref() else {
+                    return Err(Error::new(
+                        argument.pat.span(),
+                        "a server function argument is a plain name",
+                    ));
+                };
+                let name = LitStr::new(&name.ident.to_string(), name.ident.span());
+                let ty = &argument.ty;
+                let written = LitStr::new(
+                    &quote!(#ty).to_string().replace(' ', ""),
+                    argument.ty.span(),
+                );
+                Ok(quote! { crate::action::FieldSpec { name: #name, ty: #written } })
+            }
+            FnArg::Receiver(receiver) => Err(Error::new(
+                receiver.span(),
+                "a server function takes no self",
+            )),
+        })
+        .collect()
 }
 
 /// The `endpoint = "…"` of the function's `#[server(…)]` attribute.

@@ -269,7 +269,9 @@ async fn audit_entries_from_before_migration_4_learn_their_node_vmid_and_job() {
         .unwrap();
     store.close().await.unwrap();
 
-    let (store, report) = Store::open(&url, None).await.unwrap();
+    let (store, report) = Store::open_with_migrations(&url, None, &MIGRATIONS[..4])
+        .await
+        .unwrap();
     assert_eq!(report.applied, [4]);
     #[derive(Debug, PartialEq, SurrealValue)]
     struct Subject {
