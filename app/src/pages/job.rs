@@ -387,8 +387,12 @@ fn follow(id: JobId, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
                 });
             }
         };
+        // Lines arriving in a burst are drawn once per frame, not once each: the log is
+        // updated with everything that came since the last frame.
+        let pending: std::rc::Rc<std::cell::RefCell<Vec<JobEvent>>> = Default::default();
         let on_progress = {
             let refresh = refresh.clone();
+            let pending = pending.clone();
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
                 move |message: web_sys::MessageEvent| {
                     let Some(text) = message.data().as_string() else {
@@ -399,17 +403,30 @@ fn follow(id: JobId, job: RwSignal<JobView>, events: RwSignal<Vec<JobEvent>>) {
                     };
                     let phase_changed = job.get_untracked().phase != event.phase;
                     let about_script = event.script.is_some() && event.level != Level::Output;
-                    let percent = event.percent;
-                    events.update(|list| {
-                        if list.last().is_none_or(|last| event.seq > last.seq) {
-                            list.push(event);
-                        }
-                        if list.len() > SHOWN_LINES {
-                            list.drain(..list.len() - SHOWN_LINES);
-                        }
-                    });
-                    if percent > job.get_untracked().percent {
-                        job.update(|j| j.percent = percent);
+                    let first_of_frame = {
+                        let mut waiting = pending.borrow_mut();
+                        waiting.push(event);
+                        waiting.len() == 1
+                    };
+                    if first_of_frame {
+                        let pending = pending.clone();
+                        request_animation_frame(move || {
+                            let arrived = std::mem::take(&mut *pending.borrow_mut());
+                            let percent = arrived.iter().map(|e| e.percent).max().unwrap_or(0);
+                            events.update(|list| {
+                                for event in arrived {
+                                    if list.last().is_none_or(|last| event.seq > last.seq) {
+                                        list.push(event);
+                                    }
+                                }
+                                if list.len() > SHOWN_LINES {
+                                    list.drain(..list.len() - SHOWN_LINES);
+                                }
+                            });
+                            if percent > job.get_untracked().percent {
+                                job.update(|j| j.percent = percent);
+                            }
+                        });
                     }
                     if phase_changed || about_script {
                         refresh();

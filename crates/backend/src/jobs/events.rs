@@ -109,9 +109,10 @@ pub(crate) async fn append_all(
     append_once(backend, job_id, lease, &batch).await
 }
 
-/// One event as the batch insert takes it: its number and its fields.
+/// One event as the batch insert takes it: its job, its number and its fields.
 #[derive(Debug, SurrealValue)]
 struct EventRow {
+    job: surrealdb::types::RecordId,
     seq: i64,
     phase: String,
     level: String,
@@ -126,10 +127,10 @@ struct Appended {
     events: Vec<StoredEvent>,
 }
 
-/// Numbers `batch` and writes it. Two short transactions: the first takes the numbers
-/// under the lease (and moves the job's phase and percentage); the second writes the
-/// lines, without touching the job record, so a large batch never collides with lease
-/// renewals. A crash between the two leaves a gap in the numbers, never a duplicate.
+/// Numbers `batch` and writes it. Two short steps: a transaction takes the numbers under
+/// the lease (and moves the job's phase and percentage); one `INSERT` writes the lines,
+/// without touching the job record, so a large batch never collides with lease renewals.
+/// A crash between the two leaves a gap in the numbers, never a duplicate.
 async fn append_once(
     backend: &Backend,
     job_id: &JobId,
@@ -145,6 +146,7 @@ async fn append_once(
         .iter()
         .zip(first..)
         .map(|(event, seq)| EventRow {
+            job: surrealdb::types::RecordId::new("job", job_id.to_string()),
             seq,
             phase: event.phase.as_str().to_owned(),
             level: event.level.as_str().to_owned(),
@@ -157,21 +159,8 @@ async fn append_once(
         .store
         .db()
         .query(format!(
-            "BEGIN TRANSACTION;
-             LET $job = type::record('job', $id);
-             FOR $row IN $rows {{
-                 CREATE job_event CONTENT {{
-                     job: $job, seq: $row.seq, phase: $row.phase, level: $row.level,
-                     message: $row.message, percent: $row.percent, script: $row.script
-                 }};
-             }};
-             RETURN {{ events: (SELECT {EVENT_VALUE} FROM job_event
-                 WHERE job = $job AND seq >= $first AND seq < $end ORDER BY seq) }};
-             COMMIT TRANSACTION;"
+            "RETURN {{ events: (INSERT INTO job_event $rows RETURN {EVENT_VALUE}) }};"
         ))
-        .bind(("id", job_id.to_string()))
-        .bind(("first", first))
-        .bind(("end", first.saturating_add(count)))
         .bind(("rows", rows))
         .await?;
     if let Some(failure) = QueryFailure::of_response(&mut response) {

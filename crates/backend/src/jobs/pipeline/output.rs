@@ -35,13 +35,15 @@ pub struct OutputLimits {
 
 impl Default for OutputLimits {
     /// 20,000 lines or 8 MiB per job, the last 50 lines of a truncated command, batches
-    /// of 100, 1,000 lines in flight.
+    /// of up to 32 (measured, debug build: a line costs about 0.6 ms in a batch and a batch
+    /// 2 ms more, so 32 lines write in ~20 ms at 95 % of a 100-line batch's throughput,
+    /// and the first line of a burst waits for no more than that), 1,000 lines in flight.
     fn default() -> Self {
         OutputLimits {
             max_lines: 20_000,
             max_bytes: 8 * 1024 * 1024,
             tail_lines: 50,
-            batch: 100,
+            batch: 32,
             channel: 1000,
         }
     }
@@ -135,14 +137,22 @@ impl JobRun<'_> {
             event
         };
         let skipped_before = self.output_log().skipped;
+        // Batches start small (the first lines of a burst show at once) and double while
+        // lines keep waiting, up to the limit (a flood is written in few transactions).
+        let mut batch_size = 1;
         while let Some(first) = received.recv().await {
             let mut batch = vec![line_event(first)];
-            while batch.len() < limits.batch.max(1) {
+            while batch.len() < batch_size {
                 match received.try_recv() {
                     Ok(text) => batch.push(line_event(text)),
                     Err(_) => break,
                 }
             }
+            batch_size = if received.is_empty() {
+                1
+            } else {
+                (batch_size * 2).min(limits.batch.max(1))
+            };
             let admitted = self.output_log().admit(&limits, (phase, percent), batch);
             for line in admitted.held {
                 if tail.len() == limits.tail_lines {
