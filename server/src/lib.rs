@@ -218,16 +218,37 @@ fn show_setup_code(config: &Config) -> Result<(), StartError> {
 
 /// Warns when the key file can be read by other users of this machine.
 fn warn_if_shared(path: &str) {
+    if let Some(mode) = shared_mode(std::path::Path::new(path)) {
+        tracing::warn!(
+            %path,
+            mode = format!("{mode:o}"),
+            "the master key file can be read by other users: chmod 600 it"
+        );
+    }
+}
+
+/// The file's permission bits when its group or others have any access.
+fn shared_mode(path: &std::path::Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        let mode = metadata.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            tracing::warn!(
-                %path,
-                mode = format!("{mode:o}"),
-                "the master key file can be read by other users: chmod 600 it"
-            );
-        }
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn a_key_file_others_can_read_is_noticed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("master.key");
+        write_private(&path, b"1:x").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(shared_mode(&path), None, "written 0600");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(shared_mode(&path), Some(0o644));
     }
 }
 

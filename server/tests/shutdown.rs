@@ -22,7 +22,7 @@ struct Corral {
 
 impl Corral {
     async fn start(data: &Path, port: u16) -> Corral {
-        let site = data.join("site");
+        let site = data.parent().unwrap().join("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_corral"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -130,12 +130,22 @@ async fn sigterm_mid_job_stops_within_the_grace_period_and_the_job_resumes_after
     })
     .await
     .unwrap();
-    let data = tempfile::tempdir().unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("corral");
     let port = free_port();
-    let corral = Corral::start(data.path(), port).await;
+    let corral = Corral::start(&data, port).await;
+
+    // Created private: the directory 0700, the key file and the setup code 0600.
+    let mode = |path: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("master.key")), 0o600);
+    assert_eq!(mode(&data.join("setup-code")), 0o600);
 
     // First run: setup with the code from the data directory, a node, a job.
-    let code = std::fs::read_to_string(data.path().join("setup-code")).unwrap();
+    let code = std::fs::read_to_string(data.join("setup-code")).unwrap();
     let (status, body, cookie) = corral
         .post(
             "/api/auth/setup",
@@ -232,7 +242,8 @@ async fn sigterm_mid_job_stops_within_the_grace_period_and_the_job_resumes_after
     assert!(!rest.contains("event: end"), "{rest}");
 
     // Second run on the same data: the job resumes at once and succeeds.
-    let corral = Corral::start(data.path(), port).await;
+    let corral = Corral::start(&data, port).await;
+    assert!(!data.join("setup-code").exists(), "setup is done: the code is gone");
     let deadline = Instant::now() + Duration::from_secs(120);
     let finished = loop {
         let job_view = job_state(&corral, &job, &cookie).await;
