@@ -311,3 +311,74 @@ async fn streams_are_bounded_by_owner_user_browser_and_shutdown() {
     }
     until("every channel closed", || bus.channels_open() == 0).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_page_shows_the_newest_lines_and_pages_back() {
+    let (_sim, server, admin, node_id) = lab().await;
+    let backend = &server.state.backend;
+    let user = backend::accounts::login(
+        backend,
+        "admin",
+        zeroize::Zeroizing::new(support::PASSWORD.to_owned()),
+        None,
+    )
+    .await
+    .unwrap();
+    let mut form = model::provision::ContainerForm::with_defaults();
+    form.node_id = node_id;
+    form.ostemplate = "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst".into();
+    form.hostname = "long-log".into();
+    form.vmid = "153".into();
+    form.rootfs_storage = "local-lvm".into();
+    form.scripts = vec![model::provision::ScriptForm {
+        name: "long".into(),
+        content: (1..=700).map(|i| format!("echo row {i}\n")).collect(),
+    }];
+    let job = backend::jobs::submit(backend, &user, &form).await.unwrap();
+    let _runner = Runner::start(backend.clone(), quick_runner());
+    until_finished(&server, &admin, &job.to_string()).await;
+
+    let newest = server.get(&format!("/jobs/{job}"), Some(&admin)).await;
+    assert!(newest.body.contains("row 700<"), "the newest lines");
+    assert!(!newest.body.contains("row 1<"), "not the whole log at once");
+    let earlier: u64 = newest
+        .body
+        .split("data-testid=\"earlier-lines\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|text| text.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a link to the earlier lines");
+    assert!(earlier > 200, "{earlier} earlier lines");
+    let back = server
+        .get(&format!("/jobs/{job}?before={}", earlier + 1), Some(&admin))
+        .await;
+    assert!(
+        back.body.contains("row 1<"),
+        "reading back reaches the first lines"
+    );
+    assert!(back.body.contains("Newest lines"));
+}
+
+/// Waits (a bounded while) until the job has ended.
+async fn until_finished(server: &TestServer, cookie: &str, job: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = server
+            .post(
+                "/api/jobs/get",
+                &form(&[("id", job.to_owned()), ("before", "1".into())]),
+                Some(cookie),
+            )
+            .await;
+        if answer.body.contains("Succeeded") || answer.body.contains("Failed") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never finished: {}",
+            answer.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

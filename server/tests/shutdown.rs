@@ -243,7 +243,10 @@ async fn sigterm_mid_job_stops_within_the_grace_period_and_the_job_resumes_after
 
     // Second run on the same data: the job resumes at once and succeeds.
     let corral = Corral::start(&data, port).await;
-    assert!(!data.join("setup-code").exists(), "setup is done: the code is gone");
+    assert!(
+        !data.join("setup-code").exists(),
+        "setup is done: the code is gone"
+    );
     let deadline = Instant::now() + Duration::from_secs(120);
     let finished = loop {
         let job_view = job_state(&corral, &job, &cookie).await;

@@ -219,7 +219,7 @@ pub async fn setup(
     if !backend.setup_code.matches(setup_code) {
         return Err(ServiceError::field(
             "setup_code",
-            "this is not the setup code: it is in the server's log, or run `corral setup-code`",
+            "this is not the setup code: find it in the server's log, or run: corral setup-code",
         ));
     }
     let username = validate::username("username", username)?;
