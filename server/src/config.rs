@@ -53,7 +53,7 @@ pub struct Config {
 
     /// Password of that user; prefer the environment variable over the flag.
     #[arg(long, env = "CORRAL_DATABASE_PASSWORD", hide_env_values = true)]
-    pub database_password: Option<String>,
+    pub database_password: Option<Hidden>,
 
     /// Key file with the master keys for stored secrets (default: <data-dir>/master.key,
     /// generated on the first start).
@@ -67,7 +67,7 @@ pub struct Config {
         hide_env_values = true,
         hide = true
     )]
-    pub master_key: Option<String>,
+    pub master_key: Option<Hidden>,
 
     /// Also start a simulated Proxmox VE cluster in this process, offered as a
     /// one-click "demo" node. For trying Corral out; never for production.
@@ -118,6 +118,31 @@ pub struct Config {
     /// Log line format.
     #[arg(long, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// A secret given on the command line or in the environment: `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Hidden(String);
+
+impl Hidden {
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Hidden {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Hidden(value.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// Maintenance commands.
@@ -234,6 +259,25 @@ mod tests {
         );
         assert_eq!(config.effective_public_url(), "https://corral.example.net");
         assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn debug_output_hides_the_secrets() {
+        let config = parse(&[
+            "--database-user",
+            "root",
+            "--database-password",
+            "hunter2-db",
+            "--master-key",
+            "1:c2VjcmV0LWtleQ==",
+        ])
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2-db") && !shown.contains("c2VjcmV0"),
+            "{shown}"
+        );
+        assert_eq!(config.database_password.unwrap().expose(), "hunter2-db");
     }
 
     #[test]

@@ -73,7 +73,8 @@ impl StoredUser {
     }
 }
 
-#[derive(Debug, SurrealValue)]
+/// A user row with its password hash (no `Debug`: the hash stays out of logs).
+#[derive(SurrealValue)]
 struct Credentials {
     user: StoredUser,
     password_hash: String,

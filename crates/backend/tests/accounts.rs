@@ -185,6 +185,7 @@ async fn ten_thousand_sign_ins_with_megabyte_usernames_leave_memory_flat() {
         assert!(matches!(refused, Err(ServiceError::BadCredentials)));
     }
     let grown = rss_kib().saturating_sub(before);
+    eprintln!("10,000 sign-ins with 1 MiB usernames: RSS grew {grown} KiB");
     assert!(grown < 16 * 1024, "RSS grew by {grown} KiB");
     assert_eq!(backend.login_limiter.tracked_keys(), 0, "nothing counted");
     let log = audit::list(&backend, &admin, 1, 50).await.unwrap();

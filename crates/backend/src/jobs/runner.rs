@@ -224,6 +224,17 @@ pub(crate) enum Renewal {
     Unknown,
 }
 
+/// Whether a claim is still ours after a renewal answered `renewal`, `since_renewed`
+/// after the last renewal that worked: a database that does not answer for as long as the
+/// lease lasts may have let another runner take the job, so the claim counts as lost.
+fn still_held(renewal: Renewal, since_renewed: Duration, lease: Duration) -> bool {
+    match renewal {
+        Renewal::Renewed => true,
+        Renewal::Lost => false,
+        Renewal::Unknown => since_renewed < lease,
+    }
+}
+
 /// Extends the claim's lease.
 pub(crate) async fn renew(backend: &Backend, config: &RunnerConfig, claim: &Claim) -> Renewal {
     // Event appends write the same record: a conflict is simply tried again.
@@ -304,11 +315,12 @@ async fn hold_and_run(
         let mut last_renewed = Instant::now();
         loop {
             tokio::time::sleep(config.lease / 3).await;
-            match renew(&backend, &config, &claim).await {
-                Renewal::Renewed => last_renewed = Instant::now(),
-                Renewal::Lost => return,
-                Renewal::Unknown if last_renewed.elapsed() >= config.lease => return,
-                Renewal::Unknown => {}
+            let renewal = renew(&backend, &config, &claim).await;
+            if renewal == Renewal::Renewed {
+                last_renewed = Instant::now();
+            }
+            if !still_held(renewal, last_renewed.elapsed(), config.lease) {
+                return;
             }
         }
     };
@@ -317,5 +329,24 @@ async fn hold_and_run(
         () = keep_lease => {
             tracing::warn!(job = %claim.job_id, "lost the job lease; another runner may have it");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_whose_renewals_fail_for_a_whole_lease_is_lost() {
+        let lease = Duration::from_secs(30);
+        let held = |renewal, seconds| still_held(renewal, Duration::from_secs(seconds), lease);
+        assert!(held(Renewal::Renewed, 0));
+        assert!(!held(Renewal::Lost, 0), "another runner has it");
+        assert!(held(Renewal::Unknown, 10), "a hiccup is not a loss");
+        assert!(held(Renewal::Unknown, 29));
+        assert!(
+            !held(Renewal::Unknown, 30),
+            "silent for a whole lease: maybe taken over"
+        );
     }
 }
