@@ -123,15 +123,12 @@ struct Followed {
     _permit: StreamPermit,
 }
 
-/// Why a relay stopped sending.
-enum Stop {
-    /// The browser went away (or the server is shutting down).
-    Gone,
-}
+/// The browser went away: the relay stops sending.
+struct Gone;
 
 impl Followed {
     /// Sends `events` past `last`; `Err` when the browser went away.
-    async fn send(&self, events: Vec<JobEvent>, last: &mut u64) -> Result<(), Stop> {
+    async fn send(&self, events: Vec<JobEvent>, last: &mut u64) -> Result<(), Gone> {
         for event in events {
             if event.seq <= *last {
                 continue;
@@ -140,13 +137,13 @@ impl Followed {
             self.sender
                 .send(Item::Progress(event))
                 .await
-                .map_err(|_| Stop::Gone)?;
+                .map_err(|_| Gone)?;
         }
         Ok(())
     }
 
     /// Sends every stored event after `last`, a page at a time.
-    async fn catch_up(&self, last: &mut u64) -> Result<(), Stop> {
+    async fn catch_up(&self, last: &mut u64) -> Result<(), Gone> {
         loop {
             let page = jobs::events_after(&self.state.backend, &self.user, &self.job_id, *last)
                 .await
@@ -193,7 +190,7 @@ impl Followed {
     }
 
     /// The live part: the bus at once, the database once a second.
-    async fn follow(&mut self, last: &mut u64) -> Result<(), Stop> {
+    async fn follow(&mut self, last: &mut u64) -> Result<(), Gone> {
         // The job may be run by another dashboard process sharing the database: its
         // events never reach this process's bus, so the database is also read.
         let mut poll = tokio::time::interval(DATABASE_POLL);

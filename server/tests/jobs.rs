@@ -13,7 +13,7 @@ use backend::jobs::runner::{Runner, RunnerConfig};
 use http_body_util::BodyExt;
 use pve_sim::{SimConfig, Simulator, Speed};
 use std::time::Duration;
-use support::{Answer, TestServer, form, node_form, server};
+use support::{Answer, TestServer, configure_form, form, node_form, server};
 use tower::ServiceExt;
 
 /// Walks the wizard as the browser would and returns the new job's id.
@@ -26,28 +26,7 @@ async fn create_through_the_wizard(
     let started = server.post("/api/wizard/start", "", Some(cookie)).await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.body);
     let draft: String = serde_json::from_str(&started.body).unwrap();
-    let configure = |hostname: &str| {
-        form(&[
-            ("draft", draft.clone()),
-            ("step", "configure".into()),
-            ("go", "next".into()),
-            ("form[node_id]", node_id.into()),
-            (
-                "form[ostemplate]",
-                "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst".into(),
-            ),
-            ("form[hostname]", hostname.into()),
-            ("form[vmid]", vmid.to_string()),
-            ("form[cores]", "1".into()),
-            ("form[memory]", "512".into()),
-            ("form[swap]", "0".into()),
-            ("form[rootfs_storage]", "local-lvm".into()),
-            ("form[rootfs_size]", "4".into()),
-            ("form[bridge]", "vmbr0".into()),
-            ("form[ipv4_mode]", "dhcp".into()),
-            ("form[unprivileged]", "on".into()),
-        ])
-    };
+    let configure = |hostname: &str| form(&configure_form(&draft, node_id, hostname, vmid));
     let refused = server
         .post("/api/wizard/save", &configure("-bad-"), Some(cookie))
         .await;

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pve_sim::{SimConfig, Simulator, Speed};
-use support::{PASSWORD, form, node_form};
+use support::{PASSWORD, configure_form, form, node_form};
 
 /// A running `corral` on `port` over the data in `data`.
 struct Corral {
@@ -172,25 +172,7 @@ async fn sigterm_mid_job_stops_within_the_grace_period_and_the_job_resumes_after
     let node_id = node["id"].as_str().unwrap().to_owned();
     let (_, body, _) = corral.post("/api/wizard/start", "", Some(&cookie)).await;
     let draft: String = serde_json::from_str(&body).unwrap();
-    let configure = form(&[
-        ("draft", draft.clone()),
-        ("step", "configure".into()),
-        ("go", "next".into()),
-        ("form[node_id]", node_id),
-        (
-            "form[ostemplate]",
-            "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst".into(),
-        ),
-        ("form[hostname]", "resumed".into()),
-        ("form[vmid]", "160".into()),
-        ("form[cores]", "1".into()),
-        ("form[memory]", "512".into()),
-        ("form[swap]", "0".into()),
-        ("form[rootfs_storage]", "local-lvm".into()),
-        ("form[rootfs_size]", "4".into()),
-        ("form[bridge]", "vmbr0".into()),
-        ("form[ipv4_mode]", "dhcp".into()),
-    ]);
+    let configure = form(&configure_form(&draft, &node_id, "resumed", 160));
     let (status, body, _) = corral
         .post("/api/wizard/save", &configure, Some(&cookie))
         .await;

@@ -215,6 +215,35 @@ impl TestServer {
     }
 }
 
+/// The wizard's Configure step for a small Debian container, saved with `go=next`.
+pub fn configure_form(
+    draft: &str,
+    node_id: &str,
+    hostname: &str,
+    vmid: u32,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("draft", draft.to_owned()),
+        ("step", "configure".into()),
+        ("go", "next".into()),
+        ("form[node_id]", node_id.to_owned()),
+        (
+            "form[ostemplate]",
+            "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst".into(),
+        ),
+        ("form[hostname]", hostname.to_owned()),
+        ("form[vmid]", vmid.to_string()),
+        ("form[cores]", "1".into()),
+        ("form[memory]", "512".into()),
+        ("form[swap]", "0".into()),
+        ("form[rootfs_storage]", "local-lvm".into()),
+        ("form[rootfs_size]", "4".into()),
+        ("form[bridge]", "vmbr0".into()),
+        ("form[ipv4_mode]", "dhcp".into()),
+        ("form[unprivileged]", "on".into()),
+    ]
+}
+
 /// Form encoding for test values (fingerprints hold `:`, `+`, `/`, `=`).
 pub fn encode(value: &str) -> String {
     value

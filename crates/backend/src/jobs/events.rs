@@ -1,5 +1,5 @@
-//! A job's log: `job_event` rows numbered from 1 without gaps, handed to live
-//! subscribers through the [`super::bus`] as they are written.
+//! A job's log: `job_event` rows numbered from 1, handed to live subscribers through the
+//! [`super::bus`] as they are written.
 //!
 //! Only the runner holding a job's lease may take numbers for new lines (checked in the
 //! transaction that takes them), so a runner that lost its lease can never write a
@@ -94,21 +94,6 @@ pub(crate) async fn append(
         })
 }
 
-/// Appends `batch` to job `job_id` in one transaction, numbered in order, and tells live
-/// subscribers; as [`append`] for the lease, the phase and the percentage (the last
-/// event's).
-pub(crate) async fn append_all(
-    backend: &Backend,
-    job_id: &JobId,
-    lease: Option<&str>,
-    batch: Vec<NewEvent>,
-) -> ServiceResult<Vec<JobEvent>> {
-    if batch.is_empty() {
-        return Ok(Vec::new());
-    }
-    append_once(backend, job_id, lease, &batch).await
-}
-
 /// One event as the batch insert takes it: its job, its number and its fields.
 #[derive(Debug, SurrealValue)]
 struct EventRow {
@@ -127,15 +112,17 @@ struct Appended {
     events: Vec<StoredEvent>,
 }
 
-/// Numbers `batch` and writes it. Two short steps: a transaction takes the numbers under
-/// the lease (and moves the job's phase and percentage); one `INSERT` writes the lines,
-/// without touching the job record, so a large batch never collides with lease renewals.
-/// A crash between the two leaves a gap in the numbers, never a duplicate.
-async fn append_once(
+/// Appends `batch` to job `job_id`, numbered in order, and tells live subscribers; as
+/// [`append`] for the lease, the phase and the percentage (the last event's). Two short
+/// steps: a transaction takes the numbers under the lease (and moves the job's phase and
+/// percentage); one `INSERT` writes the lines, without touching the job record, so a
+/// large batch never collides with lease renewals. A crash between the two leaves a gap
+/// in the numbers, never a duplicate.
+pub(crate) async fn append_all(
     backend: &Backend,
     job_id: &JobId,
     lease: Option<&str>,
-    batch: &[NewEvent],
+    batch: Vec<NewEvent>,
 ) -> ServiceResult<Vec<JobEvent>> {
     let Some(last) = batch.last() else {
         return Ok(Vec::new());

@@ -1,6 +1,6 @@
 //! Command output into the job's log, bounded. Lines come from the command over a
 //! bounded channel (a slow database slows the command, never fills memory), are written
-//! in batches (one transaction per batch, not per line), and the job's stored output is
+//! in batches (one write per batch, not per line), and the job's stored output is
 //! capped ([`OutputLimits`]): past the cap one "output truncated" line is written, later
 //! lines are only counted, and the last few of each command are written when it ends. A
 //! script running `yes` for its whole timeout leaves memory flat and the log small.
