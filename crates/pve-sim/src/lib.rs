@@ -15,9 +15,10 @@
 
 mod api;
 pub mod config;
-mod guest;
+mod disk;
 mod listener;
 mod model;
+mod sandbox;
 mod server;
 mod ssh;
 mod tasks;
@@ -50,6 +51,8 @@ pub enum SimError {
     UnknownNode(String),
     #[error("SSH setup failed: {0}")]
     Ssh(String),
+    #[error("cannot set up the simulator's files: {0}")]
+    Disk(#[from] std::io::Error),
 }
 
 /// Faults injected into one node.
@@ -84,6 +87,12 @@ pub(crate) struct Sim {
     pub ssh_password: String,
     /// Public keys allowed to log in as root.
     pub authorized_keys: Mutex<Vec<russh::keys::PublicKey>>,
+    /// Why commands cannot run on the nodes, if they cannot (no usable bubblewrap).
+    pub commands_refused: Option<String>,
+    /// Where the nodes' and containers' files are (see `disk`).
+    pub disk_root: std::path::PathBuf,
+    /// Changes (closes) when the simulator stops: running commands are killed.
+    pub stopped: tokio::sync::watch::Receiver<()>,
 }
 
 impl Sim {
@@ -139,12 +148,16 @@ pub struct Simulator {
     ssh_servers: tokio::sync::Mutex<Vec<Listener>>,
     addresses: Vec<(String, SocketAddr)>,
     ssh_addresses: Vec<(String, SocketAddr)>,
+    /// Dropped with the simulator, which ends every command still running.
+    _stop: tokio::sync::watch::Sender<()>,
 }
 
 impl Simulator {
     /// Generates the cluster and its certificates and starts one HTTPS listener per node.
     pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
-        let cluster = Cluster::new(&config);
+        let disk = disk::Disk::create(config.speed)?;
+        let disk_root = disk.path().to_owned();
+        let cluster = Cluster::new(&config, disk)?;
         let ca = ClusterCa::generate()?;
         let ip = config.host.parse().map_err(|_| SimError::Listen {
             address: config.host.clone(),
@@ -170,7 +183,15 @@ impl Simulator {
             host_keys.insert(name.clone(), ssh::generate_host_key()?);
         }
         let ssh_password = format!("ssh-{:016x}", rand::random::<u64>());
+        let commands_refused = sandbox::probe(&disk_root, &node_names[0]).await.err();
+        if let Some(reason) = &commands_refused {
+            tracing::warn!("{reason}");
+        }
+        let (stop, stopped) = tokio::sync::watch::channel(());
         let sim = Arc::new(Sim {
+            commands_refused,
+            disk_root,
+            stopped,
             config: config.clone(),
             host_keys: Mutex::new(host_keys),
             ssh_password,
@@ -205,7 +226,13 @@ impl Simulator {
             ssh_servers: tokio::sync::Mutex::new(ssh_servers),
             addresses,
             ssh_addresses,
+            _stop: stop,
         })
+    }
+
+    /// Why commands cannot run on the simulated nodes (no usable bubblewrap), if so.
+    pub fn commands_refused(&self) -> Option<String> {
+        self.sim.commands_refused.clone()
     }
 
     /// The first node's API base URL, `https://127.0.0.1:PORT`.
@@ -353,26 +380,36 @@ impl Simulator {
         Ok(fingerprint)
     }
 
-    /// A file inside container `vmid` (pushed, written by a script, or seeded).
+    /// A file inside container `vmid` (pushed, written by a script, or seeded); never
+    /// one outside its root, whatever links inside point to.
     pub fn guest_file(&self, vmid: u32, path: &str) -> Option<Vec<u8>> {
-        self.sim
-            .cluster()
-            .containers
-            .get(&vmid)?
-            .guest
-            .files
-            .get(path)
-            .cloned()
+        let cluster = self.sim.cluster();
+        cluster.containers.get(&vmid)?;
+        cluster.disk.read_guest_file(vmid, path)
     }
 
     /// Packages installed in container `vmid`.
     pub fn guest_packages(&self, vmid: u32) -> Vec<String> {
         let cluster = self.sim.cluster();
-        cluster
-            .containers
-            .get(&vmid)
-            .map(|ct| ct.guest.packages.iter().cloned().collect())
-            .unwrap_or_default()
+        if !cluster.containers.contains_key(&vmid) {
+            return Vec::new();
+        }
+        disk::rootfs::packages(&cluster.disk.rootfs(vmid))
+    }
+
+    /// Container `vmid`'s root file system on this machine (for tests that look around).
+    pub fn guest_root(&self, vmid: u32) -> Option<std::path::PathBuf> {
+        let cluster = self.sim.cluster();
+        cluster.containers.get(&vmid)?;
+        Some(cluster.disk.rootfs(vmid))
+    }
+
+    /// A node's SSH host public key as an OpenSSH line (`ssh-ed25519 AAAA…`), for a
+    /// `known_hosts` file.
+    pub fn ssh_host_public_key(&self, node: &str) -> Option<String> {
+        self.sim
+            .host_key(node)
+            .and_then(|key| key.public_key().to_openssh().ok())
     }
 
     /// Closes the next `count` connections to `node`'s API at once (a flaky network).

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
 use crate::config::SimConfig;
-use crate::guest::Guest;
+use crate::disk::{Disk, PctEntry, rootfs};
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
@@ -137,8 +137,6 @@ pub struct Ct {
     pub load: f64,
     /// The UPID of the task holding this container's config lock file, if any.
     pub busy: Option<String>,
-    /// What runs inside, for `pct exec`.
-    pub guest: Guest,
 }
 
 impl Ct {
@@ -311,8 +309,8 @@ pub struct Cluster {
     /// Issued tickets: ticket → (user, CSRF token, issued at).
     pub tickets: HashMap<String, (String, String, u64)>,
     pub rng: StdRng,
-    /// Files on each node's own disk (uploads before `pct push`).
-    pub node_files: HashMap<String, BTreeMap<String, Vec<u8>>>,
+    /// The nodes' and containers' files (what runs inside, for `pct exec`).
+    pub disk: Disk,
     next_pid: u32,
 }
 
@@ -322,8 +320,9 @@ const HOSTNAMES: [&str; 12] = [
 ];
 
 impl Cluster {
-    /// A cluster shaped by `config`, with containers spread over the nodes.
-    pub fn new(config: &SimConfig) -> Cluster {
+    /// A cluster shaped by `config`, with containers spread over the nodes and their
+    /// files on `disk`.
+    pub fn new(config: &SimConfig, disk: Disk) -> std::io::Result<Cluster> {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let now = unix_now();
         let nodes: Vec<Node> = (0..config.nodes.max(1))
@@ -368,7 +367,7 @@ impl Cluster {
             root_password: format!("sim-{:016x}", rng.random::<u64>()),
             tickets: HashMap::new(),
             rng,
-            node_files: HashMap::new(),
+            disk,
             next_pid: 0x0001_2A00,
         };
         for i in 0..config.containers {
@@ -381,7 +380,9 @@ impl Cluster {
             );
             let alpine = i % 3 == 2;
             let mut ct = cluster.new_container(vmid, &node, &hostname, alpine);
-            seed_services(&mut ct.guest, HOSTNAMES[i % HOSTNAMES.len()]);
+            let ostype = if alpine { "alpine" } else { "debian" };
+            cluster.disk.create_rootfs(vmid, ostype, &hostname)?;
+            seed_services(&cluster.disk.rootfs(vmid), HOSTNAMES[i % HOSTNAMES.len()])?;
             if i % 4 != 3 {
                 ct.running = true;
                 ct.started = Some(
@@ -391,7 +392,10 @@ impl Cluster {
             }
             cluster.containers.insert(vmid, ct);
         }
-        cluster
+        for node in cluster.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>() {
+            cluster.disk.add_node(&node)?;
+        }
+        Ok(cluster)
     }
 
     /// A container with a typical finished config (used for the seeded ones).
@@ -448,7 +452,6 @@ impl Cluster {
             ip_ready_at: None,
             load: self.rng.random_range(0.05..1.0),
             busy: None,
-            guest: Guest::new(if alpine { "alpine" } else { "debian" }, hostname),
         }
     }
 
@@ -503,6 +506,36 @@ impl Cluster {
         self.tasks.iter().find(|t| t.upid == upid)
     }
 
+    /// Removes container `vmid` with its files.
+    pub fn remove_container(&mut self, vmid: u32) {
+        self.containers.remove(&vmid);
+        if let Err(error) = self.disk.remove(vmid) {
+            tracing::warn!(vmid, %error, "could not remove a container's files");
+        }
+    }
+
+    /// Tells `pct` on `node` the current state of its containers.
+    pub fn publish_for_pct(&self, node: &str) -> std::io::Result<()> {
+        let entries: Vec<PctEntry> = self
+            .containers
+            .values()
+            .filter(|ct| ct.node == node)
+            .map(|ct| PctEntry {
+                vmid: ct.vmid,
+                running: ct.running,
+                lock: ct.lock().map(str::to_owned),
+                name: ct.name(),
+                ip: ct.current_ip().map(str::to_owned),
+                mac: ct.config.get("net0").and_then(|net| {
+                    net.split(',')
+                        .find_map(|part| part.strip_prefix("hwaddr="))
+                        .map(str::to_owned)
+                }),
+            })
+            .collect();
+        self.disk.publish(node, &entries)
+    }
+
     /// The lowest free VMID from 100.
     pub fn next_free_vmid(&self) -> Option<u32> {
         (100..1_000_000).find(|id| !self.containers.contains_key(id))
@@ -510,19 +543,20 @@ impl Cluster {
 }
 
 /// Gives seeded containers the services their names suggest, and a credentials file.
-fn seed_services(guest: &mut Guest, role: &str) {
+fn seed_services(root: &std::path::Path, role: &str) -> std::io::Result<()> {
     let package = match role {
         "web" | "proxy" => "nginx",
         "db" => "postgresql",
         "cache" => "redis-server",
         "grafana" => "grafana",
-        _ => return,
+        _ => return Ok(()),
     };
-    guest.install(package);
+    rootfs::install(root, package)?;
     if role == "grafana" {
-        guest.files.insert(
-            "/etc/corral/credentials/grafana".into(),
-            b"URL=http://localhost:3000\nUSERNAME=admin\nPASSWORD=sim-grafana-admin\n".to_vec(),
-        );
+        std::fs::write(
+            root.join("etc/corral/credentials/grafana"),
+            "URL=http://localhost:3000\nUSERNAME=admin\nPASSWORD=sim-grafana-admin\n",
+        )?;
     }
+    Ok(())
 }

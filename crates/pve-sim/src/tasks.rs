@@ -255,7 +255,7 @@ impl Runner {
                 let result = self.create(vmid, &ostemplate, config, injected).await;
                 if result.is_err() {
                     // A failed create removes its volumes and its config: the CT is gone.
-                    self.sim.cluster().containers.remove(&vmid);
+                    self.sim.cluster().remove_container(vmid);
                 } else if start {
                     start_as(&self.sim, &self.node, &self.user, TaskKind::Start { vmid });
                 }
@@ -331,14 +331,17 @@ impl Runner {
             self.log(format!("done: SHA256:{fingerprint} root@{hostname}"));
         }
         let mut cluster = self.sim.cluster();
-        let ct = cluster
+        let state = &mut *cluster;
+        let ct = state
             .containers
             .get_mut(&vmid)
             .ok_or_else(|| fail("container vanished"))?;
         let ostype = config.get("ostype").cloned().unwrap_or_default();
-        ct.guest = crate::guest::Guest::new(&ostype, &hostname);
         ct.config = config;
-        Ok(())
+        state
+            .disk
+            .create_rootfs(vmid, &ostype, &hostname)
+            .map_err(|e| fail(&format!("extracting the template failed: {e}")))
     }
 
     async fn download(&self, template: &str, size: u64, injected: Option<String>) -> Outcome {
@@ -396,7 +399,9 @@ impl Runner {
         let network_delay = self.sim.config.speed.scale(Duration::from_secs(4));
         let mut cluster = self.sim.cluster();
         let pid = cluster.next_pid();
-        let ct = cluster
+        let state = &mut *cluster;
+        let disk = &state.disk;
+        let ct = state
             .containers
             .get_mut(&vmid)
             .ok_or_else(|| self.missing(vmid))?;
@@ -419,7 +424,7 @@ impl Runner {
                 if purge {
                     self.log(format!("purging CT {vmid} from related configurations.."));
                 }
-                self.sim.cluster().containers.remove(&vmid);
+                self.sim.cluster().remove_container(vmid);
             }
             TaskKind::Snapshot {
                 name, description, ..
@@ -427,6 +432,8 @@ impl Runner {
                 if ct.snapshots.iter().any(|s| s.name == name) {
                     return Err(format!("snapshot name '{name}' already used"));
                 }
+                disk.snapshot(vmid, &name)
+                    .map_err(|e| format!("snapshot of the root file system failed: {e}"))?;
                 let parent = ct.config.get("parent").cloned();
                 let config = ct.config.clone();
                 ct.snapshots.push(crate::model::SnapshotDef {
@@ -444,6 +451,8 @@ impl Runner {
                 if ct.snapshots.len() == before {
                     return Err(format!("snapshot '{name}' does not exist"));
                 }
+                disk.delete_snapshot(vmid, &name)
+                    .map_err(|e| format!("removing the snapshot's files failed: {e}"))?;
                 if ct.config.get("parent") == Some(&name) {
                     ct.config.remove("parent");
                 }
@@ -456,6 +465,8 @@ impl Runner {
                     .cloned()
                     .ok_or_else(|| format!("snapshot '{name}' does not exist"))?;
                 let was_running = ct.running;
+                disk.rollback(vmid, &name)
+                    .map_err(|e| format!("restoring the root file system failed: {e}"))?;
                 ct.config = snapshot.config;
                 ct.config.insert("parent".into(), name);
                 ct.running = start;

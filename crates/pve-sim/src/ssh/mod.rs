@@ -1,15 +1,9 @@
-//! One SSH server per node (russh): root with a password or an authorized key, `exec`
-//! requests run by the node shell model, output streamed line by line, exit status sent.
-//! Commands that read standard input (`cat > /tmp/x`, `pct exec … -- bash`) run once the
-//! client closes its side, as with OpenSSH.
-//!
-//! [`lex`] splits command lines as bash would, [`node_shell`] runs them as the node's
-//! root shell (`pct …`), [`guest_shell`] runs commands inside a container.
+//! One SSH server per node (russh): root with a password or an authorized key. Each
+//! `exec` request runs for real as `bash -c` in the node's sandbox ([`process`]), with
+//! `pct` talking to the simulator's containers, standard input streamed in and output
+//! streamed out as it comes, and the exit status sent at the end.
 
-mod guest_shell;
-mod lex;
-pub mod node_shell;
-pub mod output;
+mod process;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,9 +11,9 @@ use std::sync::Arc;
 
 use crate::listener::Listener;
 use crate::{Sim, SimError};
-use output::Event;
+use process::Running;
 use russh::keys::{Algorithm, HashAlg, PrivateKey};
-use russh::server::{Auth, Handle, Msg, Session};
+use russh::server::{Auth, Msg, Session};
 use russh::{Channel, ChannelId};
 
 /// A fresh Ed25519 host key.
@@ -56,7 +50,7 @@ pub(crate) async fn start(
             let connection = Connection {
                 sim,
                 node,
-                waiting_for_stdin: HashMap::new(),
+                running: HashMap::new(),
             };
             if let Ok(running) = russh::server::run_stream(config, tcp, connection).await {
                 let _ = running.await;
@@ -66,55 +60,12 @@ pub(crate) async fn start(
     .await
 }
 
-/// One client connection.
+/// One client connection. Dropping it (the client went away) kills its commands.
 struct Connection {
     sim: Arc<Sim>,
     node: String,
-    /// Commands waiting for the client's EOF, with the standard input received so far.
-    waiting_for_stdin: HashMap<ChannelId, (String, Vec<u8>)>,
-}
-
-impl Connection {
-    /// Runs `command` and streams its output on `channel` in the background.
-    fn run(&self, channel: ChannelId, command: String, stdin: Vec<u8>, handle: Handle) {
-        let output = {
-            let mut cluster = self.sim.cluster();
-            node_shell::run_on_node(&mut cluster, &self.node, &command, &stdin)
-        };
-        let speed = self.sim.config.speed;
-        tokio::spawn(async move {
-            for event in output.events {
-                let sent = match event {
-                    Event::Stdout(line) => handle
-                        .data(channel, format!("{line}\n").into_bytes())
-                        .await
-                        .is_ok(),
-                    Event::Stderr(line) => handle
-                        .extended_data(channel, 1, format!("{line}\n").into_bytes())
-                        .await
-                        .is_ok(),
-                    Event::Pause(realistic) => {
-                        let wait = speed.scale(realistic);
-                        if !wait.is_zero() {
-                            tokio::time::sleep(wait).await;
-                        }
-                        true
-                    }
-                    Event::Endless(line) => {
-                        let chunk = format!("{line}\n").repeat(256).into_bytes();
-                        while handle.data(channel, chunk.clone()).await.is_ok() {}
-                        false
-                    }
-                };
-                if !sent {
-                    return;
-                }
-            }
-            let _ = handle.exit_status_request(channel, output.status).await;
-            let _ = handle.eof(channel).await;
-            let _ = handle.close(channel).await;
-        });
-    }
+    /// The commands running on this connection's channels.
+    running: HashMap<ChannelId, Running>,
 }
 
 impl russh::server::Handler for Connection {
@@ -167,12 +118,14 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
         let command = String::from_utf8_lossy(data).into_owned();
-        if lex::reads_stdin(&command) {
-            self.waiting_for_stdin
-                .insert(channel, (command, Vec::new()));
-        } else {
-            self.run(channel, command, Vec::new(), session.handle());
-        }
+        let running = process::start(
+            self.sim.clone(),
+            self.node.clone(),
+            command,
+            channel,
+            session.handle(),
+        );
+        self.running.insert(channel, running);
         Ok(())
     }
 
@@ -182,8 +135,13 @@ impl russh::server::Handler for Connection {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some((_, stdin)) = self.waiting_for_stdin.get_mut(&channel) {
-            stdin.extend_from_slice(data);
+        let stdin = self
+            .running
+            .get(&channel)
+            .and_then(|running| running.stdin.clone());
+        if let Some(stdin) = stdin {
+            // Waits while the process is behind: the client's window stays closed.
+            let _ = stdin.send(data.to_vec()).await;
         }
         Ok(())
     }
@@ -191,11 +149,20 @@ impl russh::server::Handler for Connection {
     async fn channel_eof(
         &mut self,
         channel: ChannelId,
-        session: &mut Session,
+        _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some((command, stdin)) = self.waiting_for_stdin.remove(&channel) {
-            self.run(channel, command, stdin, session.handle());
+        if let Some(running) = self.running.get_mut(&channel) {
+            running.stdin = None;
         }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.running.remove(&channel);
         Ok(())
     }
 }

@@ -1,0 +1,126 @@
+//! The simulator's programs that run inside the sandboxes (`tools/` in this crate): the
+//! node's `pct`, the container's modelled package and service managers, and the shared
+//! sandbox setup. Written into the simulator's directory at start.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::Path;
+
+use crate::config::Speed;
+
+/// (path under `tools/`, content, executable).
+const FILES: [(&str, &str, bool); 13] = [
+    ("sandbox.sh", include_str!("../../tools/sandbox.sh"), false),
+    ("enter-node", include_str!("../../tools/enter-node"), true),
+    ("attach", include_str!("../../tools/attach"), true),
+    ("receive", include_str!("../../tools/receive"), true),
+    ("send", include_str!("../../tools/send"), true),
+    ("services.tsv", SERVICES, false),
+    ("versions.tsv", include_str!("../../tools/versions.tsv"), false),
+    ("node/pct", include_str!("../../tools/node/pct"), true),
+    ("lib/common.sh", include_str!("../../tools/lib/common.sh"), false),
+    ("lib/services.sh", include_str!("../../tools/lib/services.sh"), false),
+    ("lib/packages.sh", include_str!("../../tools/lib/packages.sh"), false),
+    ("lib/net.sh", include_str!("../../tools/lib/net.sh"), false),
+    (
+        "guest/pve-sim-tool",
+        include_str!("../../tools/guest/pve-sim-tool"),
+        true,
+    ),
+];
+
+/// Packages that ship a service (tab-separated: package, service, process, ports,
+/// description).
+pub const SERVICES: &str = include_str!("../../tools/services.tsv");
+
+/// The names the modelled guest tool answers to (it is on the container's PATH first).
+pub const GUEST_TOOLS: [&str; 19] = [
+    "apt-get",
+    "apt",
+    "dpkg",
+    "dpkg-query",
+    "apk",
+    "dnf",
+    "yum",
+    "rpm",
+    "pip",
+    "pip3",
+    "npm",
+    "systemctl",
+    "journalctl",
+    "rc-service",
+    "rc-update",
+    "rc-status",
+    "ss",
+    "ip",
+    "docker",
+];
+
+/// Writes the tools into `dir` (read-only inside every sandbox), with the speed factor
+/// the modelled tools scale their pauses by.
+pub fn install(dir: &Path, speed: Speed) -> io::Result<()> {
+    for (path, content, executable) in FILES {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(&target, content)?;
+        let mode = if executable { 0o755 } else { 0o644 };
+        fs::set_permissions(&target, fs::Permissions::from_mode(mode))?;
+    }
+    for name in GUEST_TOOLS {
+        symlink("pve-sim-tool", dir.join("guest").join(name))?;
+    }
+    let factor = match speed {
+        Speed::Instant => 0.0,
+        Speed::Realistic => 1.0,
+        Speed::Scaled(factor) => factor.max(0.0),
+    };
+    fs::write(dir.join("speed"), format!("{factor}\n"))
+}
+
+/// One row of [`SERVICES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDef {
+    pub package: String,
+    pub name: String,
+    pub process: String,
+    pub ports: Vec<u16>,
+    pub description: String,
+}
+
+/// The service `package` ships, if any.
+pub fn service_of(package: &str) -> Option<ServiceDef> {
+    SERVICES
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .map(|line| line.split('\t').collect::<Vec<_>>())
+        .find(|fields| fields.first() == Some(&package))
+        .and_then(|fields| match fields.as_slice() {
+            [package, name, process, ports, description] => Some(ServiceDef {
+                package: (*package).to_owned(),
+                name: (*name).to_owned(),
+                process: (*process).to_owned(),
+                ports: ports.split(',').filter_map(|p| p.parse().ok()).collect(),
+                description: (*description).to_owned(),
+            }),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_service_table_is_well_formed() {
+        let nginx = service_of("nginx").unwrap_or_else(|| panic!("nginx ships a service"));
+        assert_eq!((nginx.name.as_str(), nginx.ports.as_slice()), ("nginx", &[80][..]));
+        assert!(service_of("docker.io").is_some_and(|d| d.ports.is_empty()));
+        assert!(service_of("curl").is_none());
+        for line in SERVICES.lines().filter(|l| !l.starts_with('#')) {
+            assert_eq!(line.split('\t').count(), 5, "{line}");
+        }
+    }
+}

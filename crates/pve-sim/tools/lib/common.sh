@@ -1,0 +1,59 @@
+# Shared by the modelled tools: the simulator's state inside the container, the OS
+# family, pauses at the simulator's speed, and "command not found".
+
+STATE=/var/lib/pve-sim
+TOOLS=/usr/local/lib/pve-sim
+
+# debian, alpine or rhel, from /etc/os-release (empty when unknown).
+os_family() {
+  local id= like=
+  if [ -r /etc/os-release ]; then
+    id=$(sed -n 's/^ID=//p' /etc/os-release | tr -d '"')
+    like=$(sed -n 's/^ID_LIKE=//p' /etc/os-release | tr -d '"')
+  fi
+  case " $id $like " in
+    *" debian "* | *" ubuntu "*) echo debian ;;
+    *" alpine "*) echo alpine ;;
+    *" rhel "* | *" fedora "* | *" centos "* | *" rocky "*) echo rhel ;;
+  esac
+}
+
+# Waits MS milliseconds of realistic time, scaled by the simulator's speed (0: none).
+pause() {
+  local speed
+  speed=$(cat "$TOOLS/speed" 2>/dev/null || echo 0)
+  [ "$speed" = 0 ] && return 0
+  sleep "$(awk -v ms="$1" -v f="$speed" 'BEGIN { printf "%.3f", ms * f / 1000 }')"
+}
+
+# What bash says for a program that is not there; exits 127.
+not_found() {
+  echo "bash: $1: command not found" >&2
+  exit 127
+}
+
+# Whether package $1 is installed.
+installed() {
+  [ -f "$STATE/packages" ] && awk -v p="$1" '$1 == p { found = 1 } END { exit !found }' "$STATE/packages"
+}
+
+# The version of package $1 on this OS family (a plausible one for unknown packages).
+version_of() {
+  local name=$1 family=$2 known
+  known=$(awk -v p="$name" -v f="$family" '$1 == p && $2 == f { print $3; exit }' "$TOOLS/versions.tsv")
+  if [ -n "$known" ]; then
+    echo "$known"
+  else
+    case "$family" in
+      debian) echo "1.0.2-1" ;;
+      alpine) echo "1.0.2-r0" ;;
+      *) echo "1.0.2-1.el9" ;;
+    esac
+  fi
+}
+
+# Appends one journal line for service $1 from IDENT[PID] $2: message $3.
+journal() {
+  mkdir -p "$STATE/journal"
+  printf '%(%s)T\t%s\t%s\n' -1 "$2" "$3" >> "$STATE/journal/$1"
+}
