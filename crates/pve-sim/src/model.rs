@@ -392,7 +392,12 @@ impl Cluster {
             }
             cluster.containers.insert(vmid, ct);
         }
-        for node in cluster.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>() {
+        for node in cluster
+            .nodes
+            .iter()
+            .map(|n| n.name.clone())
+            .collect::<Vec<_>>()
+        {
             cluster.disk.add_node(&node)?;
         }
         Ok(cluster)

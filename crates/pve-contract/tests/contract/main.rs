@@ -7,6 +7,9 @@ mod access;
 mod cluster;
 mod connection;
 mod containers;
+mod shell;
 mod support;
 mod tasks;
 mod wire;
+
+mod openssh;

@@ -60,12 +60,23 @@ impl Disk {
     /// Creates `node`'s own root: a Proxmox node's /etc, /root and /tmp.
     pub fn add_node(&self, node: &str) -> io::Result<()> {
         let root = self.root.join("nodes").join(node);
-        for dir in ["usr", "proc", "dev", "run", "etc/pve/lxc", "var/lib/vz/template/cache", "var/tmp"] {
+        for dir in [
+            "usr",
+            "proc",
+            "dev",
+            "run",
+            "etc/pve/lxc",
+            "var/lib/vz/template/cache",
+            "var/tmp",
+        ] {
             fs::create_dir_all(root.join(dir))?;
         }
         for (dir, mode) in [("tmp", 0o1777), ("root", 0o700)] {
             fs::create_dir_all(root.join(dir))?;
-            fs::set_permissions(root.join(dir), std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+            fs::set_permissions(
+                root.join(dir),
+                std::os::unix::fs::PermissionsExt::from_mode(mode),
+            )?;
         }
         rootfs::merged_usr_links(&root)?;
         fs::write(root.join("etc/hostname"), format!("{node}\n"))?;
@@ -135,7 +146,10 @@ impl Disk {
     pub fn rollback(&self, vmid: u32, name: &str) -> io::Result<()> {
         let source = self.snapshot_dir(vmid, name);
         if !source.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::NotFound, "no copy of that snapshot"));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no copy of that snapshot",
+            ));
         }
         remove_tree(&self.rootfs(vmid))?;
         copy_tree(&source, &self.rootfs(vmid))
@@ -148,7 +162,10 @@ impl Disk {
     /// A file inside container `vmid`, never following a link out of its root.
     pub fn read_guest_file(&self, vmid: u32, path: &str) -> Option<Vec<u8>> {
         let root = self.rootfs(vmid).canonicalize().ok()?;
-        let file = root.join(path.trim_start_matches('/')).canonicalize().ok()?;
+        let file = root
+            .join(path.trim_start_matches('/'))
+            .canonicalize()
+            .ok()?;
         if file.starts_with(&root) {
             fs::read(file).ok()
         } else {
@@ -173,16 +190,27 @@ fn remove_tree(path: &Path) -> io::Result<()> {
     if fs::remove_dir_all(path).is_ok() {
         return Ok(());
     }
-    let _ = Command::new("chmod").arg("-R").arg("u+rwx").arg(path).status();
+    let _ = Command::new("chmod")
+        .arg("-R")
+        .arg("u+rwx")
+        .arg(path)
+        .status();
     fs::remove_dir_all(path)
 }
 
 /// `cp -a`: modes, links and times kept.
 fn copy_tree(source: &Path, target: &Path) -> io::Result<()> {
-    let status = Command::new("cp").arg("-a").arg(source).arg(target).status()?;
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(source)
+        .arg(target)
+        .status()?;
     if status.success() {
         Ok(())
     } else {
-        Err(io::Error::other(format!("cp -a {} failed", source.display())))
+        Err(io::Error::other(format!(
+            "cp -a {} failed",
+            source.display()
+        )))
     }
 }

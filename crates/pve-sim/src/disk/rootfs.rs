@@ -87,12 +87,28 @@ impl Family {
 pub fn create(root: &Path, ostype: &str, hostname: &str) -> io::Result<()> {
     let family = Family::of(ostype);
     for dir in [
-        "usr", "proc", "dev", "run", "etc", "home", "opt", "srv", "mnt", "media", "var/log",
-        "var/tmp", "var/cache", "var/lib/pve-sim",
+        "usr",
+        "proc",
+        "dev",
+        "run",
+        "etc",
+        "home",
+        "opt",
+        "srv",
+        "mnt",
+        "media",
+        "var/log",
+        "var/tmp",
+        "var/cache",
+        "var/lib/pve-sim",
     ] {
         fs::create_dir_all(root.join(dir))?;
     }
-    for (dir, mode) in [("tmp", 0o1777), ("root", 0o700), ("etc/corral/credentials", 0o700)] {
+    for (dir, mode) in [
+        ("tmp", 0o1777),
+        ("root", 0o700),
+        ("etc/corral/credentials", 0o700),
+    ] {
         fs::create_dir_all(root.join(dir))?;
         fs::set_permissions(root.join(dir), fs::Permissions::from_mode(mode))?;
     }
@@ -158,7 +174,10 @@ pub fn merged_usr_links(root: &Path) -> io::Result<()> {
 pub fn install(root: &Path, package: &str) -> io::Result<()> {
     let list = root.join("var/lib/pve-sim/packages");
     let mut packages = fs::read_to_string(&list).unwrap_or_default();
-    if packages.lines().any(|l| l.split(' ').next() == Some(package)) {
+    if packages
+        .lines()
+        .any(|l| l.split(' ').next() == Some(package))
+    {
         return Ok(());
     }
     let _ = writeln!(packages, "{package} 1.0.2-1");

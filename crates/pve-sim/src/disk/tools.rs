@@ -17,11 +17,27 @@ const FILES: [(&str, &str, bool); 13] = [
     ("receive", include_str!("../../tools/receive"), true),
     ("send", include_str!("../../tools/send"), true),
     ("services.tsv", SERVICES, false),
-    ("versions.tsv", include_str!("../../tools/versions.tsv"), false),
+    (
+        "versions.tsv",
+        include_str!("../../tools/versions.tsv"),
+        false,
+    ),
     ("node/pct", include_str!("../../tools/node/pct"), true),
-    ("lib/common.sh", include_str!("../../tools/lib/common.sh"), false),
-    ("lib/services.sh", include_str!("../../tools/lib/services.sh"), false),
-    ("lib/packages.sh", include_str!("../../tools/lib/packages.sh"), false),
+    (
+        "lib/common.sh",
+        include_str!("../../tools/lib/common.sh"),
+        false,
+    ),
+    (
+        "lib/services.sh",
+        include_str!("../../tools/lib/services.sh"),
+        false,
+    ),
+    (
+        "lib/packages.sh",
+        include_str!("../../tools/lib/packages.sh"),
+        false,
+    ),
     ("lib/net.sh", include_str!("../../tools/lib/net.sh"), false),
     (
         "guest/pve-sim-tool",
@@ -116,7 +132,10 @@ mod tests {
     #[test]
     fn the_service_table_is_well_formed() {
         let nginx = service_of("nginx").unwrap_or_else(|| panic!("nginx ships a service"));
-        assert_eq!((nginx.name.as_str(), nginx.ports.as_slice()), ("nginx", &[80][..]));
+        assert_eq!(
+            (nginx.name.as_str(), nginx.ports.as_slice()),
+            ("nginx", &[80][..])
+        );
         assert!(service_of("docker.io").is_some_and(|d| d.ports.is_empty()));
         assert!(service_of("curl").is_none());
         for line in SERVICES.lines().filter(|l| !l.starts_with('#')) {

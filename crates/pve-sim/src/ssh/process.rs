@@ -7,8 +7,8 @@
 use std::process::Stdio;
 use std::sync::Arc;
 
-use russh::server::Handle;
 use russh::ChannelId;
+use russh::server::Handle;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,7 +26,13 @@ pub struct Running {
 }
 
 /// Starts `command` on `node` for `channel`.
-pub fn start(sim: Arc<Sim>, node: String, command: String, channel: ChannelId, handle: Handle) -> Running {
+pub fn start(
+    sim: Arc<Sim>,
+    node: String,
+    command: String,
+    channel: ChannelId,
+    handle: Handle,
+) -> Running {
     let (stdin, stdin_chunks) = mpsc::channel(STDIN_CHUNKS);
     let (alive, gone) = oneshot::channel();
     tokio::spawn(run(sim, node, command, channel, handle, stdin_chunks, gone));
@@ -69,9 +75,7 @@ async fn run(
         Ok(child) => child,
         Err(error) => {
             let message = format!("pve-sim: cannot start bash: {error}\n");
-            let _ = handle
-                .extended_data(channel, 1, message.into_bytes())
-                .await;
+            let _ = handle.extended_data(channel, 1, message.into_bytes()).await;
             finish(&handle, channel, 255).await;
             return;
         }
@@ -114,7 +118,12 @@ async fn run(
 }
 
 /// Copies one output stream to the channel as it comes (`ext` 1: standard error).
-async fn relay(mut from: impl AsyncRead + Unpin, handle: &Handle, channel: ChannelId, ext: Option<u32>) {
+async fn relay(
+    mut from: impl AsyncRead + Unpin,
+    handle: &Handle,
+    channel: ChannelId,
+    ext: Option<u32>,
+) {
     let mut buffer = vec![0_u8; 16 * 1024];
     loop {
         let read = match from.read(&mut buffer).await {

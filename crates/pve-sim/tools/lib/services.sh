@@ -278,14 +278,18 @@ journal_print() {
   fi
 }
 
-# Journal lines (epoch, identifier, message) as journalctl prints them.
+# Journal lines (epoch, identifier, message) as journalctl prints them, each written
+# as soon as it is read (for `-f`).
 journal_format() {
-  awk -F '\t' -v format="$1" -v host="$(uname -n)" '{
-    if (format == "cat") print $3
-    else if (format == "short-iso") print strftime("%Y-%m-%dT%H:%M:%S%z", $1), host, $2 ": " $3
-    else print strftime("%b %d %H:%M:%S", $1), host, $2 ": " $3
-    fflush()
-  }'
+  local format=$1 host epoch ident message
+  host=$(uname -n)
+  while IFS=$'\t' read -r epoch ident message; do
+    case "$format" in
+      cat) printf '%s\n' "$message" ;;
+      short-iso) printf '%(%Y-%m-%dT%H:%M:%S%z)T %s %s: %s\n' "$epoch" "$host" "$ident" "$message" ;;
+      *) printf '%(%b %d %H:%M:%S)T %s %s: %s\n' "$epoch" "$host" "$ident" "$message" ;;
+    esac
+  done
 }
 
 # OpenRC's `rc-service NAME start|stop|restart|status`, on Alpine.
