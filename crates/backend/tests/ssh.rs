@@ -136,13 +136,13 @@ async fn files_go_up_on_stdin_and_hostile_arguments_arrive_intact() {
         "push",
         "100",
         "/tmp/corral-upload",
-        "/etc/app/it's here.env",
+        "/root/it's here.env",
     ])
     .unwrap();
     let output = session.exec(&push, None, MINUTE, |_, _| {}).await.unwrap();
     assert!(output.success(), "{output:?}");
     assert_eq!(
-        sim.guest_file(100, "/etc/app/it's here.env").as_deref(),
+        sim.guest_file(100, "/root/it's here.env").as_deref(),
         Some(&b"PORT=8080\n"[..])
     );
 
