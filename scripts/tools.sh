@@ -2,7 +2,7 @@
 # Installs what building and testing Corral needs, skipping what is already present.
 # Safe to run any number of times. Everything comes from crates.io, npm or Debian.
 #
-#   scripts/tools.sh            wasm target, cargo-leptos, wasm-bindgen-cli
+#   scripts/tools.sh            wasm target, cargo-leptos, wasm-bindgen-cli, Debian bubblewrap
 #   scripts/tools.sh --e2e      ... plus Debian chromium, openssh-server and the Playwright npm packages
 #   scripts/tools.sh --release  ... plus wasm-opt (npm binaryen) for release builds
 set -euo pipefail
@@ -52,6 +52,16 @@ else
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
   wasm-bindgen --version | grep -qx "wasm-bindgen $bindgen_version" \
     || { say "wasm-bindgen on PATH is not $bindgen_version"; exit 1; }
+fi
+
+# 3b. bubblewrap: the simulated nodes run every SSH command for real in its sandboxes
+# (the demo and the tests need it).
+if command -v bwrap >/dev/null; then
+  say "bubblewrap: present ($(bwrap --version))"
+else
+  say "installing Debian bubblewrap (the simulator's sandboxes)"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap
 fi
 
 # npm ci, but only when package-lock.json changed since the last install in that folder.

@@ -42,6 +42,8 @@ impl Listener {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
+                // Small answers go out at once (no Nagle delay), as servers do.
+                let _ = tcp.set_nodelay(true);
                 let connection = serve(tcp);
                 let mut stopped = stopped.clone();
                 tokio::spawn(async move {

@@ -81,6 +81,13 @@ async fn main() -> std::process::ExitCode {
         }
     };
     println!("{}", simulator.ready_line());
-    let _ = tokio::signal::ctrl_c().await;
+    // Interrupted or terminated, the simulator is dropped: its files are removed.
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        Some(()) = async { terminate.as_mut()?.recv().await } => {}
+    }
+    drop(simulator);
     std::process::ExitCode::SUCCESS
 }

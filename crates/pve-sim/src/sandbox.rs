@@ -27,3 +27,17 @@ pub async fn probe(disk_root: &Path, node: &str) -> Result<(), String> {
          (sysctl kernel.unprivileged_userns_clone=1)."
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_machine_that_cannot_sandbox_gets_a_clear_reason() {
+        let reason = probe(Path::new("/nonexistent/pve-sim"), "pve")
+            .await
+            .expect_err("nothing can run from a missing folder");
+        assert!(reason.contains("cannot run commands"), "{reason}");
+        assert!(reason.contains("`bubblewrap`"), "{reason}");
+    }
+}

@@ -152,6 +152,9 @@ fn client_config() -> Arc<russh::client::Config> {
         keepalive_interval: Some(Duration::from_secs(30)),
         keepalive_max: 3,
         inactivity_timeout: Some(Duration::from_secs(600)),
+        // Commands are small request/answer exchanges: without this, Nagle's algorithm
+        // and the peer's delayed ACK add about 40 ms to each one.
+        nodelay: true,
         ..Default::default()
     })
 }

@@ -46,7 +46,10 @@ async fn node_commands_are_bash_with_pipes_and_exit_statuses() {
     // bash says `bash: frobnicate: …` or `bash: line 1: frobnicate: …` depending on how
     // it was started; both are bash's own words.
     assert_eq!(unknown.status, Some(127));
-    assert!(unknown.stderr.ends_with("frobnicate: command not found\n"), "{unknown:?}");
+    assert!(
+        unknown.stderr.ends_with("frobnicate: command not found\n"),
+        "{unknown:?}"
+    );
     let missing = ssh.run("pct exec 100 -- frobnicate", "").await;
     assert_eq!(missing.status, Some(255));
     assert!(

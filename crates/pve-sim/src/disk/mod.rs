@@ -39,6 +39,7 @@ pub struct PctEntry {
 impl Disk {
     /// A fresh directory under the system's temporary directory, with the tools.
     pub fn create(speed: Speed) -> io::Result<Disk> {
+        remove_abandoned();
         let root = std::env::temp_dir().join(format!(
             "pve-sim-{}-{:016x}",
             std::process::id(),
@@ -177,6 +178,26 @@ impl Disk {
 impl Drop for Disk {
     fn drop(&mut self) {
         let _ = remove_tree(&self.root);
+    }
+}
+
+/// Removes the folders of simulators whose process is gone (killed before cleaning up).
+fn remove_abandoned() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("pve-sim-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = remove_tree(&entry.path());
+        }
     }
 }
 
