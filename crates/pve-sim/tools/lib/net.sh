@@ -19,13 +19,11 @@ tool_ss() {
   [[ $flags == *u* && $flags != *t* ]] && tcp=false
   [[ $flags == *H* ]] || printf '%-6s %-6s %-6s %20s %20s%s\n' State Recv-Q Send-Q "Local Address:Port" "Peer Address:Port" Process
   $tcp || return 0
-  local name port users
+  local name port
   for name in $(service_names); do
     service_load "$name" && [ "$ACTIVE" = active ] || continue
     for port in $PORTS; do
-      users=
-      [[ $flags == *p* ]] && users="users:((\"$PROCESS\",pid=$PID,fd=6))"
-      printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 511 "0.0.0.0:$port" "0.0.0.0:*" "$users"
+      ss_listener "$flags" 511 "$port" "$PROCESS" "$PID" 6
     done
   done
   local container
@@ -34,11 +32,16 @@ tool_ss() {
     docker_load "$container"
     [ "$DSTATUS" = running ] || continue
     for port in $DPORTS; do
-      users=
-      [[ $flags == *p* ]] && users="users:((\"docker-proxy\",pid=$DPID,fd=4))"
-      printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 4096 "0.0.0.0:${port%%:*}" "0.0.0.0:*" "$users"
+      ss_listener "$flags" 4096 "${port%%:*}" docker-proxy "$DPID" 4
     done
   done
+}
+
+# One listening socket: ss_listener FLAGS BACKLOG PORT PROCESS PID FD.
+ss_listener() {
+  local users=
+  [[ $1 == *p* ]] && users="users:((\"$4\",pid=$5,fd=$6))"
+  printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 "$2" "0.0.0.0:$3" "0.0.0.0:*" "$users"
 }
 
 # `ip [-j] [-4] addr|address|a [show]` and `ip route`.
