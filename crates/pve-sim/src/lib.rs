@@ -383,24 +383,35 @@ impl Simulator {
     /// A file inside container `vmid` (pushed, written by a script, or seeded); never
     /// one outside its root, whatever links inside point to.
     pub fn guest_file(&self, vmid: u32, path: &str) -> Option<Vec<u8>> {
-        let cluster = self.sim.cluster();
+        let mut cluster = self.sim.cluster();
         cluster.containers.get(&vmid)?;
         cluster.disk.read_guest_file(vmid, path)
     }
 
     /// Packages installed in container `vmid`.
     pub fn guest_packages(&self, vmid: u32) -> Vec<String> {
-        let cluster = self.sim.cluster();
+        let mut cluster = self.sim.cluster();
         if !cluster.containers.contains_key(&vmid) {
+            return Vec::new();
+        }
+        if cluster.disk.ensure(vmid).is_err() {
             return Vec::new();
         }
         disk::rootfs::packages(&cluster.disk.rootfs(vmid))
     }
 
+    /// Whether containers map a whole range of user ids as Proxmox's unprivileged ones do
+    /// (root inside is uid 100000 outside, `chown` works): when the simulator runs as
+    /// root. Otherwise only root exists inside.
+    pub fn guest_ids_shifted(&self) -> bool {
+        self.sim.cluster().disk.shifted()
+    }
+
     /// Container `vmid`'s root file system on this machine (for tests that look around).
     pub fn guest_root(&self, vmid: u32) -> Option<std::path::PathBuf> {
-        let cluster = self.sim.cluster();
+        let mut cluster = self.sim.cluster();
         cluster.containers.get(&vmid)?;
+        cluster.disk.ensure(vmid).ok()?;
         Some(cluster.disk.rootfs(vmid))
     }
 

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
 use crate::config::SimConfig;
-use crate::disk::{Disk, PctEntry, rootfs};
+use crate::disk::{Disk, PctEntry, Plan};
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
@@ -381,8 +381,8 @@ impl Cluster {
             let alpine = i % 3 == 2;
             let mut ct = cluster.new_container(vmid, &node, &hostname, alpine);
             let ostype = if alpine { "alpine" } else { "debian" };
-            cluster.disk.create_rootfs(vmid, ostype, &hostname)?;
-            seed_services(&cluster.disk.rootfs(vmid), HOSTNAMES[i % HOSTNAMES.len()])?;
+            let plan = seeded_plan(ostype, &hostname, HOSTNAMES[i % HOSTNAMES.len()]);
+            cluster.disk.plan(vmid, plan)?;
             if i % 4 != 3 {
                 ct.running = true;
                 ct.started = Some(
@@ -519,8 +519,18 @@ impl Cluster {
         }
     }
 
-    /// Tells `pct` on `node` the current state of its containers.
-    pub fn publish_for_pct(&self, node: &str) -> std::io::Result<()> {
+    /// Tells `pct` on `node` the current state of its containers, the files of the
+    /// running ones made (a command may go into any of them).
+    pub fn publish_for_pct(&mut self, node: &str) -> std::io::Result<()> {
+        let running: Vec<u32> = self
+            .containers
+            .values()
+            .filter(|ct| ct.node == node && ct.running)
+            .map(|ct| ct.vmid)
+            .collect();
+        for vmid in running {
+            self.disk.ensure(vmid)?;
+        }
         let entries: Vec<PctEntry> = self
             .containers
             .values()
@@ -547,21 +557,26 @@ impl Cluster {
     }
 }
 
-/// Gives seeded containers the services their names suggest, and a credentials file.
-fn seed_services(root: &std::path::Path, role: &str) -> std::io::Result<()> {
+/// A seeded container: the services its name suggests, and a credentials file.
+fn seeded_plan(ostype: &str, hostname: &str, role: &str) -> Plan {
     let package = match role {
-        "web" | "proxy" => "nginx",
-        "db" => "postgresql",
-        "cache" => "redis-server",
-        "grafana" => "grafana",
-        _ => return Ok(()),
+        "web" | "proxy" => Some("nginx"),
+        "db" => Some("postgresql"),
+        "cache" => Some("redis-server"),
+        "grafana" => Some("grafana"),
+        _ => None,
     };
-    rootfs::install(root, package)?;
+    let mut files = Vec::new();
     if role == "grafana" {
-        std::fs::write(
-            root.join("etc/corral/credentials/grafana"),
-            "URL=http://localhost:3000\nUSERNAME=admin\nPASSWORD=sim-grafana-admin\n",
-        )?;
+        files.push((
+            "/etc/corral/credentials/grafana".to_owned(),
+            "URL=http://localhost:3000\nUSERNAME=admin\nPASSWORD=sim-grafana-admin\n".to_owned(),
+        ));
     }
-    Ok(())
+    Plan {
+        ostype: ostype.to_owned(),
+        hostname: hostname.to_owned(),
+        packages: package.into_iter().map(str::to_owned).collect(),
+        files,
+    }
 }

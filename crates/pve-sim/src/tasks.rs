@@ -340,7 +340,14 @@ impl Runner {
         ct.config = config;
         state
             .disk
-            .create_rootfs(vmid, &ostype, &hostname)
+            .plan(
+                vmid,
+                crate::disk::Plan {
+                    ostype,
+                    hostname,
+                    ..Default::default()
+                },
+            )
             .map_err(|e| fail(&format!("extracting the template failed: {e}")))
     }
 
@@ -400,7 +407,7 @@ impl Runner {
         let mut cluster = self.sim.cluster();
         let pid = cluster.next_pid();
         let state = &mut *cluster;
-        let disk = &state.disk;
+        let disk = &mut state.disk;
         let ct = state
             .containers
             .get_mut(&vmid)

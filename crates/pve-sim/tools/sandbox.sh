@@ -1,17 +1,24 @@
-# Bubblewrap arguments for a simulated machine (a node or a container), shared by
+# Bubblewrap sandboxes for the simulated machines (nodes and containers), shared by
 # `enter-node` (on the host) and `pct` (inside a node). Sourced, not run.
 #
-# sandbox_args ROOT HOSTNAME PROC
-#   ROOT      the machine's own directory, bound read-write as /
-#   HOSTNAME  its host name (a private UTS namespace)
-#   PROC      "fresh" mounts a new /proc; "inherit" binds the current one (a sandbox
-#             inside a sandbox may not mount proc)
-# Sets the array SANDBOX. The host's /usr comes in read-only piece by piece, so the
-# machine's own /usr/local stays its own; there is no network and no way out of ROOT.
+# Two ways to become root inside, chosen by the simulator at start (tools/idmap):
+#   full    (the simulator runs as root) a user namespace of our own making maps a whole
+#           range, as Proxmox does for unprivileged containers: a container's root is
+#           uid 100000 outside, its uid 1000 is 101000, so `chown` works inside;
+#   single  (any other user) bubblewrap maps the caller to root and nothing else; a
+#           `chown` to another user fails with "Invalid argument".
+
+IDMAP=$(cat "$(dirname "${BASH_SOURCE[0]}")/idmap" 2>/dev/null || echo single)
+
+# sandbox_args ROOT HOSTNAME PROC: sets SANDBOX to the bubblewrap arguments of a machine
+# whose own directory ROOT is bound read-write as /, with the host's /usr read-only piece
+# by piece (its /usr/local stays its own), its own host name, and no network.
+#   PROC: "fresh" mounts a new /proc; "inherit" binds the current one (a sandbox inside
+#   a sandbox may not mount proc).
 sandbox_args() {
   local root=$1 host=$2 proc=$3 dir
-  SANDBOX=(--bind "$root" / --unshare-all --unshare-user --uid 0 --gid 0
-    --hostname "$host" --die-with-parent --new-session --dev /dev)
+  SANDBOX=(--bind "$root" / --unshare-pid --unshare-net --unshare-ipc --unshare-uts
+    --unshare-cgroup-try --hostname "$host" --die-with-parent --new-session --dev /dev)
   if [ "$proc" = fresh ]; then
     SANDBOX+=(--proc /proc)
   else
@@ -22,7 +29,43 @@ sandbox_args() {
       SANDBOX+=(--ro-bind "/usr/$dir" "/usr/$dir")
     fi
   done
+  # Where the host's programs point (`awk` → /etc/alternatives/awk → mawk).
+  [ -d /etc/alternatives ] && SANDBOX+=(--ro-bind /etc/alternatives /etc/alternatives)
 }
+
+# as_root_of MAP COMMAND…: runs COMMAND (bwrap) as root of a new user namespace. With
+# the full idmap, MAP ("inside outside count" lines, \n between) is written by us; otherwise
+# bubblewrap makes a namespace mapping only the caller.
+as_root_of() {
+  local map=$1 holder ready
+  shift
+  if [ "$IDMAP" != full ]; then
+    exec "$1" --unshare-user --uid 0 --gid 0 "${@:2}"
+  fi
+  # A process that waits in the new namespace while we write its maps.
+  coproc HOLDER { exec unshare --user /usr/bin/bash -c 'echo; exec sleep 600'; }
+  holder=$HOLDER_PID
+  read -r -u "${HOLDER[0]}" ready || exit 255
+  # Each map must arrive in one write.
+  local text
+  printf -v text '%b' "$map"
+  if ! { dd of="/proc/$holder/uid_map" bs=65536 status=none <<< "$text" &&
+    dd of="/proc/$holder/gid_map" bs=65536 status=none <<< "$text"; }; then
+    kill "$holder"
+    echo "pve-sim: cannot map the user ids of a sandbox" >&2
+    exit 255
+  fi
+  exec 7< "/proc/$holder/ns/user"
+  kill "$holder"
+  exec {HOLDER[0]}<&- {HOLDER[1]}>&-
+  exec nsenter --user=/proc/self/fd/7 --setuid 0 --setgid 0 -- \
+    /usr/bin/bash -c 'exec 7<&-; exec "$@"' enter "$@"
+}
+
+# Node root is the host's root; container ids 100000… pass through unchanged.
+NODE_MAP='0 0 1\n100000 100000 65536'
+# A container's root is 100000 on the node, as in Proxmox's unprivileged containers.
+GUEST_MAP='0 100000 65536'
 
 # The environment of a root login over SSH on a Proxmox node.
 LOGIN_ENV=(--clearenv

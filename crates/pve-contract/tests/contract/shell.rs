@@ -342,3 +342,33 @@ async fn rm_rf_slash_in_a_guest_harms_nothing_outside_it() {
     assert!(std::path::Path::new("/usr/bin/bash").exists());
     let _ = std::fs::remove_file(&canary);
 }
+
+#[tokio::test]
+async fn users_made_by_a_script_own_their_files_as_in_an_unprivileged_container() {
+    let (sim, ssh) = node().await;
+    let script = "useradd -m app && mkdir -p /opt/app && chown -R app:app /opt/app";
+    let made = ssh
+        .run(&format!("pct exec 100 -- sh -c '{script}'"), "")
+        .await;
+    if !sim.guest_ids_shifted() {
+        // Not root: only root exists inside, as documented.
+        assert!(made.stderr.contains("Invalid argument"), "{made:?}");
+        return;
+    }
+    assert_eq!(made.status, Some(0), "{made:?}");
+    let runs_as_app = ssh
+        .ok("pct exec 100 -- su -s /bin/sh app -c 'id -un; touch /opt/app/by-app'")
+        .await;
+    assert_eq!(runs_as_app, "app\n");
+    let outside = std::fs::metadata(sim.guest_root(100).unwrap().join("opt/app/by-app")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        (outside.uid(), outside.gid()),
+        (101_000, 101_000),
+        "uid 1000 inside is 101000 on the node"
+    );
+    let mount = ssh
+        .run("pct exec 100 -- mount -t tmpfs none /mnt", "")
+        .await;
+    assert_ne!(mount.status, Some(0), "no mounting inside: {mount:?}");
+}

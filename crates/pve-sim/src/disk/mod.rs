@@ -6,6 +6,7 @@
 //! state/<node>.containers     the node's containers as `pct` sees them
 //! guests/<vmid>/rootfs/       each container's root file system
 //! guests/<vmid>/snapshots/<name>/   a copy of it per snapshot
+//! templates/<ostype>/         each OS template, made once, copied for a new container
 //! ```
 
 pub mod rootfs;
@@ -19,10 +20,32 @@ use std::process::Command;
 
 use crate::config::Speed;
 
+/// A container's root as the node sees it when the simulator runs as root (Proxmox's
+/// unprivileged containers start at the same id).
+pub const GUEST_ROOT_ID: u32 = 100_000;
+
+/// What a container's root file system is made of: its OS template, its name, and what
+/// was installed and written on top. Made into files only when something needs them
+/// ([`Disk::ensure`]), so a cluster of thousands starts at once.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub ostype: String,
+    pub hostname: String,
+    /// Installed as the package manager would, services running.
+    pub packages: Vec<String>,
+    /// (path inside, content).
+    pub files: Vec<(String, String)>,
+}
+
 /// The simulator's directory. Dropping it removes everything in it.
 #[derive(Debug)]
 pub struct Disk {
     root: PathBuf,
+    /// Containers whose files are not made yet.
+    planned: std::collections::HashMap<u32, Plan>,
+    /// Whether containers' files belong to [`GUEST_ROOT_ID`]… (the simulator runs as root
+    /// and maps a whole id range into each container), or to the simulator's own user.
+    shifted: bool,
 }
 
 /// One line of `state/<node>.containers`: what `pct` needs to know of a container.
@@ -46,11 +69,16 @@ impl Disk {
             rand::random::<u64>()
         ));
         fs::create_dir(&root)?;
-        let disk = Disk { root };
-        for dir in ["nodes", "state", "guests"] {
+        let shifted = std::os::unix::fs::MetadataExt::uid(&fs::metadata("/proc/self")?) == 0;
+        let disk = Disk {
+            root,
+            planned: std::collections::HashMap::new(),
+            shifted,
+        };
+        for dir in ["nodes", "state", "guests", "templates"] {
             fs::create_dir(disk.root.join(dir))?;
         }
-        tools::install(&disk.root.join("tools"), speed)?;
+        tools::install(&disk.root.join("tools"), speed, disk.shifted)?;
         Ok(disk)
     }
 
@@ -58,14 +86,23 @@ impl Disk {
         &self.root
     }
 
+    /// Whether containers map a whole id range (uid 0 inside is 100000 outside).
+    pub fn shifted(&self) -> bool {
+        self.shifted
+    }
+
     /// Creates `node`'s own root: a Proxmox node's /etc, /root and /tmp.
     pub fn add_node(&self, node: &str) -> io::Result<()> {
         let root = self.root.join("nodes").join(node);
+        // Mount points made here rather than by bubblewrap (which makes them 0700, and a
+        // container's root must pass through them).
         for dir in [
-            "usr",
+            "usr/local/sbin",
+            "usr/local/lib/pve-sim",
             "proc",
             "dev",
-            "run",
+            "run/pve-sim",
+            "var/lib/lxc",
             "etc/pve/lxc",
             "var/lib/vz/template/cache",
             "var/tmp",
@@ -120,15 +157,66 @@ impl Disk {
         self.guest(vmid).join("rootfs")
     }
 
-    /// A fresh root file system for `vmid` from the `ostype` template (replacing any).
-    pub fn create_rootfs(&self, vmid: u32, ostype: &str, hostname: &str) -> io::Result<()> {
+    /// Gives `vmid` a fresh root file system made from `plan` (replacing any), once
+    /// something needs it.
+    pub fn plan(&mut self, vmid: u32, plan: Plan) -> io::Result<()> {
         self.remove(vmid)?;
+        self.planned.insert(vmid, plan);
+        Ok(())
+    }
+
+    /// Makes `vmid`'s planned root file system, if it is still only planned: a copy of
+    /// its OS template, named, with the plan's packages and files, handed to the
+    /// container's root user.
+    pub fn ensure(&mut self, vmid: u32) -> io::Result<()> {
+        let Some(plan) = self.planned.remove(&vmid) else {
+            return Ok(());
+        };
         fs::create_dir_all(self.guest(vmid).join("snapshots"))?;
-        rootfs::create(&self.rootfs(vmid), ostype, hostname)
+        let root = self.rootfs(vmid);
+        copy_tree(&self.template(&plan.ostype)?, &root)?;
+        rootfs::personalize(&root, &plan.hostname)?;
+        for package in &plan.packages {
+            rootfs::install(&root, package)?;
+        }
+        for (path, content) in &plan.files {
+            fs::write(root.join(path.trim_start_matches('/')), content)?;
+        }
+        if self.shifted {
+            let owner = format!("{GUEST_ROOT_ID}:{GUEST_ROOT_ID}");
+            let status = Command::new("chown")
+                .arg("-hR")
+                .arg(owner)
+                .arg(&root)
+                .status()?;
+            if !status.success() {
+                return Err(io::Error::other("chown of a new root file system failed"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The OS template of `ostype`, made the first time it is needed.
+    fn template(&self, ostype: &str) -> io::Result<PathBuf> {
+        let name: String = ostype
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let path = self
+            .root
+            .join("templates")
+            .join(if name.is_empty() { "debian" } else { &name });
+        if !path.is_dir() {
+            let building = path.with_extension(format!("{:x}", rand::random::<u32>()));
+            rootfs::template(&building, ostype)?;
+            fs::rename(&building, &path)?;
+        }
+        Ok(path)
     }
 
     /// Removes container `vmid`'s files, snapshots included.
-    pub fn remove(&self, vmid: u32) -> io::Result<()> {
+    pub fn remove(&mut self, vmid: u32) -> io::Result<()> {
+        self.planned.remove(&vmid);
         remove_tree(&self.guest(vmid))
     }
 
@@ -137,7 +225,8 @@ impl Disk {
     }
 
     /// Copies the root file system as snapshot `name`.
-    pub fn snapshot(&self, vmid: u32, name: &str) -> io::Result<()> {
+    pub fn snapshot(&mut self, vmid: u32, name: &str) -> io::Result<()> {
+        self.ensure(vmid)?;
         let target = self.snapshot_dir(vmid, name);
         remove_tree(&target)?;
         copy_tree(&self.rootfs(vmid), &target)
@@ -161,7 +250,8 @@ impl Disk {
     }
 
     /// A file inside container `vmid`, never following a link out of its root.
-    pub fn read_guest_file(&self, vmid: u32, path: &str) -> Option<Vec<u8>> {
+    pub fn read_guest_file(&mut self, vmid: u32, path: &str) -> Option<Vec<u8>> {
+        self.ensure(vmid).ok()?;
         let root = self.rootfs(vmid).canonicalize().ok()?;
         let file = root
             .join(path.trim_start_matches('/'))
@@ -220,7 +310,7 @@ fn remove_tree(path: &Path) -> io::Result<()> {
 }
 
 /// `cp -a`: modes, links and times kept.
-fn copy_tree(source: &Path, target: &Path) -> io::Result<()> {
+pub(super) fn copy_tree(source: &Path, target: &Path) -> io::Result<()> {
     let status = Command::new("cp")
         .arg("-a")
         .arg(source)

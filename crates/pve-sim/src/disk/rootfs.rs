@@ -83,11 +83,15 @@ impl Family {
     }
 }
 
-/// Creates the root file system of a fresh container in `root` (which must not exist).
-pub fn create(root: &Path, ostype: &str, hostname: &str) -> io::Result<()> {
+/// Creates the OS template of `ostype` in `root` (which must not exist): everything of a
+/// fresh container but its name (see [`personalize`]).
+pub fn template(root: &Path, ostype: &str) -> io::Result<()> {
     let family = Family::of(ostype);
     for dir in [
-        "usr",
+        "usr/local/bin",
+        "usr/local/sbin",
+        "usr/local/lib/pve-sim",
+        "usr/local/share",
         "proc",
         "dev",
         "run",
@@ -115,11 +119,6 @@ pub fn create(root: &Path, ostype: &str, hostname: &str) -> io::Result<()> {
     merged_usr_links(root)?;
     let files = [
         ("etc/os-release", os_release(ostype)),
-        ("etc/hostname", format!("{hostname}\n")),
-        (
-            "etc/hosts",
-            format!("127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n"),
-        ),
         (
             "etc/resolv.conf",
             "# --- BEGIN PVE ---\nsearch lan\nnameserver 192.168.100.1\n# --- END PVE ---\n"
@@ -134,12 +133,19 @@ pub fn create(root: &Path, ostype: &str, hostname: &str) -> io::Result<()> {
             "root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nnogroup:x:65534:\n".to_owned(),
         ),
         ("etc/shadow", "root:*:20000:0:99999:7:::\n".to_owned()),
+        ("etc/gshadow", "root:*::\n".to_owned()),
+        (
+            "etc/login.defs",
+            "UID_MIN 1000\nUID_MAX 60000\nSYS_UID_MIN 100\nSYS_UID_MAX 999\nGID_MIN 1000\nGID_MAX 60000\nSYS_GID_MIN 100\nSYS_GID_MAX 999\nUSERGROUPS_ENAB yes\nUMASK 022\nHOME_MODE 0700\nENCRYPT_METHOD YESCRYPT\n".to_owned(),
+        ),
         ("root/.bashrc", "# ~/.bashrc: executed by bash(1) for non-login shells.\n".to_owned()),
     ];
     for (path, content) in files {
         fs::write(root.join(path), content)?;
     }
-    fs::set_permissions(root.join("etc/shadow"), fs::Permissions::from_mode(0o640))?;
+    for secret in ["etc/shadow", "etc/gshadow"] {
+        fs::set_permissions(root.join(secret), fs::Permissions::from_mode(0o640))?;
+    }
     let mut packages = String::new();
     for (name, version) in family.base_packages() {
         let _ = writeln!(packages, "{name} {version}");
@@ -148,25 +154,33 @@ pub fn create(root: &Path, ostype: &str, hostname: &str) -> io::Result<()> {
     for (name, process, ports, description) in family.base_services() {
         add_service(root, name, process, ports, description)?;
     }
+    // su, runuser and login need PAM's configuration (the modules are the host's).
+    for dir in ["/etc/pam.d", "/etc/security"] {
+        if Path::new(dir).is_dir() {
+            super::copy_tree(Path::new(dir), &root.join(&dir[1..]))?;
+        }
+    }
     Ok(())
 }
 
-/// The links of a merged-/usr system (`/bin` → `usr/bin` …) and the host's
-/// `/etc/alternatives` (`awk` → `mawk` …), so the host's programs run as on Debian.
+/// Gives a copy of a template its host name (`/etc/hostname`, `/etc/hosts`).
+pub fn personalize(root: &Path, hostname: &str) -> io::Result<()> {
+    fs::write(root.join("etc/hostname"), format!("{hostname}\n"))?;
+    fs::write(
+        root.join("etc/hosts"),
+        format!(
+            "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n"
+        ),
+    )
+}
+
+/// The links of a merged-/usr system (`/bin` → `usr/bin` …), and the folder the host's
+/// `/etc/alternatives` is bound on (read-only, so `awk` → `mawk` … resolve as on Debian).
 pub fn merged_usr_links(root: &Path) -> io::Result<()> {
     for link in ["bin", "sbin", "lib", "lib64"] {
         symlink(format!("usr/{link}"), root.join(link))?;
     }
-    let alternatives = root.join("etc/alternatives");
-    fs::create_dir_all(&alternatives)?;
-    if let Ok(entries) = fs::read_dir("/etc/alternatives") {
-        for entry in entries.flatten() {
-            if let Ok(target) = fs::read_link(entry.path()) {
-                symlink(target, alternatives.join(entry.file_name()))?;
-            }
-        }
-    }
-    Ok(())
+    fs::create_dir_all(root.join("etc/alternatives"))
 }
 
 /// Installs `package` as its package manager would, its service (if it ships one)

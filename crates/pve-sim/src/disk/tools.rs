@@ -74,8 +74,9 @@ pub const GUEST_TOOLS: [&str; 19] = [
 ];
 
 /// Writes the tools into `dir` (read-only inside every sandbox), with the speed factor
-/// the modelled tools scale their pauses by.
-pub fn install(dir: &Path, speed: Speed) -> io::Result<()> {
+/// the modelled tools scale their pauses by and the way user ids are mapped
+/// (`full` when `shifted`, see `tools/sandbox.sh`).
+pub fn install(dir: &Path, speed: Speed, shifted: bool) -> io::Result<()> {
     for (path, content, executable) in FILES {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
@@ -93,7 +94,11 @@ pub fn install(dir: &Path, speed: Speed) -> io::Result<()> {
         Speed::Realistic => 1.0,
         Speed::Scaled(factor) => factor.max(0.0),
     };
-    fs::write(dir.join("speed"), format!("{factor}\n"))
+    fs::write(dir.join("speed"), format!("{factor}\n"))?;
+    fs::write(
+        dir.join("idmap"),
+        if shifted { "full\n" } else { "single\n" },
+    )
 }
 
 /// One row of [`SERVICES`].
