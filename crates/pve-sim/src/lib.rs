@@ -18,6 +18,7 @@ pub mod config;
 mod disk;
 mod listener;
 mod model;
+mod processes;
 mod sandbox;
 mod server;
 mod ssh;

@@ -403,6 +403,19 @@ impl Runner {
             }
         }
         self.pause(realistic_ms).await?;
+        let stops_it = matches!(
+            kind,
+            TaskKind::Stop { .. }
+                | TaskKind::Shutdown { .. }
+                | TaskKind::Suspend { .. }
+                | TaskKind::Reboot { .. }
+                | TaskKind::Destroy { .. }
+                | TaskKind::Rollback { .. }
+        );
+        if stops_it {
+            // Its processes end with it: the `pct exec` commands still running inside.
+            crate::processes::kill_container_commands(&self.sim.disk_root, vmid);
+        }
         let network_delay = self.sim.config.speed.scale(Duration::from_secs(4));
         let mut cluster = self.sim.cluster();
         let pid = cluster.next_pid();

@@ -231,6 +231,15 @@ async fn next_line(lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildS
 
 /// Processes whose command line contains `needle` (the simulator's folder).
 fn processes_mentioning(needle: &str) -> usize {
+    command_lines(|cmdline| cmdline.contains(needle))
+}
+
+/// Processes whose argv (NUL-separated) starts with `argv`.
+fn processes_started_as(argv: &str) -> usize {
+    command_lines(|cmdline| cmdline.starts_with(argv))
+}
+
+fn command_lines(wanted: impl Fn(&str) -> bool) -> usize {
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -242,7 +251,7 @@ fn processes_mentioning(needle: &str) -> usize {
                 .all(|b| b.is_ascii_digit())
         })
         .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
-        .filter(|cmdline| String::from_utf8_lossy(cmdline).contains(needle))
+        .filter(|cmdline| wanted(&String::from_utf8_lossy(cmdline)))
         .count()
 }
 
@@ -371,4 +380,34 @@ async fn users_made_by_a_script_own_their_files_as_in_an_unprivileged_container(
         .run("pct exec 100 -- mount -t tmpfs none /mnt", "")
         .await;
     assert_ne!(mount.status, Some(0), "no mounting inside: {mount:?}");
+}
+
+#[tokio::test]
+async fn stopping_a_container_ends_the_commands_running_in_it() {
+    let (sim, ssh) = node().await;
+    let api = client(&sim);
+    // A duration no other test process uses, to find this very `sleep`.
+    let duration = format!("600.{}", std::process::id());
+    let mut long = ssh
+        .command(&format!("pct exec 101 -- sleep {duration}"))
+        .spawn()
+        .unwrap();
+    // Wait until `sleep` itself runs (each SSH command has a process namespace of its
+    // own, so look from the host).
+    let mut seen = false;
+    for _ in 0..200 {
+        if processes_started_as(&format!("sleep\u{0}{duration}\u{0}")) > 0 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(seen, "the long command started");
+    let upid = api.lxc_power("pve", 101, &PowerAction::Stop).await.unwrap();
+    wait(&api, &upid).await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(10), long.wait())
+        .await
+        .expect("the command ends with its container")
+        .unwrap();
+    assert!(!ended.success(), "{ended:?}");
 }
