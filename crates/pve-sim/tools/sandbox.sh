@@ -8,7 +8,7 @@
 #   single  (any other user) bubblewrap maps the caller to root and nothing else; a
 #           `chown` to another user fails with "Invalid argument".
 
-IDMAP=$(cat "$(dirname "${BASH_SOURCE[0]}")/idmap" 2>/dev/null || echo single)
+read -r IDMAP < "${BASH_SOURCE[0]%/*}/idmap" || IDMAP=single
 
 # sandbox_args ROOT HOSTNAME PROC: sets SANDBOX to the bubblewrap arguments of a machine
 # whose own directory ROOT is bound read-write as /, with the host's /usr read-only piece
@@ -34,36 +34,32 @@ sandbox_args() {
 }
 
 # as_root_of MAP COMMAND…: runs COMMAND (bwrap) as root of a new user namespace. With
-# the full idmap, MAP ("inside outside count" lines, \n between) is written by us; otherwise
-# bubblewrap makes a namespace mapping only the caller.
+# the full idmap, MAP ("inside outside count") is written by us; otherwise bubblewrap
+# makes a namespace mapping only the caller.
 as_root_of() {
-  local map=$1 holder ready
+  local map=$1 holder
   shift
   if [ "$IDMAP" != full ]; then
     exec "$1" --unshare-user --uid 0 --gid 0 "${@:2}"
   fi
-  # A process that waits in the new namespace while we write its maps.
-  coproc HOLDER { exec unshare --user /usr/bin/bash -c 'echo; exec sleep 600'; }
-  holder=$HOLDER_PID
-  read -r -u "${HOLDER[0]}" ready || exit 255
-  # Each map must arrive in one write.
-  local text
-  printf -v text '%b' "$map"
-  if ! { dd of="/proc/$holder/uid_map" bs=65536 status=none <<< "$text" &&
-    dd of="/proc/$holder/gid_map" bs=65536 status=none <<< "$text"; }; then
-    kill "$holder"
+  # A process that waits in a new namespace while we write its maps (one line each:
+  # a map must arrive in one write).
+  unshare --user sleep 600 &
+  holder=$!
+  while [[ /proc/$holder/ns/user -ef /proc/$$/ns/user ]]; do :; done
+  if ! { echo "$map" > "/proc/$holder/uid_map" && echo "$map" > "/proc/$holder/gid_map"; } 2>/dev/null; then
+    kill "$holder" 2>/dev/null
     echo "pve-sim: cannot map the user ids of a sandbox" >&2
     exit 255
   fi
   exec 7< "/proc/$holder/ns/user"
   kill "$holder"
-  exec {HOLDER[0]}<&- {HOLDER[1]}>&-
   exec nsenter --user=/proc/self/fd/7 --setuid 0 --setgid 0 -- \
-    /usr/bin/bash -c 'exec 7<&-; exec "$@"' enter "$@"
+    /bin/sh -c 'exec 7<&-; exec "$@"' enter "$@"
 }
 
-# Node root is the host's root; container ids 100000… pass through unchanged.
-NODE_MAP='0 0 1\n100000 100000 65536'
+# Node root is the host's root, and container ids 100000… pass through unchanged.
+NODE_MAP='0 0 165536'
 # A container's root is 100000 on the node, as in Proxmox's unprivileged containers.
 GUEST_MAP='0 100000 65536'
 
