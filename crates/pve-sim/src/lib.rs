@@ -509,6 +509,7 @@ impl Simulator {
             "ssh_host_key": self.ssh_host_key(&self.ssh_addresses[0].0),
             "ssh_user": "root",
             "ssh_password": self.ssh_password(),
+            "commands_refused": self.commands_refused(),
         })
     }
 }

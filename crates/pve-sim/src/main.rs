@@ -80,6 +80,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(reason) = simulator.commands_refused() {
+        eprintln!("{reason}");
+    }
     println!("{}", simulator.ready_line());
     // Interrupted or terminated, the simulator is dropped: its files are removed.
     let mut terminate =
