@@ -392,10 +392,7 @@ impl Simulator {
     /// Packages installed in container `vmid`.
     pub fn guest_packages(&self, vmid: u32) -> Vec<String> {
         let mut cluster = self.sim.cluster();
-        if !cluster.containers.contains_key(&vmid) {
-            return Vec::new();
-        }
-        if cluster.disk.ensure(vmid).is_err() {
+        if !cluster.containers.contains_key(&vmid) || cluster.disk.ensure(vmid).is_err() {
             return Vec::new();
         }
         disk::rootfs::packages(&cluster.disk.rootfs(vmid))

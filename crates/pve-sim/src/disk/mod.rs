@@ -177,7 +177,7 @@ impl Disk {
         copy_tree(&self.template(&plan.ostype)?, &root)?;
         rootfs::personalize(&root, &plan.hostname)?;
         for package in &plan.packages {
-            rootfs::install(&root, package)?;
+            rootfs::install(&root, &plan.ostype, package)?;
         }
         for (path, content) in &plan.files {
             fs::write(root.join(path.trim_start_matches('/')), content)?;

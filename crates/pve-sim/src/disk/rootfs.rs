@@ -10,7 +10,7 @@ use std::io;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
-use super::tools::{ServiceDef, service_of};
+use super::tools::{ServiceDef, service_of, version_of};
 use crate::model::unix_now;
 
 /// The distribution family, from the container's `ostype`.
@@ -27,6 +27,15 @@ impl Family {
             "alpine" => Family::Alpine,
             "centos" | "fedora" | "rocky" | "almalinux" => Family::Rhel,
             _ => Family::Debian,
+        }
+    }
+
+    /// The family's name in the tools' tables (`versions.tsv`).
+    fn key(self) -> &'static str {
+        match self {
+            Family::Debian => "debian",
+            Family::Alpine => "alpine",
+            Family::Rhel => "rhel",
         }
     }
 
@@ -185,7 +194,7 @@ pub fn merged_usr_links(root: &Path) -> io::Result<()> {
 
 /// Installs `package` as its package manager would, its service (if it ships one)
 /// enabled and running.
-pub fn install(root: &Path, package: &str) -> io::Result<()> {
+pub fn install(root: &Path, ostype: &str, package: &str) -> io::Result<()> {
     let list = root.join("var/lib/pve-sim/packages");
     let mut packages = fs::read_to_string(&list).unwrap_or_default();
     if packages
@@ -194,7 +203,8 @@ pub fn install(root: &Path, package: &str) -> io::Result<()> {
     {
         return Ok(());
     }
-    let _ = writeln!(packages, "{package} 1.0.2-1");
+    let version = version_of(package, Family::of(ostype).key());
+    let _ = writeln!(packages, "{package} {version}");
     fs::write(&list, packages)?;
     if let Some(ServiceDef {
         name,

@@ -17,11 +17,7 @@ const FILES: [(&str, &str, bool); 13] = [
     ("receive", include_str!("../../tools/receive"), true),
     ("send", include_str!("../../tools/send"), true),
     ("services.tsv", SERVICES, false),
-    (
-        "versions.tsv",
-        include_str!("../../tools/versions.tsv"),
-        false,
-    ),
+    ("versions.tsv", VERSIONS, false),
     ("node/pct", include_str!("../../tools/node/pct"), true),
     (
         "lib/common.sh",
@@ -49,6 +45,32 @@ const FILES: [(&str, &str, bool); 13] = [
 /// Packages that ship a service (tab-separated: package, service, process, ports,
 /// description).
 pub const SERVICES: &str = include_str!("../../tools/services.tsv");
+
+/// Package versions per distribution family (tab-separated: package, family, version;
+/// `*` for any other package).
+const VERSIONS: &str = include_str!("../../tools/versions.tsv");
+
+/// The version of `package` in the `family` (`debian`, `alpine`, `rhel`) repositories, as
+/// the modelled package managers report it.
+pub fn version_of(package: &str, family: &str) -> &'static str {
+    let rows = VERSIONS.lines().filter_map(|line| {
+        let mut fields = line.split('\t');
+        match (fields.next(), fields.next(), fields.next()) {
+            (Some(name), Some(f), Some(version)) if f == family => Some((name, version)),
+            _ => None,
+        }
+    });
+    let mut fallback = "1.0.2-1";
+    for (name, version) in rows {
+        if name == package {
+            return version;
+        }
+        if name == "*" {
+            fallback = version;
+        }
+    }
+    fallback
+}
 
 /// The names the modelled guest tool answers to (it is on the container's PATH first).
 pub const GUEST_TOOLS: [&str; 19] = [
@@ -135,6 +157,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_tool_name_is_one_the_multi_call_program_answers_to() {
+        let (_, dispatcher, _) = FILES
+            .iter()
+            .find(|(path, ..)| *path == "guest/pve-sim-tool")
+            .unwrap_or_else(|| panic!("the guest tool is installed"));
+        let labels: Vec<&str> = dispatcher
+            .lines()
+            .filter_map(|line| line.trim().split_once(')'))
+            .flat_map(|(names, _)| names.split('|').map(str::trim))
+            .collect();
+        for name in GUEST_TOOLS {
+            assert!(labels.contains(&name), "{name} has no case in pve-sim-tool");
+        }
+    }
+
+    #[test]
     fn the_service_table_is_well_formed() {
         let nginx = service_of("nginx").unwrap_or_else(|| panic!("nginx ships a service"));
         assert_eq!(
@@ -143,6 +181,8 @@ mod tests {
         );
         assert!(service_of("docker.io").is_some_and(|d| d.ports.is_empty()));
         assert!(service_of("curl").is_none());
+        assert_eq!(version_of("nginx", "debian"), "1.22.1-9+deb12u2");
+        assert_eq!(version_of("htop", "alpine"), "1.0.2-r0");
         for line in SERVICES.lines().filter(|l| !l.starts_with('#')) {
             assert_eq!(line.split('\t').count(), 5, "{line}");
         }

@@ -37,19 +37,12 @@ installed() {
   [ -f "$STATE/packages" ] && awk -v p="$1" '$1 == p { found = 1 } END { exit !found }' "$STATE/packages"
 }
 
-# The version of package $1 on this OS family (a plausible one for unknown packages).
+# The version of package $1 on this OS family $2 (versions.tsv; `*` for any other).
 version_of() {
-  local name=$1 family=$2 known
-  known=$(awk -v p="$name" -v f="$family" '$1 == p && $2 == f { print $3; exit }' "$TOOLS/versions.tsv")
-  if [ -n "$known" ]; then
-    echo "$known"
-  else
-    case "$family" in
-      debian) echo "1.0.2-1" ;;
-      alpine) echo "1.0.2-r0" ;;
-      *) echo "1.0.2-1.el9" ;;
-    esac
-  fi
+  awk -F '\t' -v p="$1" -v f="$2" '
+    $2 == f && $1 == p { print $3; found = 1; exit }
+    $2 == f && $1 == "*" { fallback = $3 }
+    END { if (!found) print fallback }' "$TOOLS/versions.tsv"
 }
 
 # Appends one journal line for service $1 from IDENT[PID] $2: message $3.
