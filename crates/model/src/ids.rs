@@ -1,5 +1,5 @@
 //! Identifiers, each its own type: Corral's record ids ([`NodeId`], [`JobId`],
-//! [`DraftId`], [`UserId`]) and Proxmox's container number ([`Vmid`]). A value of one of
+//! [`DraftId`], [`UserId`], [`TemplateId`], [`BucketId`]) and Proxmox's container number ([`Vmid`]). A value of one of
 //! these types was checked when it was made (parse, don't validate), so a node id can
 //! never be passed where a job id or a Proxmox node name belongs.
 
@@ -27,6 +27,15 @@ pub enum DraftTable {}
 /// The `user` table: accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UserTable {}
+/// The `template` table: container templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TemplateTable {}
+/// The `bucket` table: package buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BucketTable {}
+/// The `template_draft` table: the template form's drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TemplateDraftTable {}
 
 impl Table for NodeTable {
     const NAME: &'static str = "node";
@@ -40,6 +49,15 @@ impl Table for DraftTable {
 impl Table for UserTable {
     const NAME: &'static str = "user";
 }
+impl Table for TemplateTable {
+    const NAME: &'static str = "template";
+}
+impl Table for BucketTable {
+    const NAME: &'static str = "bucket";
+}
+impl Table for TemplateDraftTable {
+    const NAME: &'static str = "template_draft";
+}
 
 /// Corral's record id of a node (never the Proxmox node name, which is `pve_node`).
 pub type NodeId = Id<NodeTable>;
@@ -49,6 +67,12 @@ pub type JobId = Id<JobTable>;
 pub type DraftId = Id<DraftTable>;
 /// An account's record id.
 pub type UserId = Id<UserTable>;
+/// A container template's record id.
+pub type TemplateId = Id<TemplateTable>;
+/// A package bucket's record id.
+pub type BucketId = Id<BucketTable>;
+/// A template form draft's record id.
+pub type TemplateDraftId = Id<TemplateDraftTable>;
 
 /// Letters of generated ids.
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";

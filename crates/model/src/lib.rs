@@ -14,6 +14,7 @@ pub mod job;
 pub mod node;
 pub mod provision;
 pub mod system;
+pub mod template;
 pub mod validate;
 
 pub use ids::{DraftId, JobId, NodeId, UserId, Vmid};
