@@ -37,6 +37,22 @@ impl Target {
         }
     }
 
+    /// A template by name: `template Web server`.
+    pub fn template(name: &str) -> Target {
+        Target {
+            text: format!("template {name}"),
+            subject: AuditSubject::default(),
+        }
+    }
+
+    /// A package bucket by name: `bucket base`.
+    pub fn bucket(name: &str) -> Target {
+        Target {
+            text: format!("bucket {name}"),
+            subject: AuditSubject::default(),
+        }
+    }
+
     /// A node by its display name: `node pve1`; `id` when it has a record.
     pub fn node(id: Option<&NodeId>, name: &str) -> Target {
         Target {

@@ -25,6 +25,7 @@ pub mod password;
 pub mod setup_code;
 pub mod ssh;
 pub mod store;
+pub mod templates;
 pub mod vault;
 
 use std::sync::Arc;

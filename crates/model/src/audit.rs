@@ -35,11 +35,19 @@ pub enum AuditAction {
     JobCancelled,
     /// An administrator changed the address ranges nodes may be added in.
     SettingsNodeRanges,
+    TemplateCreate,
+    TemplateUpdate,
+    TemplateDelete,
+    /// Templates were imported from an archive, a folder or the starters.
+    TemplateImport,
+    BucketCreate,
+    BucketUpdate,
+    BucketDelete,
 }
 
 impl AuditAction {
     /// Every action with its wire name (stored, shown and sent to the browser).
-    pub const ALL: [(AuditAction, &'static str); 24] = [
+    pub const ALL: [(AuditAction, &'static str); 31] = [
         (AuditAction::Setup, "setup"),
         (AuditAction::Login, "login"),
         (AuditAction::Logout, "logout"),
@@ -64,6 +72,13 @@ impl AuditAction {
         (AuditAction::JobFailed, "job.failed"),
         (AuditAction::JobCancelled, "job.cancelled"),
         (AuditAction::SettingsNodeRanges, "settings.node_ranges"),
+        (AuditAction::TemplateCreate, "template.create"),
+        (AuditAction::TemplateUpdate, "template.update"),
+        (AuditAction::TemplateDelete, "template.delete"),
+        (AuditAction::TemplateImport, "template.import"),
+        (AuditAction::BucketCreate, "bucket.create"),
+        (AuditAction::BucketUpdate, "bucket.update"),
+        (AuditAction::BucketDelete, "bucket.delete"),
     ];
 
     /// The wire name.

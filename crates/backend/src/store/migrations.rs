@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "hardening",
         sql: include_str!("../../migrations/0005_hardening.surql"),
     },
+    Migration {
+        version: 6,
+        name: "templates",
+        sql: include_str!("../../migrations/0006_templates.surql"),
+    },
 ];
 
 /// What [`apply`] did.

@@ -109,7 +109,7 @@ pub fn target_dir(field: &str, value: &str) -> Result<String, FieldError> {
     let message = || {
         FieldError::new(
             field,
-            "an absolute directory such as /etc/nginx/conf.d (letters, digits, . _ - + @; no ..)",
+            "a target directory such as /etc/nginx/conf.d (absolute; letters, digits, . _ - + @; no ..)",
         )
     };
     let Some(rest) = value.strip_prefix('/') else {

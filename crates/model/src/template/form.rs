@@ -285,8 +285,9 @@ impl TemplateForm {
                 continue;
             }
             let field = |part: &str| format!("files[{i}][{part}]");
-            let policy = FilePolicy::parse(&file.policy)
-                .ok_or_else(|| FieldError::new(&field("policy"), "replace, default or backup"))?;
+            let policy = FilePolicy::parse(&file.policy).ok_or_else(|| {
+                FieldError::new(&field("policy"), "the policy is replace, default or backup")
+            })?;
             let checked = TemplateFile {
                 name: file_name(&field("name"), &file.name)?,
                 target_dir: target_dir(&field("target_dir"), &file.target_dir)?,
@@ -294,13 +295,10 @@ impl TemplateForm {
                 mode: file_mode(&field("mode"), &file.mode)?,
                 content: text_content(&field("content"), &file.content, MAX_FILE_BYTES)?,
             };
-            if files
-                .iter()
-                .any(|f| f.target_path() == checked.target_path())
-            {
+            if files.iter().any(|f| f.name == checked.name) {
                 return Err(FieldError::new(
                     &field("name"),
-                    format!("another file also goes to {}", checked.target_path()),
+                    "another file has this name",
                 ));
             }
             files.push(checked);

@@ -19,4 +19,7 @@ pub use content::{TemplateContent, TemplateFile, TemplateScript};
 pub use form::{FormEdit, TemplateFileForm, TemplateForm, TemplateScriptForm, own_packages};
 pub use kinds::{FilePolicy, PackageManager, TemplateSource};
 pub use packages::{PackageList, PackageRef, parse_list};
-pub use view::{BucketView, ListImport, TemplateRef, TemplateSummary, TemplateView};
+pub use view::{
+    BucketView, ImportReport, ImportedBucket, ImportedTemplate, ListImport, Skipped, TemplateRef,
+    TemplateSummary, TemplateView,
+};

@@ -74,7 +74,7 @@ impl PackageRef {
             },
         };
         if !valid_name(manager, name) {
-            return Err(format!("{spec:?} is not a {manager} package name"));
+            return Err(format!("{spec:?} is not a package name for {manager}"));
         }
         if let Some(version) = version
             && !valid_version(version)

@@ -84,3 +84,57 @@ pub struct TemplateRef {
     pub name: String,
     pub revision: u32,
 }
+
+/// What an import did: templates written, buckets made or extended, and what was left
+/// out and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub templates: Vec<ImportedTemplate>,
+    pub buckets: Vec<ImportedBucket>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A template an import wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedTemplate {
+    pub id: TemplateId,
+    pub name: String,
+    /// It existed (by name) and was replaced.
+    pub updated: bool,
+}
+
+/// A bucket an import made or added packages to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedBucket {
+    pub name: String,
+    pub created: bool,
+    /// Packages it did not have before.
+    pub added: usize,
+}
+
+/// A folder or file an import left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The folder or file, as named in the archive.
+    pub what: String,
+    pub why: String,
+}
+
+impl ImportReport {
+    /// "Imported 2 templates (1 updated); 1 skipped".
+    pub fn describe(&self) -> String {
+        let updated = self.templates.iter().filter(|t| t.updated).count();
+        let mut text = format!(
+            "Imported {} template{}",
+            self.templates.len(),
+            if self.templates.len() == 1 { "" } else { "s" }
+        );
+        if updated > 0 {
+            text.push_str(&format!(" ({updated} updated)"));
+        }
+        if !self.skipped.is_empty() {
+            text.push_str(&format!("; {} skipped", self.skipped.len()));
+        }
+        text
+    }
+}
