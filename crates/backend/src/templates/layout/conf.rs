@@ -41,7 +41,7 @@ fn default_of(text: &str) -> Option<&str> {
 
 /// One bash word: quotes removed, escapes applied, a default expansion taken.
 fn value_of(text: &str) -> Result<String, String> {
-    let text = text.trim();
+    let text = without_comment(text.trim());
     let unquoted = text
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
@@ -91,6 +91,22 @@ fn value_of(text: &str) -> Result<String, String> {
         }
     }
     Ok(value)
+}
+
+/// The text before a ` #` comment that is outside quotes.
+fn without_comment(text: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (at, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(open), c) if c == open && previous != '\\' => quote = None,
+            (None, '#') if previous.is_whitespace() && at > 0 => return text[..at].trim_end(),
+            _ => {}
+        }
+        previous = c;
+    }
+    text
 }
 
 fn needs_a_shell() -> String {
