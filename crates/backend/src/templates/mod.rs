@@ -18,7 +18,7 @@ pub mod buckets;
 pub mod import;
 mod layout;
 mod records;
-// pub mod starters;
+pub mod starters;
 
 use model::ids::TemplateId;
 use model::template::{

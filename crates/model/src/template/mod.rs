@@ -20,6 +20,6 @@ pub use form::{FormEdit, TemplateFileForm, TemplateForm, TemplateScriptForm, own
 pub use kinds::{FilePolicy, PackageManager, TemplateSource};
 pub use packages::{PackageList, PackageRef, parse_list};
 pub use view::{
-    BucketView, ImportReport, ImportedBucket, ImportedTemplate, ListImport, Skipped, TemplateRef,
-    TemplateSummary, TemplateView,
+    BucketView, ImportReport, ImportedBucket, ImportedTemplate, ListImport, Skipped,
+    StarterSummary, TemplateRef, TemplateSummary, TemplateView,
 };

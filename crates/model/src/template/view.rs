@@ -138,3 +138,17 @@ impl ImportReport {
         text
     }
 }
+
+/// A built-in starter template, as the list offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StarterSummary {
+    /// Its stable word (`nginx`), what adding it names.
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub os_hint: Option<String>,
+    pub scripts: usize,
+    pub packages: usize,
+    pub files: usize,
+}

@@ -40,6 +40,19 @@ impl Family {
     }
 
     /// Packages of a fresh template.
+    /// `/etc/group` as the distribution ships it (the groups scripts rely on).
+    fn groups(self) -> &'static str {
+        match self {
+            Family::Debian => {
+                "root:x:0:\ndaemon:x:1:\nadm:x:4:\nsudo:x:27:\nwww-data:x:33:\nstaff:x:50:\nusers:x:100:\nnogroup:x:65534:\n"
+            }
+            Family::Alpine => {
+                "root:x:0:root\ndaemon:x:2:root,bin,daemon\nwheel:x:10:root\nwww-data:x:82:\nusers:x:100:\nnogroup:x:65533:\nnobody:x:65534:\n"
+            }
+            Family::Rhel => "root:x:0:\ndaemon:x:2:\nwheel:x:10:\nusers:x:100:\nnobody:x:65534:\n",
+        }
+    }
+
     fn base_packages(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Family::Debian => &[
@@ -139,7 +152,7 @@ pub fn template(root: &Path, ostype: &str) -> io::Result<()> {
         ),
         (
             "etc/group",
-            "root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nnogroup:x:65534:\n".to_owned(),
+            family.groups().to_owned(),
         ),
         ("etc/shadow", "root:*:20000:0:99999:7:::\n".to_owned()),
         ("etc/gshadow", "root:*::\n".to_owned()),

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::config::Speed;
 
 /// (path under `tools/`, content, executable).
-const FILES: [(&str, &str, bool); 13] = [
+const FILES: [(&str, &str, bool); 15] = [
     ("sandbox.sh", include_str!("../../tools/sandbox.sh"), false),
     ("enter-node", include_str!("../../tools/enter-node"), true),
     ("attach", include_str!("../../tools/attach"), true),
@@ -35,6 +35,12 @@ const FILES: [(&str, &str, bool); 13] = [
         false,
     ),
     ("lib/net.sh", include_str!("../../tools/lib/net.sh"), false),
+    (
+        "lib/apps.sh",
+        include_str!("../../tools/lib/apps.sh"),
+        false,
+    ),
+    ("users.tsv", include_str!("../../tools/users.tsv"), false),
     (
         "guest/pve-sim-tool",
         include_str!("../../tools/guest/pve-sim-tool"),
@@ -73,7 +79,7 @@ pub fn version_of(package: &str, family: &str) -> &'static str {
 }
 
 /// The names the modelled guest tool answers to (it is on the container's PATH first).
-pub const GUEST_TOOLS: [&str; 19] = [
+pub const GUEST_TOOLS: [&str; 20] = [
     "apt-get",
     "apt",
     "dpkg",
@@ -93,6 +99,7 @@ pub const GUEST_TOOLS: [&str; 19] = [
     "ss",
     "ip",
     "docker",
+    "psql",
 ];
 
 /// Writes the tools into `dir` (read-only inside every sandbox), with the speed factor

@@ -153,6 +153,16 @@ tool_docker() {
         done
         $found || { echo "Error response from daemon: No such container: $target" >&2; return 1; }
       done ;;
+    info)
+      local version
+      version=$(version_of docker.io "$(os_family)")
+      version=${version%%+*}
+      if [[ " $* " == *"{{.ServerVersion}}"* ]]; then
+        echo "${version#*:}"
+      else
+        printf 'Client:\n Context:    default\n\nServer:\n Containers: %s\n Server Version: %s\n Storage Driver: overlay2\n' \
+          "$(ls "$STATE/docker" | wc -l)" "${version#*:}"
+      fi ;;
     *) echo "docker: '$verb' is not a docker command." >&2; return 1 ;;
   esac
 }

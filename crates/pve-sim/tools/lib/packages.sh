@@ -13,7 +13,25 @@ package_add() {
   local name=$1 family=$2
   mkdir -p "$STATE"
   echo "$name $(version_of "$name" "$family")" >> "$STATE/packages"
+  users_of_package_install "$name"
   services_of_package_install "$name" "$family"
+}
+
+# Adds the system user and group package $1 makes (users.tsv; `-` for a group only),
+# with the next free system id, as `adduser --system --group` does.
+users_of_package_install() {
+  local package=$1 pkg user home shell description id
+  while IFS=$'\t' read -r pkg user home shell description; do
+    [ "$pkg" = "$package" ] || continue
+    [ "$user" = - ] && user=$description home=
+    grep -q "^$user:" /etc/group 2>/dev/null && continue
+    id=$(awk -F: '$3 >= 100 && $3 < 1000 && $3 > max { max = $3 } END { print (max ? max : 99) + 1 }' /etc/passwd /etc/group)
+    echo "$user:x:$id:" >> /etc/group
+    [ -n "$home" ] || continue
+    echo "$user:x:$id:$id:$description,,,:$home:$shell" >> /etc/passwd
+    echo "$user:*:20000:0:99999:7:::" >> /etc/shadow
+    mkdir -p "$home" 2>/dev/null && chown "$user:$user" "$home" 2>/dev/null
+  done < <(grep -v '^#' "$TOOLS/users.tsv")
 }
 
 package_remove() {
