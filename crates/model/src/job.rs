@@ -232,6 +232,8 @@ pub struct JobView {
     pub scripts: Vec<(String, ScriptStatus)>,
     /// Whether the root password can still be revealed (once, after success).
     pub password_available: bool,
+    /// The template (and its revision) the container was made from.
+    pub template: Option<crate::template::TemplateRef>,
 }
 
 /// A job and its log so far: the progress page's first render.

@@ -132,6 +132,7 @@ impl StoredJob {
             keep_on_failure: spec.keep_on_failure,
             scripts: self.script_statuses(&spec),
             password_available: state == JobState::Succeeded && self.has_password,
+            template: spec.template.clone(),
         })
     }
 }

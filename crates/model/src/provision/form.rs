@@ -7,9 +7,10 @@ use super::fields::{
     pve_name, scripts, searchdomain, tags, vmid,
 };
 use super::network::{ipv4, ipv6};
-use super::spec::ContainerSpec;
+use super::spec::{ContainerSpec, Script};
 use super::ssh_keys::ssh_keys;
 use super::step::Step;
+use super::template_choice::{TemplateChoice, Toggle};
 use crate::ids::NodeId;
 use crate::validate::FieldError;
 
@@ -59,6 +60,12 @@ pub struct ContainerForm {
     pub scripts: Vec<ScriptForm>,
     /// Keep a half-made container when the job fails (for debugging).
     pub keep_on_failure: String,
+    /// The template the draft was started from (never posted: set by choosing one).
+    pub template: Option<TemplateChoice>,
+    /// The Packages step's switches for the template's buckets (as posted).
+    pub bucket_toggles: Vec<Toggle>,
+    /// The Scripts step's switches for the template's scripts (as posted).
+    pub script_toggles: Vec<Toggle>,
 }
 
 /// One inline script as typed.
@@ -108,12 +115,28 @@ impl ContainerForm {
                     std::mem::take(&mut self.packages),
                     std::mem::take(&mut self.scripts),
                     std::mem::take(&mut self.keep_on_failure),
+                    self.template.take(),
                 );
                 *self = posted.clone();
-                (self.packages, self.scripts, self.keep_on_failure) = keep;
+                (
+                    self.packages,
+                    self.scripts,
+                    self.keep_on_failure,
+                    self.template,
+                ) = keep;
             }
-            Step::Packages => self.packages = posted.packages.clone(),
-            Step::Scripts => self.scripts = posted.scripts.clone(),
+            Step::Packages => {
+                self.packages = posted.packages.clone();
+                if let Some(template) = &mut self.template {
+                    TemplateChoice::toggle(&mut template.buckets, &posted.bucket_toggles);
+                }
+            }
+            Step::Scripts => {
+                self.scripts = posted.scripts.clone();
+                if let Some(template) = &mut self.template {
+                    TemplateChoice::toggle(&mut template.scripts, &posted.script_toggles);
+                }
+            }
             Step::Review => self.keep_on_failure = posted.keep_on_failure.clone(),
         }
     }
@@ -184,16 +207,46 @@ impl ContainerForm {
             tags: tags("tags", &self.tags)?,
             ssh_keys: ssh_keys("ssh_keys", &self.ssh_keys)?,
             packages: Vec::new(),
+            template_packages: Vec::new(),
+            files: Vec::new(),
             scripts: Vec::new(),
             keep_on_failure: ticked(&self.keep_on_failure),
+            template: None,
         })
     }
 
-    /// Checks every field; the specification a job runs, or the first error.
+    /// Checks every field; the specification a job runs, or the first error. A
+    /// template's enabled scripts run before the wizard's own, which may not reuse
+    /// their names.
     pub fn validate(&self) -> Result<ContainerSpec, FieldError> {
         let mut spec = self.configure()?;
         spec.packages = packages("packages", &self.packages)?;
-        spec.scripts = scripts(&self.scripts)?;
+        let extra = scripts(&self.scripts)?;
+        if let Some(template) = &self.template {
+            spec.template = Some(template.reference());
+            spec.template_packages = template.chosen_packages();
+            spec.files = template.files.clone();
+            spec.scripts = template
+                .scripts
+                .iter()
+                .filter(|s| s.enabled)
+                .map(|s| Script {
+                    name: s.name.clone(),
+                    content: s.content.clone(),
+                })
+                .collect();
+            if let Some(clash) = self
+                .scripts
+                .iter()
+                .position(|e| template.scripts.iter().any(|s| s.name == e.name.trim()))
+            {
+                return Err(FieldError::new(
+                    &format!("scripts[{clash}][name]"),
+                    "the template has a script of this name",
+                ));
+            }
+        }
+        spec.scripts.extend(extra);
         Ok(spec)
     }
 }

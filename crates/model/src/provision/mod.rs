@@ -10,6 +10,7 @@ pub mod network;
 mod spec;
 pub mod ssh_keys;
 mod step;
+mod template_choice;
 
 pub use fields::{
     CORES, DISK_GIB, MAX_PACKAGES, MAX_SCRIPT_BYTES, MAX_SCRIPTS, MAX_SSH_KEYS, MEMORY_MIB,
@@ -21,3 +22,4 @@ pub use network::{ipv4, ipv6};
 pub use spec::{ContainerSpec, Ipv4Config, Ipv6Config, NodeOfferings, Script};
 pub use ssh_keys::ssh_keys;
 pub use step::{Go, Step};
+pub use template_choice::{BucketChoice, ScriptChoice, TemplateChoice, Toggle, Toggled};

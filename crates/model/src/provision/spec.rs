@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{NodeId, Vmid};
+use crate::template::{PackageRef, TemplateFile, TemplateRef};
 
 /// What a node offers a new container.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +73,18 @@ pub struct ContainerSpec {
     pub fuse: bool,
     pub tags: Vec<String>,
     pub ssh_keys: Vec<String>,
+    /// Extra packages typed in the wizard, for the container's own package manager.
     pub packages: Vec<String>,
+    /// The template's packages (its chosen buckets and its own), each with its manager.
+    #[serde(default)]
+    pub template_packages: Vec<PackageRef>,
+    /// The template's files, deployed before the packages.
+    #[serde(default)]
+    pub files: Vec<TemplateFile>,
+    /// The template's enabled scripts, then the wizard's own, in order.
     pub scripts: Vec<Script>,
     pub keep_on_failure: bool,
+    /// The template the container was made from.
+    #[serde(default)]
+    pub template: Option<TemplateRef>,
 }

@@ -307,6 +307,7 @@ tool_npm() {
       local names=()
       mapfile -t names < <(only_names "$@")
       pause 800
+      mkdir -p "$STATE" && printf '%s\n' "${names[@]}" >> "$STATE/npm"
       echo ""
       echo "added $(( (${#names[@]} + 1) * 7 )) packages in 2s"
       ;;

@@ -13,7 +13,8 @@
 //! - [`create_spec`]: the container specification as Proxmox's create call takes it;
 //! - [`guest`]: commands inside the container (`pct exec` over SSH);
 //! - [`output`]: command output into the log, batched and capped;
-//! - [`packages`], [`scripts`], [`discovery`]: the phases run inside the container;
+//! - [`files`], [`packages`], [`scripts`], [`discovery`]: the phases run inside the
+//!   container;
 //! - [`endings`]: success, failure, cancel and clean-up;
 //! - [`ownership`]: whether the container at the job's VMID is the job's (checked before
 //!   adopting or destroying it).
@@ -21,6 +22,7 @@
 mod create_spec;
 mod discovery;
 mod endings;
+mod files;
 mod guest;
 mod output;
 mod ownership;
@@ -280,7 +282,7 @@ impl<'a> JobRun<'a> {
         self.stop_if_cancelled(Phase::Network).await?;
         self.network().await?;
         self.stop_if_cancelled(Phase::Files).await?;
-        self.info(Phase::Files, 1.0, "No files to deploy.").await?;
+        self.files().await?;
         self.stop_if_cancelled(Phase::Packages).await?;
         self.packages().await?;
         self.scripts().await?;

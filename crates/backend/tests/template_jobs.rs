@@ -1,0 +1,149 @@
+//! A container made from a template on the simulator: its enabled scripts run in order
+//! with the CORRAL_* variables and save_credential, its files are deployed with each
+//! policy (observed in the guest's file system), and apt, pip and npm packages are
+//! installed.
+
+mod support;
+
+use backend::templates::{self, buckets};
+use model::job::JobState;
+use model::provision::TemplateChoice;
+use model::template::{TemplateFileForm, TemplateForm, TemplateScriptForm};
+use pve_sim::Speed;
+use support::lab::{lab, script};
+
+fn file(name: &str, dir: &str, policy: &str, content: &str) -> TemplateFileForm {
+    TemplateFileForm {
+        name: name.into(),
+        target_dir: dir.into(),
+        policy: policy.into(),
+        mode: "600".into(),
+        content: content.into(),
+    }
+}
+
+fn step(name: &str, content: &str, enabled: bool) -> TemplateScriptForm {
+    TemplateScriptForm {
+        name: name.into(),
+        content: content.into(),
+        enabled: if enabled { "on".into() } else { String::new() },
+        ..TemplateScriptForm::default()
+    }
+}
+
+#[tokio::test]
+async fn a_template_job_runs_scripts_deploys_files_and_installs_packages() {
+    let lab = lab(Speed::Instant).await;
+    let (backend, admin) = (&lab.backend, &lab.admin);
+    let tools = buckets::create(backend, admin, "tools", "").await.unwrap();
+    buckets::import_list(backend, admin, &tools, "apt", "curl\njq\n")
+        .await
+        .unwrap();
+    buckets::import_list(backend, admin, &tools, "apk", "curl\n")
+        .await
+        .unwrap();
+    let unused = buckets::create(backend, admin, "unused", "").await.unwrap();
+    buckets::import_list(backend, admin, &unused, "apt", "htop\n")
+        .await
+        .unwrap();
+    let mut form = TemplateForm::new_template();
+    form.name = "App".into();
+    form.buckets = vec![tools.to_string(), unused.to_string()];
+    form.packages = "pip requests==2.31.0\nnpm pm2\n".into();
+    form.files = vec![
+        file("app.conf", "/opt/app/conf", "replace", "port=8080\n"),
+        file("resolv.conf", "/etc", "default", "nameserver 9.9.9.9\n"),
+        file("hosts", "/etc", "backup", "127.0.0.1 localhost app\n"),
+    ];
+    form.scripts = vec![
+        step("first", "echo one >> /root/order\n", true),
+        step("skipped", "echo two >> /root/order\n", false),
+        step(
+            "third",
+            "set -eu\necho \"three $CORRAL_HOSTNAME $CORRAL_VMID $CORRAL_NODE\" >> /root/order\n\
+             save_credential app password 's3cr3t w0rd'\nsave_credential app user admin\n\
+             save_credential app password \"$(cat /root/order | wc -l)\"\n",
+            true,
+        ),
+    ];
+    let id = templates::create(backend, admin, &form).await.unwrap();
+    let view = templates::get(backend, admin, &id).await.unwrap();
+
+    let mut wizard = lab.form(170);
+    let mut choice = TemplateChoice::of(&view);
+    choice.buckets[1].enabled = false;
+    wizard.template = Some(choice);
+    wizard.scripts = vec![script("mine", "echo four >> /root/order\n")];
+    let before_hosts = {
+        let _runner = lab.runner("r1");
+        let (job_id, job) = lab.run(&wizard).await;
+        assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
+        let log: Vec<String> = lab
+            .log(&job_id)
+            .await
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        let has = |words: &str| log.iter().any(|line| line.contains(words));
+        assert!(
+            has("/opt/app/conf/app.conf: written (new, mode 0600)"),
+            "{log:#?}"
+        );
+        assert!(
+            has("/etc/resolv.conf: kept as it was (policy default)"),
+            "{log:#?}"
+        );
+        assert!(
+            has("/etc/hosts: old file moved to /etc/hosts.backup-"),
+            "{log:#?}"
+        );
+        assert!(
+            has("Skipped 1 package for another distribution"),
+            "{log:#?}"
+        );
+        assert!(!has("htop"), "the unticked bucket is not installed");
+        job_id
+    };
+    let _ = before_hosts;
+    let read =
+        |path: &str| String::from_utf8(lab.sim.guest_file(170, path).unwrap_or_default()).unwrap();
+    assert_eq!(read("/root/order"), "one\nthree web-170 170 pve\nfour\n");
+    assert_eq!(read("/opt/app/conf/app.conf"), "port=8080\n");
+    assert!(
+        !read("/etc/resolv.conf").contains("9.9.9.9"),
+        "default keeps the old file"
+    );
+    assert_eq!(read("/etc/hosts"), "127.0.0.1 localhost app\n");
+    let root = lab.sim.guest_root(170).unwrap();
+    let backups: Vec<String> = std::fs::read_dir(root.join("etc"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("hosts.backup-"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(root.join("opt/app/conf/app.conf"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        read("/etc/corral/credentials/app"),
+        "user=admin\npassword=2\n"
+    );
+    let packages = lab.sim.guest_packages(170);
+    for wanted in ["curl", "jq", "python3-pip", "npm"] {
+        assert!(
+            packages.iter().any(|p| p == wanted),
+            "{wanted} in {packages:?}"
+        );
+    }
+    assert!(!packages.iter().any(|p| p == "htop"));
+    assert!(read("/var/lib/pve-sim/pip").contains("requests"));
+    assert_eq!(read("/var/lib/pve-sim/npm"), "pm2\n");
+    let job = backend::jobs::get(backend, admin, &before_hosts)
+        .await
+        .unwrap();
+    let made_from = job.template.unwrap();
+    assert_eq!((made_from.name.as_str(), made_from.revision), ("App", 1));
+}
