@@ -147,3 +147,28 @@ async fn a_template_job_runs_scripts_deploys_files_and_installs_packages() {
     let made_from = job.template.unwrap();
     assert_eq!((made_from.name.as_str(), made_from.revision), ("App", 1));
 }
+
+#[tokio::test]
+async fn a_new_container_joins_its_nodes_pool() {
+    let sim = pve_sim::Simulator::start(pve_sim::SimConfig::default())
+        .await
+        .unwrap();
+    sim.add_pool("lab");
+    let backend = support::backend().await;
+    let admin = support::admin(&backend).await;
+    let mut node = support::form(&sim, "pve");
+    node.pool = "lab".into();
+    let node = backend::nodes::create(&backend, &admin, &node)
+        .await
+        .unwrap();
+    let lab = support::lab::Lab {
+        sim,
+        backend,
+        admin,
+        node_id: node.id,
+    };
+    let _runner = lab.runner("r1");
+    let (_, job) = lab.run(&lab.form(171)).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
+    assert_eq!(lab.sim.pool_of(171).as_deref(), Some("lab"));
+}

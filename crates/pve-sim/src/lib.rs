@@ -275,6 +275,16 @@ impl Simulator {
         (token.id.clone(), token.secret.clone())
     }
 
+    /// Adds an empty resource pool `name` (as `pveum pool add name`).
+    pub fn add_pool(&self, name: &str) {
+        self.sim.cluster().pools.entry(name.to_owned()).or_default();
+    }
+
+    /// The pool container `vmid` is a member of.
+    pub fn pool_of(&self, vmid: u32) -> Option<String> {
+        self.sim.cluster().pool_of(vmid).map(str::to_owned)
+    }
+
     /// `root@pam`'s password for ticket logins.
     pub fn root_password(&self) -> String {
         self.sim.cluster().root_password.clone()

@@ -311,6 +311,8 @@ pub struct Cluster {
     pub rng: StdRng,
     /// The nodes' and containers' files (what runs inside, for `pct exec`).
     pub disk: Disk,
+    /// Resource pools and their member VMIDs (`/pools`); none until a test adds one.
+    pub pools: BTreeMap<String, BTreeSet<u32>>,
     next_pid: u32,
 }
 
@@ -368,6 +370,7 @@ impl Cluster {
             tickets: HashMap::new(),
             rng,
             disk,
+            pools: BTreeMap::new(),
             next_pid: 0x0001_2A00,
         };
         for i in 0..config.containers {
@@ -503,6 +506,14 @@ impl Cluster {
         upid
     }
 
+    /// The pool container `vmid` belongs to, if any.
+    pub fn pool_of(&self, vmid: u32) -> Option<&str> {
+        self.pools
+            .iter()
+            .find(|(_, members)| members.contains(&vmid))
+            .map(|(name, _)| name.as_str())
+    }
+
     pub fn task_mut(&mut self, upid: &str) -> Option<&mut Task> {
         self.tasks.iter_mut().find(|t| t.upid == upid)
     }
@@ -514,6 +525,9 @@ impl Cluster {
     /// Removes container `vmid` with its files.
     pub fn remove_container(&mut self, vmid: u32) {
         self.containers.remove(&vmid);
+        for members in self.pools.values_mut() {
+            members.remove(&vmid);
+        }
         if let Err(error) = self.disk.remove(vmid) {
             tracing::warn!(vmid, %error, "could not remove a container's files");
         }

@@ -87,6 +87,9 @@ pub fn resources(ctx: &Ctx) -> Result<Reply, ApiError> {
             if let Some(lock) = ct.lock() {
                 entry["lock"] = json!(lock);
             }
+            if let Some(pool) = cluster.pool_of(ct.vmid) {
+                entry["pool"] = json!(pool);
+            }
             list.push(entry);
         }
     }

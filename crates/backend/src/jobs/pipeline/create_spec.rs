@@ -1,13 +1,19 @@
 //! The container specification as Proxmox's create call takes it: the network as
 //! `net0` (IPv4 and IPv6, static or not), the root disk, features, keys and the generated
-//! root password. The container is created stopped; the pipeline starts it.
+//! root password, and the node's resource pool when it has one. The container is created
+//! stopped; the pipeline starts it.
 
 use model::ids::JobId;
 use model::provision::{ContainerSpec, Ipv4Config, Ipv6Config};
 use pve::CreateSpec;
 
 /// What to send for job `job_id`'s container, with its root `password`.
-pub(super) fn create_spec(spec: &ContainerSpec, password: &str, job_id: &JobId) -> CreateSpec {
+pub(super) fn create_spec(
+    spec: &ContainerSpec,
+    password: &str,
+    job_id: &JobId,
+    pool: Option<&str>,
+) -> CreateSpec {
     let (ip, gw) = match spec.ipv4 {
         Ipv4Config::Dhcp => ("dhcp".to_owned(), None),
         Ipv4Config::Static {
@@ -67,7 +73,7 @@ pub(super) fn create_spec(spec: &ContainerSpec, password: &str, job_id: &JobId) 
         start: Some(false),
         tags: spec.tags.clone(),
         description: Some(super::ownership::description_of(job_id)),
-        pool: None,
+        pool: pool.map(str::to_owned),
     }
 }
 
@@ -93,7 +99,7 @@ mod tests {
     #[test]
     fn the_network_and_disk_read_as_proxmox_expects() {
         let job = JobId::parse("job1").unwrap();
-        let create = create_spec(&spec(), "pw", &job);
+        let create = create_spec(&spec(), "pw", &job, Some("lab"));
         assert_eq!(create.vmid, 120);
         let net = create.net0.unwrap();
         assert_eq!(net.ip.as_deref(), Some("192.0.2.10/24"));
@@ -106,5 +112,6 @@ mod tests {
         assert_eq!(create.start, Some(false), "the pipeline starts it");
         assert!(create.description.unwrap().contains("job1"));
         assert!(create.features.nesting && !create.features.keyctl);
+        assert_eq!(create.pool.as_deref(), Some("lab"));
     }
 }

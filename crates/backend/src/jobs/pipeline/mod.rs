@@ -182,6 +182,8 @@ struct JobRun<'a> {
     owner: User,
     node_name: String,
     pve_node: String,
+    /// The node's resource pool, which new containers join.
+    pool: Option<String>,
     access: NodeAccess,
     client: pve::Client,
     /// The container's IPv4 address, once the network phase found one.
@@ -232,6 +234,7 @@ impl<'a> JobRun<'a> {
             owner,
             node_name: view.name,
             pve_node: view.pve_node,
+            pool: view.pool,
             access,
             client,
             address: None,

@@ -77,7 +77,7 @@ impl JobRun<'_> {
             .map_err(|e| Halt::failed(phase, e.to_string()))?;
         self.record(Progress::CreateRequested).await?;
         self.job.create_requested = true;
-        let create = create_spec(&self.spec, &password, &self.job_id);
+        let create = create_spec(&self.spec, &password, &self.job_id, self.pool.as_deref());
         let upid = self
             .client
             .lxc_create(&self.pve_node, &create)

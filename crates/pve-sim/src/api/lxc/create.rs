@@ -200,12 +200,7 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::params(errors));
     }
-    if let Some(pool) = p.get("pool") {
-        return Err(ApiError::new(
-            403,
-            format!("Permission check failed (pool '{pool}' does not exist)"),
-        ));
-    }
+
     let features = p
         .get("features")
         .map(|f| property_pairs(f, "nesting"))
@@ -221,6 +216,14 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     }
     let ostemplate = p.get("ostemplate").unwrap_or_default().to_owned();
     let mut cluster = ctx.sim.cluster();
+    if let Some(pool) = p.get("pool")
+        && !cluster.pools.contains_key(pool)
+    {
+        return Err(ApiError::new(
+            403,
+            format!("Permission check failed (pool '{pool}' does not exist)"),
+        ));
+    }
     if let Some(existing) = cluster.containers.get(&vmid) {
         return Err(ApiError::fail(format!(
             "CT {vmid} already exists on node '{}'",
@@ -315,6 +318,9 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     placeholder.config = BTreeMap::from([("lock".to_owned(), "create".to_owned())]);
     placeholder.ip = address;
     cluster.containers.insert(vmid, placeholder);
+    if let Some(members) = p.get("pool").and_then(|pool| cluster.pools.get_mut(pool)) {
+        members.insert(vmid);
+    }
     drop(cluster);
     let upid = tasks::start(
         ctx,
