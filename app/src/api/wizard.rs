@@ -2,20 +2,64 @@
 //! check, and the job it creates.
 
 use leptos::prelude::*;
-use model::ids::{DraftId, NodeId};
+use model::ids::{DraftId, NodeId, TemplateId};
 use model::provision::{ContainerForm, Go, NodeOfferings, Step};
 
 use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
-/// Starts a wizard ("from scratch"): a new draft with the defaults and the user's
-/// default node, then its Configure step.
+/// Starts a wizard: a new draft with the defaults, the user's default node and its next
+/// free VMID, filled from the caller's template `template` when one is chosen (blank:
+/// from scratch); then its Configure step.
 #[action]
 #[server(endpoint = "wizard/start")]
-pub async fn start_wizard(call: Call<SignedIn>) -> Result<DraftId, AppError> {
-    let draft = backend::drafts::start(call.backend(), &call.caller).await?;
+pub async fn start_wizard(
+    call: Call<SignedIn>,
+    template: Option<String>,
+) -> Result<DraftId, AppError> {
+    let template = chosen_template(template)?;
+    let draft =
+        backend::drafts::start(call.backend(), &call.caller, template.as_ref()).await?;
     crate::redirect::to(&format!("/containers/new/{draft}/configure"));
     Ok(draft)
+}
+
+/// A posted template choice: blank or `scratch` for none, else a template id.
+fn chosen_template(template: Option<String>) -> Result<Option<TemplateId>, AppError> {
+    match template.as_deref().map(str::trim) {
+        None | Some("" | "scratch") => Ok(None),
+        Some(id) => TemplateId::parse(id).map(Some).ok_or(AppError::NotFound),
+    }
+}
+
+/// Switches draft `draft` to template `template` (`scratch`: none). When the draft holds
+/// edits the switch would overwrite, it asks first: without `confirm` the answer leads
+/// to the question, with it the switch is made and Configure shows the result.
+#[action]
+#[server(endpoint = "wizard/choose")]
+pub async fn choose_template(
+    call: Call<SignedIn>,
+    draft: DraftId,
+    template: Option<String>,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    let wanted = chosen_template(template)?;
+    let done = backend::drafts::choose_template(
+        call.backend(),
+        &call.caller,
+        &draft,
+        wanted.as_ref(),
+        confirm.is_some(),
+    )
+    .await?;
+    let url = if done {
+        format!("/containers/new/{draft}/configure")
+    } else {
+        let word = wanted.map_or_else(|| "scratch".to_owned(), |id| id.to_string());
+        format!("/containers/new/{draft}/template?replace={word}")
+    };
+    crate::redirect::to(&url);
+    Ok(url)
 }
 
 /// The caller's draft `draft`.

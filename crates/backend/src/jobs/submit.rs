@@ -14,7 +14,7 @@ use crate::audit::{self, AuditAction, Entry, Target};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::new_id;
 use crate::store::{QueryFailure, StoreError};
-use crate::{drafts, inventory, nodes};
+use crate::{drafts, inventory, nodes, templates};
 
 /// Checks `form` completely and queues a job for it. Refused before anything reaches
 /// Proxmox when the VMID is taken on the node or another job is creating it.
@@ -49,6 +49,18 @@ async fn queue(
     draft: Option<&DraftId>,
 ) -> ServiceResult<JobId> {
     let spec = form.validate()?;
+    if let Some(template) = &spec.template
+        && let Err(ServiceError::NotFound) = templates::get(backend, user, &template.id).await
+    {
+        return Err(ServiceError::field(
+            "template",
+            format!(
+                "template {} was deleted after this draft was started: choose another \
+                 template or start from scratch",
+                template.name
+            ),
+        ));
+    }
     let (node, _) = nodes::access(backend, user, &spec.node_id)
         .await
         .map_err(|e| match e {

@@ -60,7 +60,7 @@ impl Step {
             Step::Packages
         } else if field.starts_with("scripts") {
             Step::Scripts
-        } else if field == "keep_on_failure" {
+        } else if field == "keep_on_failure" || field == "template" {
             Step::Review
         } else {
             Step::Configure
