@@ -18,8 +18,7 @@ pub async fn start_wizard(
     template: Option<String>,
 ) -> Result<DraftId, AppError> {
     let template = chosen_template(template)?;
-    let draft =
-        backend::drafts::start(call.backend(), &call.caller, template.as_ref()).await?;
+    let draft = backend::drafts::start(call.backend(), &call.caller, template.as_ref()).await?;
     crate::redirect::to(&format!("/containers/new/{draft}/configure"));
     Ok(draft)
 }

@@ -522,8 +522,8 @@ pub async fn set_disabled(
         .view())
 }
 
-/// An administrator deletes another account together with its nodes; `confirm` must
-/// repeat the username.
+/// An administrator deletes another account together with its nodes, templates, buckets
+/// and drafts; `confirm` must repeat the username.
 pub async fn delete(
     backend: &Backend,
     admin: &User,
@@ -542,8 +542,16 @@ pub async fn delete(
         .db()
         .query(
             "BEGIN TRANSACTION;
-             DELETE node WHERE owner = type::record('user', $id);
-             DELETE type::record('user', $id);
+             LET $user = type::record('user', $id);
+             DELETE node WHERE owner = $user;
+             DELETE template_script WHERE template.owner = $user;
+             DELETE template_file WHERE template.owner = $user;
+             DELETE template WHERE owner = $user;
+             DELETE bucket_package WHERE bucket.owner = $user;
+             DELETE bucket WHERE owner = $user;
+             DELETE draft WHERE owner = $user;
+             DELETE template_draft WHERE owner = $user;
+             DELETE $user;
              COMMIT TRANSACTION;",
         )
         .bind(("id", target.id.to_string()))

@@ -100,9 +100,8 @@ pub async fn next_free_vmid(
                 Err(error) => return Err(upstream(&error)),
             }
         }
-        return Vmid::new(candidate).ok_or_else(|| {
-            ServiceError::Internal(format!("{candidate} is no VMID"))
-        });
+        return Vmid::new(candidate)
+            .ok_or_else(|| ServiceError::Internal(format!("{candidate} is no VMID")));
     }
     Err(ServiceError::Conflict(format!(
         "no free VMID found after {first} (tried {MAX_VMID_TRIES}); type one"

@@ -454,3 +454,62 @@ async fn zip_archives_and_folders_import_too() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn the_form_is_kept_in_a_draft_until_it_saves() {
+    use backend::templates::drafts;
+    use model::template::FormEdit;
+    let backend = support::backend().await;
+    let admin = support::admin(&backend).await;
+    let bob = support::user(&backend, &admin, "bob").await;
+
+    // A new template: an added script slot and a refused save keep what was typed.
+    let mut form = web_form("");
+    FormEdit::AddScript.apply(&mut form);
+    let draft = drafts::keep(&backend, &admin, None, None, &form)
+        .await
+        .unwrap();
+    assert_eq!(
+        drafts::get(&backend, &admin, &draft).await.unwrap().form,
+        form
+    );
+    assert!(matches!(
+        drafts::get(&backend, &bob, &draft).await,
+        Err(ServiceError::NotFound)
+    ));
+    let refused = drafts::submit(&backend, &admin, &draft).await.unwrap_err();
+    assert!(matches!(refused, ServiceError::Validation(e) if e.field == "name"));
+    form.name = "Drafted".into();
+    drafts::keep(&backend, &admin, Some(&draft), None, &form)
+        .await
+        .unwrap();
+    let id = drafts::submit(&backend, &admin, &draft).await.unwrap();
+    assert_eq!(
+        templates::get(&backend, &admin, &id)
+            .await
+            .unwrap()
+            .content
+            .name,
+        "Drafted"
+    );
+    assert!(
+        drafts::get(&backend, &admin, &draft).await.is_err(),
+        "the draft is gone"
+    );
+
+    // Editing: the draft names the template; another user's template cannot be drafted.
+    form.description = "edited".into();
+    assert!(matches!(
+        drafts::keep(&backend, &bob, None, Some(&id), &form).await,
+        Err(ServiceError::NotFound)
+    ));
+    let draft = drafts::keep(&backend, &admin, None, Some(&id), &form)
+        .await
+        .unwrap();
+    assert_eq!(drafts::submit(&backend, &admin, &draft).await.unwrap(), id);
+    let view = templates::get(&backend, &admin, &id).await.unwrap();
+    assert_eq!(
+        (view.content.description.as_str(), view.revision),
+        ("edited", 2)
+    );
+}

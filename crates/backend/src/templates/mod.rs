@@ -14,7 +14,7 @@
 
 mod archive;
 pub mod buckets;
-// pub mod drafts;
+pub mod drafts;
 pub mod import;
 mod layout;
 mod records;

@@ -486,7 +486,6 @@ pub(super) async fn delete_template(
          IF (SELECT VALUE owner FROM ONLY $rid) != $owner { THROW $not_found };
          DELETE template_script WHERE template = $rid;
          DELETE template_file WHERE template = $rid;
-         DELETE template_draft WHERE template = $rid;
          DELETE $rid;",
         id.to_string(),
     )

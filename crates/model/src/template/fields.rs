@@ -10,6 +10,9 @@ pub const MAX_TEMPLATE_BUCKETS: usize = 50;
 pub const MAX_OWN_PACKAGES: usize = 200;
 /// A file's content, in bytes.
 pub const MAX_FILE_BYTES: usize = 256 * 1024;
+/// All scripts and files of one template together, in bytes (a template form must stay
+/// well inside the server's 8 MiB request limit).
+pub const MAX_TEMPLATE_BYTES: usize = 2 * 1024 * 1024;
 /// A description, in characters.
 pub const MAX_DESCRIPTION: usize = 2_000;
 

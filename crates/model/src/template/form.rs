@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::content::{TemplateContent, TemplateFile, TemplateScript};
 use super::fields::{
-    MAX_DESCRIPTION, MAX_FILE_BYTES, MAX_OWN_PACKAGES, MAX_TEMPLATE_BUCKETS, MAX_TEMPLATE_FILES,
-    MAX_TEMPLATE_SCRIPTS, file_mode, file_name, os_hint, target_dir, template_name, text_content,
+    MAX_DESCRIPTION, MAX_FILE_BYTES, MAX_OWN_PACKAGES, MAX_TEMPLATE_BUCKETS, MAX_TEMPLATE_BYTES,
+    MAX_TEMPLATE_FILES, MAX_TEMPLATE_SCRIPTS, file_mode, file_name, os_hint, target_dir,
+    template_name, text_content,
 };
 use super::kinds::{FilePolicy, PackageManager};
 use super::packages::PackageRef;
@@ -41,6 +42,14 @@ pub struct TemplateForm {
     pub buckets: Vec<String>,
     /// Own packages, one per line: manager, a space, the package (`pip requests==2.31`).
     pub packages: String,
+}
+
+/// The template form while it is edited: the template it changes (none: a new one) and
+/// the form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDraft {
+    pub template: Option<crate::ids::TemplateId>,
+    pub form: TemplateForm,
 }
 
 /// One script as typed.
@@ -218,6 +227,17 @@ impl TemplateForm {
             }
         };
         let description = text_content("description", self.description.trim(), MAX_DESCRIPTION)?;
+        let bytes: usize = self.scripts.iter().map(|s| s.content.len()).sum::<usize>()
+            + self.files.iter().map(|f| f.content.len()).sum::<usize>();
+        if bytes > MAX_TEMPLATE_BYTES {
+            return Err(FieldError::new(
+                "files",
+                format!(
+                    "scripts and files together hold at most {} MiB",
+                    MAX_TEMPLATE_BYTES / 1024 / 1024
+                ),
+            ));
+        }
         Ok(TemplateContent {
             name: template_name("name", &self.name)?,
             description,

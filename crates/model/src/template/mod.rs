@@ -16,7 +16,9 @@ pub mod packages;
 pub mod view;
 
 pub use content::{TemplateContent, TemplateFile, TemplateScript};
-pub use form::{FormEdit, TemplateFileForm, TemplateForm, TemplateScriptForm, own_packages};
+pub use form::{
+    FormEdit, TemplateDraft, TemplateFileForm, TemplateForm, TemplateScriptForm, own_packages,
+};
 pub use kinds::{FilePolicy, PackageManager, TemplateSource};
 pub use packages::{PackageList, PackageRef, parse_list};
 pub use view::{

@@ -5,25 +5,15 @@
 
 use model::ids::{DraftId, NodeId, TemplateId};
 use model::provision::{ContainerForm, Go, NodeOfferings, Step};
-use surrealdb::types::SurrealValue;
 
 use crate::Backend;
 use crate::accounts::User;
-use crate::error::{ServiceError, ServiceResult};
-use crate::ids::new_id;
+use crate::error::ServiceResult;
 use crate::{nodes, offerings, templates};
-use crate::store::StoreError;
 
-/// How long an untouched draft is kept.
-pub(crate) const LIFETIME: &str = "1d";
+pub mod store;
 
-/// Drafts one user keeps at most; starting another drops their least recently touched.
-pub const MAX_PER_USER: usize = 50;
-
-fn encode(form: &ContainerForm) -> ServiceResult<String> {
-    serde_json::to_string(form)
-        .map_err(|e| ServiceError::Internal(format!("cannot store the draft: {e}")))
-}
+pub use store::MAX_PER_USER;
 
 /// Starts a wizard: a draft with the defaults, the user's default node and its next free
 /// VMID, filled from the user's template `template` when one is given.
@@ -99,61 +89,18 @@ pub async fn choose_template(
     Ok(true)
 }
 
-/// Starts a draft for `user` with `form`. A user keeps at most [`MAX_PER_USER`] drafts:
-/// the least recently touched one beyond goes (wizards left open in forgotten tabs).
+/// Starts a draft for `user` with `form` (see [`store::create`] for the per-user bound).
 pub async fn create(
     backend: &Backend,
     user: &User,
     form: &ContainerForm,
 ) -> ServiceResult<DraftId> {
-    purge_expired(backend).await;
-    let id: DraftId = new_id();
-    backend
-        .store
-        .db()
-        .query(
-            "BEGIN TRANSACTION;
-             LET $owner = type::record('user', $owner_id);
-             LET $stale = (SELECT id, updated_at FROM draft WHERE owner = $owner
-                 ORDER BY updated_at DESC START $keep);
-             DELETE $stale.id;
-             CREATE type::record('draft', $id) CONTENT {
-                 owner: $owner, form: $form,
-                 expires_at: time::now() + <duration> $lifetime
-             };
-             COMMIT TRANSACTION;",
-        )
-        .bind(("id", id.to_string()))
-        .bind(("owner_id", user.id.to_string()))
-        .bind(("keep", i64::try_from(MAX_PER_USER - 1).unwrap_or(0)))
-        .bind(("form", encode(form)?))
-        .bind(("lifetime", LIFETIME))
-        .await?
-        .check()?;
-    Ok(id)
+    store::create(backend, user, form).await
 }
 
 /// The user's draft `id` (expired drafts are gone).
 pub async fn get(backend: &Backend, user: &User, id: &DraftId) -> ServiceResult<ContainerForm> {
-    #[derive(SurrealValue)]
-    struct Stored {
-        form: String,
-    }
-    let stored: Option<Stored> = backend
-        .store
-        .db()
-        .query(
-            "SELECT form FROM ONLY type::record('draft', $id)
-              WHERE owner = type::record('user', $owner) AND expires_at > time::now()",
-        )
-        .bind(("id", id.to_string()))
-        .bind(("owner", user.id.to_string()))
-        .await?
-        .check()?
-        .take(0)?;
-    let stored = stored.ok_or(ServiceError::NotFound)?;
-    serde_json::from_str(&stored.form)
-        .map_err(|e| StoreError::Corrupt(format!("draft {id} is unreadable: {e}")).into())
+    store::get(backend, user, id).await
 }
 
 /// Replaces the user's draft `id` with `form` and extends its life.
@@ -163,28 +110,7 @@ pub async fn save(
     id: &DraftId,
     form: &ContainerForm,
 ) -> ServiceResult<()> {
-    let saved: Vec<String> = backend
-        .store
-        .db()
-        .query(
-            "UPDATE type::record('draft', $id)
-                SET form = $form, updated_at = time::now(),
-                    expires_at = time::now() + <duration> $lifetime
-              WHERE owner = type::record('user', $owner) AND expires_at > time::now()
-             RETURN VALUE record::id(id)",
-        )
-        .bind(("id", id.to_string()))
-        .bind(("owner", user.id.to_string()))
-        .bind(("form", encode(form)?))
-        .bind(("lifetime", LIFETIME))
-        .await?
-        .check()?
-        .take(0)?;
-    if saved.is_empty() {
-        Err(ServiceError::NotFound)
-    } else {
-        Ok(())
-    }
+    store::save(backend, user, id, form).await
 }
 
 /// Saves the fields that `step`'s form posted into the user's draft `id`, then says which
@@ -212,17 +138,4 @@ pub async fn save_step(
             .unwrap_or(step),
         Go::Stay => step,
     })
-}
-
-/// Deletes every expired draft; failures are logged (the next call tries again).
-async fn purge_expired(backend: &Backend) {
-    let result = backend
-        .store
-        .db()
-        .query("DELETE draft WHERE expires_at <= time::now()")
-        .await
-        .and_then(|r| r.check());
-    if let Err(error) = result {
-        tracing::warn!(%error, "cannot delete expired drafts");
-    }
 }
