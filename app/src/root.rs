@@ -7,9 +7,10 @@ use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::pages::{
-    AccountPage, AddNodePage, AuditLogPage, ContainerPage, DashboardPage, JobProgressPage,
-    LoginPage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatesPage,
-    UsersPage, WizardPage, WizardStartPage,
+    AccountPage, AddNodePage, AuditLogPage, BucketsPage, ContainerPage, DashboardPage,
+    EditTemplatePage, ImportTemplatesPage, JobProgressPage, LoginPage, NewTemplatePage, NodePage,
+    NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatePage, TemplatesPage, UsersPage,
+    WizardPage, WizardStartPage,
 };
 
 /// The whole HTML document; the server renders it around [`App`].
@@ -56,6 +57,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=JobProgressPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/templates/new") view=NewTemplatePage ssr=SsrMode::Async />
+                    <Route path=path!("/templates/buckets") view=BucketsPage ssr=SsrMode::Async />
+                    <Route path=path!("/templates/import") view=ImportTemplatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/templates/:id") view=TemplatePage ssr=SsrMode::Async />
+                    <Route path=path!("/templates/:id/edit") view=EditTemplatePage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/nodes") view=NodesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/nodes/new") view=AddNodePage ssr=SsrMode::Async />

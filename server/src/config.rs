@@ -153,6 +153,16 @@ pub enum Command {
     RotateKey,
     /// Show the one-time code that first-run setup asks for (while no account exists).
     SetupCode,
+    /// Import the template folders under DIR (each with a template.conf, in the layout
+    /// the earlier dashboard used) into an account's templates; a template the account
+    /// already has (by name) is updated, package lists merge into its buckets.
+    ImportTemplates {
+        /// The folder holding one or many template folders.
+        dir: std::path::PathBuf,
+        /// The account's username.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 /// How log lines are written to standard error.

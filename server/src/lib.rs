@@ -15,6 +15,7 @@ pub mod page_gate;
 pub mod router;
 pub mod sessions;
 pub mod telemetry;
+pub mod template_files;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub enum StartError {
     },
     #[error("the server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("import failed: {0}")]
+    Import(String),
 }
 
 /// Runs the command line: serving, or a maintenance command.
@@ -73,6 +76,9 @@ pub async fn main(config: Config) -> Result<(), StartError> {
     match config.command {
         Some(config::Command::RotateKey) => rotate_key(&config).await,
         Some(config::Command::SetupCode) => data_dir::show_setup_code(&config),
+        Some(config::Command::ImportTemplates { ref dir, ref user }) => {
+            import_templates(&config, dir, user).await
+        }
         None => run(config).await,
     }
 }
@@ -219,6 +225,40 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
         demo: None,
         started_at: Instant::now(),
     })
+}
+
+/// `corral import-templates DIR --user NAME`: imports template folders for an account
+/// and prints the report.
+pub async fn import_templates(
+    config: &Config,
+    dir: &std::path::Path,
+    username: &str,
+) -> Result<(), StartError> {
+    let failed = |message: String| StartError::Import(message);
+    let store = open_store(config).await?;
+    let backend = Backend::new(store.clone(), keys(config)?, LoginLimits::default());
+    let user = backend::accounts::find_by_username(&backend, username)
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .ok_or_else(|| failed(format!("no account named {username}")))?;
+    let report = backend::templates::import::import_dir(&backend, &user, dir)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    drop(backend);
+    store.close().await?;
+    println!("{}.", report.describe());
+    for template in &report.templates {
+        let how = if template.updated { "updated" } else { "new" };
+        println!("  template {} ({how})", template.name);
+    }
+    for bucket in &report.buckets {
+        let how = if bucket.created { "new" } else { "extended" };
+        println!("  bucket {} ({how}, {} packages added)", bucket.name, bucket.added);
+    }
+    for skipped in &report.skipped {
+        println!("  skipped {}: {}", skipped.what, skipped.why);
+    }
+    Ok(())
 }
 
 /// `corral rotate-key`: adds a new key to the key file, reseals every secret with it,

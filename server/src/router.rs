@@ -85,6 +85,14 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/jobs/{id}/events", get(crate::job_events::stream))
+        .route(
+            "/api/templates/import",
+            axum::routing::post(crate::template_files::import_archive),
+        )
+        .route(
+            "/api/templates/{id}/export",
+            get(crate::template_files::export),
+        )
         .leptos_routes_with_context(&state, routes, provide_state.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             provide_state,

@@ -12,5 +12,6 @@ pub mod inventory;
 pub mod jobs;
 pub mod nodes;
 pub mod settings;
+pub mod templates;
 pub mod users;
 pub mod wizard;

@@ -1,4 +1,5 @@
-//! Forms that check themselves as the user types (the wizard's steps): the form's fields
+//! Forms that check themselves as the user types (the wizard's steps, the template
+//! form): the form's fields
 //! are read back into the model's form type and checked with the model's own code, and
 //! each touched field's error shows under it ([`super::FieldError`] reads
 //! [`LiveFieldErrors`]). Without JavaScript nothing here runs; the server checks again.
@@ -21,46 +22,85 @@ pub fn field_of(input_name: &str) -> Option<String> {
     Some(format!("{head}{tail}"))
 }
 
-/// The wizard's form from a form's `(input name, value)` pairs, as the server would
-/// read the same post: `form[x]` fields and `form[scripts][i][name|content]`; anything
-/// else is left out.
-pub fn container_form<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> ContainerForm {
-    let mut fields = serde_json::Map::new();
-    let mut scripts: Vec<serde_json::Map<String, serde_json::Value>> = Vec::new();
+/// The most entries of one list a page posts (template scripts and files: 50); a
+/// hostile index must not grow a vector.
+const MAX_SLOTS: usize = 64;
+
+/// A form type from a form's `(input name, value)` pairs, as the server would read the
+/// same post: `form[x]` fields, `form[list][i][part]` entries and `form[list][]` values;
+/// anything else is left out.
+pub fn decode<'a, T: serde::de::DeserializeOwned + Default>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> T {
+    use serde_json::{Map, Value};
+    let mut fields = Map::new();
+    let mut lists: Vec<(String, Vec<Map<String, Value>>)> = Vec::new();
+    let mut arrays: Vec<(String, Vec<Value>)> = Vec::new();
     for (key, value) in entries {
         let Some(field) = field_of(key) else {
             continue;
         };
-        match script_part(&field) {
-            Some((index, part)) => {
-                if scripts.len() <= index {
-                    scripts.resize(index + 1, serde_json::Map::new());
+        if let Some((list, index, part)) = list_part(&field) {
+            let at = match lists.iter().position(|(name, _)| name == list) {
+                Some(at) => at,
+                None => {
+                    lists.push((list.to_owned(), Vec::new()));
+                    lists.len() - 1
                 }
-                scripts[index].insert(part.to_owned(), value.into());
+            };
+            let items = &mut lists[at].1;
+            if items.len() <= index {
+                items.resize(index + 1, Map::new());
             }
-            None if field.starts_with("scripts[") => {}
-            None => {
-                fields.insert(field, value.into());
+            items[index].insert(part.to_owned(), value.into());
+        } else if let Some(list) = field.strip_suffix("[]") {
+            match arrays.iter_mut().find(|(name, _)| name == list) {
+                Some((_, values)) => values.push(value.into()),
+                None => arrays.push((list.to_owned(), vec![value.into()])),
             }
+        } else if !field.contains('[') {
+            fields.insert(field, value.into());
         }
     }
-    if !scripts.is_empty() {
-        fields.insert(
-            "scripts".into(),
-            scripts.into_iter().map(serde_json::Value::Object).collect(),
-        );
+    for (name, items) in lists {
+        fields.insert(name, items.into_iter().map(Value::Object).collect());
     }
-    serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default()
+    for (name, values) in arrays {
+        fields.insert(name, Value::Array(values));
+    }
+    serde_json::from_value(Value::Object(fields)).unwrap_or_default()
 }
 
-/// `scripts[2][name]` → `(2, "name")`; at most [`model::provision::MAX_SCRIPTS`] slots
-/// (more cannot be posted by the page, and a hostile index must not grow a vector).
-fn script_part(field: &str) -> Option<(usize, &str)> {
-    let rest = field.strip_prefix("scripts[")?;
+/// The wizard's form from a form's `(input name, value)` pairs (see [`decode`]).
+pub fn container_form<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> ContainerForm {
+    decode(entries)
+}
+
+/// `scripts[2][name]` → `("scripts", 2, "name")`, for indexes up to [`MAX_SLOTS`].
+fn list_part(field: &str) -> Option<(&str, usize, &str)> {
+    let (list, rest) = field.split_once('[')?;
     let (index, part) = rest.split_once("][")?;
     let index = index.parse::<usize>().ok()?;
     let part = part.strip_suffix(']')?;
-    (index <= model::provision::MAX_SCRIPTS).then_some((index, part))
+    (index <= MAX_SLOTS && !part.contains('[')).then_some((list, index, part))
+}
+
+/// Browser only: every `(input name, value)` pair a form would post now.
+#[cfg(feature = "hydrate")]
+pub fn form_pairs(form: &web_sys::HtmlFormElement) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let Ok(data) = web_sys::FormData::new_with_form(form) else {
+        return pairs;
+    };
+    if let Ok(Some(entries)) = js_sys::try_iter(&data.entries()) {
+        for entry in entries.flatten() {
+            let pair = js_sys::Array::from(&entry);
+            if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                pairs.push((key, value));
+            }
+        }
+    }
+    pairs
 }
 
 /// The errors of `step` in `form` for the fields the user has touched.
@@ -83,6 +123,20 @@ pub fn check_as_typed(
     touched: RwSignal<HashSet<String>>,
     errors: RwSignal<Vec<model::FieldError>>,
 ) {
+    check_typed(event, touched, errors, |form: &ContainerForm| {
+        form.errors(step)
+    });
+}
+
+/// Browser only: on an `input` or `change` event of a form of type `F`, remembers the
+/// touched field, reads the whole form and keeps the errors `errors_of` finds in the
+/// touched fields.
+pub fn check_typed<F: serde::de::DeserializeOwned + Default>(
+    event: &leptos::ev::Event,
+    touched: RwSignal<HashSet<String>>,
+    errors: RwSignal<Vec<model::FieldError>>,
+    errors_of: impl Fn(&F) -> Vec<model::FieldError>,
+) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
@@ -102,24 +156,18 @@ pub fn check_as_typed(
         else {
             return;
         };
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
-            return;
-        };
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        if let Ok(Some(entries)) = js_sys::try_iter(&data.entries()) {
-            for entry in entries.flatten() {
-                let pair = js_sys::Array::from(&entry);
-                if let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
-                {
-                    pairs.push((key, value));
-                }
-            }
-        }
-        let typed = container_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        errors.set(touched_errors(&typed, step, &touched.get_untracked()));
+        let pairs = form_pairs(&form);
+        let typed: F = decode(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let seen = touched.get_untracked();
+        errors.set(
+            errors_of(&typed)
+                .into_iter()
+                .filter(|error| seen.contains(&error.field))
+                .collect(),
+        );
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (event, step, touched, errors);
+    let _ = (event, touched, errors, errors_of);
 }
 
 #[cfg(test)]
@@ -147,6 +195,7 @@ mod tests {
             ("form[scripts][0][name]", "first"),
             ("form[scripts][0][content]", "echo 1"),
             ("form[scripts][999][name]", "too far"),
+            ("form[bucket_toggles][0][name]", "base"),
             ("form[scripts][x][name]", "not a slot"),
         ]);
         assert_eq!(form.hostname, "web-1");
@@ -161,6 +210,14 @@ mod tests {
         );
         assert_eq!(form.scripts[1].name, "second");
         assert_eq!(form.nesting, "", "an unticked checkbox is absent");
+        assert_eq!(form.bucket_toggles[0].name, "base");
+        let template: model::template::TemplateForm = decode([
+            ("form[buckets][]", "b1"),
+            ("form[buckets][]", "b2"),
+            ("form[files][0][name]", "a.conf"),
+        ]);
+        assert_eq!(template.buckets, ["b1", "b2"]);
+        assert_eq!(template.files[0].name, "a.conf");
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod nodes;
 mod not_found;
 mod settings;
 mod setup;
-mod templates;
+pub(crate) mod templates;
 mod users;
 mod wizard;
 
@@ -24,7 +24,10 @@ pub use nodes::{AddNodePage, NodePage, NodesPage};
 pub use not_found::NotFoundPage;
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
-pub use templates::TemplatesPage;
+pub use templates::{
+    BucketsPage, EditTemplatePage, ImportTemplatesPage, NewTemplatePage, TemplatePage,
+    TemplatesPage,
+};
 pub use users::UsersPage;
 pub use wizard::{WizardPage, WizardStartPage};
 

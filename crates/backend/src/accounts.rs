@@ -125,6 +125,22 @@ pub async fn find(backend: &Backend, id: &UserId) -> ServiceResult<Option<User>>
     Ok(user.map(StoredUser::into_user).transpose()?)
 }
 
+/// Loads a user by username (`None` when there is no such account); for maintenance
+/// commands that name an account.
+pub async fn find_by_username(backend: &Backend, username: &str) -> ServiceResult<Option<User>> {
+    let user: Option<StoredUser> = backend
+        .store
+        .db()
+        .query(format!(
+            "SELECT VALUE {USER_VALUE} FROM ONLY user WHERE username = $name LIMIT 1"
+        ))
+        .bind(("name", username.trim().to_owned()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(user.map(StoredUser::into_user).transpose()?)
+}
+
 async fn find_credentials(backend: &Backend, username: &str) -> ServiceResult<Option<Credentials>> {
     let found: Option<Credentials> = backend
         .store

@@ -122,8 +122,17 @@ pub(super) fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) ->
             }
         })
     };
+    let from_template = form.template.as_ref().map(|t| {
+        let name = t.name.clone();
+        view! {
+            <p class="muted" data-testid="from-template">
+                "From template " <b>{name}</b> ": its sizes, features and tags are filled in."
+            </p>
+        }
+    });
     view! {
         <h2>"Configure"</h2>
+        {from_template}
         <div class="row">
             <Field label="Node" field="node_id" error>
                 <Suspense fallback=|| view! { <span class="muted">"…"</span> }>{node_select}</Suspense>

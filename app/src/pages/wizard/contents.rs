@@ -1,7 +1,11 @@
-//! The Packages and Scripts steps: what goes into the container once it runs.
+//! The Packages and Scripts steps: what goes into the container once it runs. A draft
+//! made from a template shows the template's buckets and scripts as switches (each
+//! posts its name, hidden, and `on` when ticked).
 
 use leptos::prelude::*;
 use model::provision::{ContainerForm, ScriptForm};
+
+use crate::pages::templates::packages_by_manager;
 
 use crate::components::Field;
 use crate::error::AppError;
@@ -9,8 +13,42 @@ use crate::error::AppError;
 /// Extra packages, one per line.
 #[component]
 pub(super) fn Packages(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    let template = form.template.clone().map(|template| {
+        let buckets = template
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(index, bucket)| {
+                let groups = packages_by_manager(&bucket.packages)
+                    .into_iter()
+                    .map(|(manager, names)| format!("{manager}: {names}"))
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                view! {
+                    <label class="check" data-bucket=bucket.name.clone()>
+                        <input type="hidden" name=format!("form[bucket_toggles][{index}][name]") value=bucket.name.clone() />
+                        <input type="checkbox" name=format!("form[bucket_toggles][{index}][on]") value="on" checked=bucket.enabled />
+                        <b>{bucket.name.clone()}</b> " " <span class="muted mono">{groups}</span>
+                    </label>
+                }
+            })
+            .collect_view();
+        let own = packages_by_manager(&template.packages)
+            .into_iter()
+            .map(|(manager, names)| view! { <dt>{manager}</dt><dd class="mono">{names}</dd> })
+            .collect_view();
+        view! {
+            <fieldset class="buckets" data-testid="template-buckets">
+                <legend>{format!("From template {}", template.name)}</legend>
+                <p class="muted">"Each bucket installs with its manager: the container's own (apt, apk or dnf) first, then pip and npm. Untick a bucket to leave it out."</p>
+                {buckets}
+                {(!template.packages.is_empty()).then(|| view! { <p>"Always installed:"</p><dl class="facts">{own}</dl> })}
+            </fieldset>
+        }
+    });
     view! {
         <h2>"Packages"</h2>
+        {template}
         <p class="muted">"Installed with the container's own package manager (apt, apk or dnf), one name per line."</p>
         <Field label="Extra packages" field="packages" error>
             <textarea name="form[packages]" rows="8" placeholder="nginx\ncurl">{form.packages.clone()}</textarea>
@@ -44,9 +82,36 @@ pub(super) fn Scripts(form: ContainerForm, error: Signal<Option<AppError>>) -> i
             }
         })
         .collect_view();
+    let template = form.template.clone().map(|template| {
+        let switches = template
+            .scripts
+            .iter()
+            .enumerate()
+            .map(|(index, script)| {
+                view! {
+                    <div class="script-choice" data-script=script.name.clone()>
+                        <label class="check">
+                            <input type="hidden" name=format!("form[script_toggles][{index}][name]") value=script.name.clone() />
+                            <input type="checkbox" name=format!("form[script_toggles][{index}][on]") value="on" checked=script.enabled />
+                            <b>{format!("{}. {}", index + 1, script.name)}</b> " " <span class="muted">{script.description.clone()}</span>
+                        </label>
+                        <details><summary>"Show the script"</summary><pre class="log">{script.content.clone()}</pre></details>
+                    </div>
+                }
+            })
+            .collect_view();
+        view! {
+            <fieldset class="scripts-choice" data-testid="template-scripts">
+                <legend>{format!("From template {}", template.name)}</legend>
+                <p class="muted">"Run in this order, before your own scripts below. Untick one to skip it."</p>
+                {switches}
+            </fieldset>
+        }
+    });
     view! {
         <h2>"Scripts"</h2>
-        <p class="muted">"Optional. Each runs after the packages are installed; a script that fails stops the job. Leave name and script empty to remove one."</p>
+        {template}
+        <p class="muted">"Your own scripts, optional. Each runs after the packages are installed; a script that fails stops the job. Leave name and script empty to remove one."</p>
         {items}
         <button type="submit" name="go" value="stay" class="secondary">"Save and add another script"</button>
     }

@@ -9,6 +9,7 @@
 mod configure;
 mod contents;
 mod review;
+mod template;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,7 @@ use crate::pages::{load_named, route_param};
 use configure::Configure;
 use contents::{Packages, Scripts};
 use review::Review;
+use template::{Chooser, TemplateChoices};
 
 /// Step 1: how to start.
 #[component]
@@ -47,15 +49,7 @@ pub fn WizardStartPage() -> impl IntoView {
                             <a class="button" href="/settings/nodes/new">"Add a node"</a>
                         </section>
                     }.into_any(),
-                    Ok(_) => view! {
-                        <section class="card narrow">
-                            <h2>"Start from scratch"</h2>
-                            <p class="muted">"Choose the node, the OS template and the resources yourself."</p>
-                            <form method="post" action="/api/wizard/start">
-                                <button type="submit" class="primary">"Start from scratch"</button>
-                            </form>
-                        </section>
-                    }.into_any(),
+                    Ok(_) => view! { <TemplateChoices chooser=Chooser::Start /> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -73,7 +67,7 @@ fn Stepper(current: Step, draft: Option<DraftId>) -> impl IntoView {
     let items = Step::ALL
         .iter()
         .enumerate()
-        .map(|(index, (step, word, title))| {
+        .map(|(index, (_, word, title))| {
             let class = if index < at {
                 "done"
             } else if index == at {
@@ -83,7 +77,7 @@ fn Stepper(current: Step, draft: Option<DraftId>) -> impl IntoView {
             };
             let link = draft
                 .clone()
-                .filter(|_| index < at && *step != Step::Template)
+                .filter(|_| index < at)
                 .map(|d| format!("/containers/new/{d}/{word}"));
             let label = format!("{}. {title}", index + 1);
             view! {
@@ -125,11 +119,12 @@ pub fn WizardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let form = draft.await;
                 let form = match (form, step(), draft_id()) {
-                    (Ok(form), Some(step), Some(id)) if step != Step::Template => Ok((form, step, id)),
+                    (Ok(form), Some(step), Some(id)) => Ok((form, step, id)),
                     (Err(error), ..) => Err(error),
                     _ => Err(AppError::NotFound),
                 };
                 match form {
+                    Ok((_, Step::Template, id)) => view! { <TemplateChoices chooser=Chooser::Switch(id) /> }.into_any(),
                     Ok((form, Step::Review, id)) => view! { <Review id form error /> }.into_any(),
                     Ok((form, step, id)) => view! { <StepForm id step form error /> }.into_any(),
                     Err(error) => view! {

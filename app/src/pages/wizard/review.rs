@@ -80,7 +80,34 @@ pub(super) fn Review(
                 ),
                 ("Tags", listed(&spec.tags)),
                 ("SSH keys", format!("{}", spec.ssh_keys.len())),
+                (
+                    "Template",
+                    spec.template.as_ref().map_or_else(
+                        || "none (from scratch)".to_owned(),
+                        |t| format!("{} (revision {})", t.name, t.revision),
+                    ),
+                ),
                 ("Packages", listed(&spec.packages)),
+                (
+                    "Template packages",
+                    listed(
+                        &spec
+                            .template_packages
+                            .iter()
+                            .map(|p| format!("{} {}", p.manager, p.spec()))
+                            .collect::<Vec<_>>(),
+                    ),
+                ),
+                (
+                    "Files",
+                    listed(
+                        &spec
+                            .files
+                            .iter()
+                            .map(|f| format!("{} ({})", f.target_path(), f.policy.as_str()))
+                            .collect::<Vec<_>>(),
+                    ),
+                ),
                 (
                     "Scripts",
                     listed(

@@ -22,7 +22,7 @@ pub mod starters;
 
 use model::ids::TemplateId;
 use model::template::{
-    TemplateContent, TemplateForm, TemplateSource, TemplateSummary, TemplateView,
+    TemplateContent, TemplateForm, TemplateListing, TemplateSource, TemplateSummary, TemplateView,
 };
 
 pub use archive::ArchiveLimits;
@@ -110,6 +110,25 @@ pub async fn list(
         }
     }
     Ok(summaries)
+}
+
+/// The list page: the templates matching `query`, every tag, the starters.
+pub async fn listing(
+    backend: &Backend,
+    user: &User,
+    query: &TemplateQuery,
+) -> ServiceResult<TemplateListing> {
+    let all = list(backend, user, &TemplateQuery::default()).await?;
+    let mut tags: Vec<String> = all.iter().flat_map(|t| t.tags.clone()).collect();
+    tags.sort();
+    tags.dedup();
+    let total = all.len();
+    Ok(TemplateListing {
+        templates: all.into_iter().filter(|t| query.matches(t)).collect(),
+        tags,
+        starters: starters::catalogue(),
+        total,
+    })
 }
 
 /// Every tag the user's templates carry, sorted (the list's tag filter).

@@ -210,9 +210,35 @@ impl TemplateForm {
 
     /// Every field error, in form order (the browser shows each under its field).
     pub fn errors(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if let Err(error) = self.validate() {
-            errors.push(error);
+        let optional_name = |field: &str, value: &str, what: &str| {
+            if value.trim().is_empty() {
+                Ok(())
+            } else {
+                pve_name(field, value, what).map(drop)
+            }
+        };
+        let results = [
+            template_name("name", &self.name).map(drop),
+            text_content("description", self.description.trim(), MAX_DESCRIPTION).map(drop),
+            tags("tags", &self.tags).map(drop),
+            os_hint("os_hint", &self.os_hint).map(drop),
+            number("cores", &self.cores, CORES, "").map(drop),
+            number("memory", &self.memory, MEMORY_MIB, " MiB").map(drop),
+            number("swap", &self.swap, SWAP_MIB, " MiB").map(drop),
+            number("disk", &self.disk, DISK_GIB, " GiB").map(drop),
+            optional_name("storage", &self.storage, "storage"),
+            optional_name("bridge", &self.bridge, "bridge"),
+            self.checked_buckets().map(drop),
+            own_packages("packages", &self.packages).map(drop),
+            self.checked_scripts().map(drop),
+            self.checked_files().map(drop),
+            self.validate().map(drop),
+        ];
+        let mut errors: Vec<FieldError> = Vec::new();
+        for error in results.into_iter().filter_map(Result::err) {
+            if !errors.contains(&error) {
+                errors.push(error);
+            }
         }
         errors
     }

@@ -23,5 +23,5 @@ pub use kinds::{FilePolicy, PackageManager, TemplateSource};
 pub use packages::{PackageList, PackageRef, parse_list};
 pub use view::{
     BucketView, ImportReport, ImportedBucket, ImportedTemplate, ListImport, Skipped,
-    StarterSummary, TemplateRef, TemplateSummary, TemplateView,
+    StarterSummary, TemplateListing, TemplateRef, TemplateSummary, TemplateView,
 };

@@ -152,3 +152,14 @@ pub struct StarterSummary {
     pub packages: usize,
     pub files: usize,
 }
+
+/// The template list page: the user's templates matching the filters, every tag they
+/// carry, and the starters on offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateListing {
+    pub templates: Vec<TemplateSummary>,
+    pub tags: Vec<String>,
+    pub starters: Vec<StarterSummary>,
+    /// How many templates the user has, filters aside.
+    pub total: usize,
+}
