@@ -253,7 +253,10 @@ pub async fn import_templates(
     }
     for bucket in &report.buckets {
         let how = if bucket.created { "new" } else { "extended" };
-        println!("  bucket {} ({how}, {} packages added)", bucket.name, bucket.added);
+        println!(
+            "  bucket {} ({how}, {} packages added)",
+            bucket.name, bucket.added
+        );
     }
     for skipped in &report.skipped {
         println!("  skipped {}: {}", skipped.what, skipped.why);

@@ -83,7 +83,10 @@ pub async fn import_archive(
         } else {
             let url = app::redirect::header_safe(&format!(
                 "/templates/import?error={}",
-                message.replace('%', "%25").replace('&', "%26").replace('#', "%23")
+                message
+                    .replace('%', "%25")
+                    .replace('&', "%26")
+                    .replace('#', "%23")
             ));
             Redirect::to(&url).into_response()
         }
@@ -133,7 +136,10 @@ pub async fn export(
                 .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
             (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("application/gzip")),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/gzip"),
+                    ),
                     (header::CONTENT_DISPOSITION, disposition),
                 ],
                 bytes,

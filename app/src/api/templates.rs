@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use model::ids::{BucketId, TemplateDraftId, TemplateId};
 use model::template::{
-    BucketView, FormEdit, ImportReport, ListImport, TemplateDraft, TemplateForm, TemplateListing,
+    BucketView, ImportReport, ListImport, TemplateDraft, TemplateForm, TemplateListing,
     TemplateView,
 };
 
@@ -74,7 +74,7 @@ pub async fn edit_template(
     };
     let (backend, user) = (call.backend(), &call.caller);
     let mut form = form;
-    let edit = FormEdit::parse(&op);
+    let edit = model::template::FormEdit::parse(&op);
     if let Some(edit) = edit {
         edit.apply(&mut form);
     }
@@ -103,6 +103,7 @@ pub async fn edit_template(
 }
 
 /// `text` for a URL query value.
+#[cfg(feature = "ssr")]
 fn urlencoding(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -170,6 +171,7 @@ pub async fn list_buckets(call: Call<SignedIn>) -> Result<Vec<BucketView>, AppEr
     Ok(backend::templates::buckets::list(call.backend(), &call.caller).await?)
 }
 
+#[cfg(feature = "ssr")]
 fn back_to_bucket(id: &BucketId, notice: &str) {
     crate::redirect::to(&format!("/templates/buckets?{notice}#bucket-{id}"));
 }

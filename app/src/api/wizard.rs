@@ -2,7 +2,7 @@
 //! check, and the job it creates.
 
 use leptos::prelude::*;
-use model::ids::{DraftId, NodeId, TemplateId};
+use model::ids::{DraftId, NodeId};
 use model::provision::{ContainerForm, Go, NodeOfferings, Step};
 
 use crate::action::{Call, SignedIn, action};
@@ -24,10 +24,13 @@ pub async fn start_wizard(
 }
 
 /// A posted template choice: blank or `scratch` for none, else a template id.
-fn chosen_template(template: Option<String>) -> Result<Option<TemplateId>, AppError> {
+#[cfg(feature = "ssr")]
+fn chosen_template(template: Option<String>) -> Result<Option<model::ids::TemplateId>, AppError> {
     match template.as_deref().map(str::trim) {
         None | Some("" | "scratch") => Ok(None),
-        Some(id) => TemplateId::parse(id).map(Some).ok_or(AppError::NotFound),
+        Some(id) => model::ids::TemplateId::parse(id)
+            .map(Some)
+            .ok_or(AppError::NotFound),
     }
 }
 

@@ -3,6 +3,8 @@
 //! policy (observed in the guest's file system), and apt, pip and npm packages are
 //! installed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use backend::templates::{self, buckets};
@@ -171,4 +173,67 @@ async fn a_new_container_joins_its_nodes_pool() {
     let (_, job) = lab.run(&lab.form(171)).await;
     assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
     assert_eq!(lab.sim.pool_of(171).as_deref(), Some("lab"));
+}
+
+/// Adds starter `slug` for the lab's admin and makes a container from it on `ostemplate`.
+async fn from_starter(
+    lab: &support::lab::Lab,
+    slug: &str,
+    vmid: u32,
+    ostemplate: &str,
+) -> (model::job::JobView, Vec<String>) {
+    let report = templates::starters::add(&lab.backend, &lab.admin, slug)
+        .await
+        .unwrap();
+    let view = templates::get(&lab.backend, &lab.admin, &report.templates[0].id)
+        .await
+        .unwrap();
+    let mut form = lab.form(vmid);
+    form.ostemplate = ostemplate.to_owned();
+    form.template = Some(TemplateChoice::of(&view));
+    let (job_id, job) = lab.run(&form).await;
+    let log = lab.log(&job_id).await.into_iter().map(|e| e.message).collect();
+    (job, log)
+}
+
+const DEBIAN: &str = "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst";
+const ALPINE: &str = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz";
+
+#[tokio::test]
+async fn the_starters_run_where_they_claim_to() {
+    let lab = lab(Speed::Instant).await;
+    let _runner = lab.runner("r1");
+    let read = |vmid: u32, path: &str| {
+        String::from_utf8(lab.sim.guest_file(vmid, path).unwrap_or_default()).unwrap()
+    };
+
+    let (job, log) = from_starter(&lab, "debian-base", 180, DEBIAN).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
+    assert!(read(180, "/etc/passwd").contains("admin:x:1000:"));
+    assert!(read(180, "/etc/group").contains("sudo:x:27:admin"));
+    assert_eq!(read(180, "/etc/sudoers.d/90-admin"), "admin ALL=(ALL) NOPASSWD:ALL\n");
+    assert!(read(180, "/etc/apt/apt.conf.d/20auto-upgrades").contains("Unattended-Upgrade \"1\""));
+    assert!(read(180, "/var/lib/pve-sim/services/unattended-upgrades").contains("ACTIVE=active"));
+
+    let (job, log) = from_starter(&lab, "nginx", 181, DEBIAN).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
+    assert!(read(181, "/var/www/html/index.html").contains("It works"));
+    assert!(read(181, "/var/lib/pve-sim/services/nginx").contains("ENABLED=enabled"));
+
+    let (job, log) = from_starter(&lab, "nginx", 182, ALPINE).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
+    assert!(log.iter().any(|l| l.contains("Skipped 1 package for another distribution")));
+    assert!(read(182, "/etc/nginx/http.d/default.conf").contains("root /var/www/html;"));
+    assert!(read(182, "/var/lib/pve-sim/services/nginx").contains("ACTIVE=active"));
+
+    let (job, log) = from_starter(&lab, "postgresql", 183, DEBIAN).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
+    let credentials = read(183, "/etc/corral/credentials/postgresql");
+    assert!(credentials.starts_with("username=postgres\npassword="), "{credentials}");
+    assert!(credentials.ends_with("port=5432\n"));
+    assert!(log.iter().any(|l| l.contains("ALTER ROLE")), "{log:#?}");
+
+    let (job, log) = from_starter(&lab, "docker-host", 184, DEBIAN).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
+    assert!(log.iter().any(|l| l.contains("Docker 20.10.24 is running.")), "{log:#?}");
 }

@@ -2,6 +2,8 @@
 //! (good folders written, bad ones reported, nothing half-written), re-import, and the
 //! export → import round trip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
 mod support;
 
 use backend::ServiceError;

@@ -12,7 +12,6 @@ use crate::api::templates::{
     RenameBucket, list_buckets,
 };
 use crate::components::{Field, FormError, Notice, action_error};
-use crate::error::AppError;
 
 /// The actions of the page, shared by every bucket's card.
 #[derive(Clone, Copy)]
@@ -77,14 +76,16 @@ pub fn BucketsPage() -> impl IntoView {
         </div>
         <p class="muted">"A bucket is a named package list that templates share: change it once, every template that selects it installs the new list."</p>
         {move || notice().map(|text| view! { <Notice>{text}</Notice> })}
-        <FormError error />
+        // Every error shows at the top: the bucket cards are drawn again after each action,
+        // with their folded sections closed.
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match buckets.await {
                     Ok(buckets) if buckets.is_empty() => view! { <p class="muted">"No buckets yet."</p> }.into_any(),
                     Ok(buckets) => buckets
                         .into_iter()
-                        .map(|bucket| view! { <BucketCard bucket actions error /> })
+                        .map(|bucket| view! { <BucketCard bucket actions /> })
                         .collect_view()
                         .into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -115,11 +116,7 @@ fn manager_options() -> impl IntoView {
 }
 
 #[component]
-fn BucketCard(
-    bucket: BucketView,
-    actions: Actions,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
+fn BucketCard(bucket: BucketView, actions: Actions) -> impl IntoView {
     let id = bucket.id.to_string();
     let anchor = format!("bucket-{id}");
     let rows = bucket
@@ -180,9 +177,10 @@ fn BucketCard(
                 <ActionForm action=actions.paste attr:class="stack">
                     <input type="hidden" name="id" value=id3 />
                     <label>"Manager" <select name="manager">{manager_options()}</select></label>
-                    <Field label="One package per line (# comments and blank lines are ignored)" field="list" error>
+                    <label>
+                        "One package per line (# comments and blank lines are ignored)"
                         <textarea name="list" rows="8" required></textarea>
-                    </Field>
+                    </label>
                     <button type="submit">"Import packages"</button>
                 </ActionForm>
             </details>

@@ -1,9 +1,9 @@
-//! `/templates/new` and `/templates/{id}/edit`: one form for all of a template. Every
-//! button posts the whole form: Save stores it, the others (add, remove, move a script or
-//! a file) change the lists and show the form again; what was typed is kept in a draft
-//! (`?draft=…`), so nothing is lost without JavaScript. A refused save comes back with
-//! the field and message in the URL. Hydrated, the form checks itself with the model's
-//! code as it is typed.
+//! `/templates/new` and `/templates/{id}/edit`: one form for all of a template, a plain
+//! form post with or without JavaScript. Every button posts the whole form: Save stores
+//! it, the others (add, remove, move a script or a file) change the lists and show the
+//! form again; what was typed is kept in a draft (`?draft=…`), so nothing is lost. A
+//! refused save comes back with the field and message in the URL. Hydrated, the form
+//! checks itself with the model's code as it is typed.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,9 +11,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use model::ids::{TemplateDraftId, TemplateId};
 use model::template::{BucketView, FilePolicy, TemplateFileForm, TemplateForm, TemplateScriptForm};
 
-use crate::api::templates::{EditTemplate, get_template, get_template_draft, list_buckets};
+use crate::api::templates::{get_template, get_template_draft, list_buckets};
 use crate::components::live_form::{LiveFieldErrors, check_typed};
-use crate::components::{Field, FormError, LoadFailed, action_error, live_marker};
+use crate::components::{Field, FormError, LoadFailed, live_marker};
 use crate::error::AppError;
 use crate::pages::route_param;
 
@@ -118,9 +118,7 @@ fn TemplateFormView(
     draft: Option<TemplateDraftId>,
     template: Option<TemplateId>,
 ) -> impl IntoView {
-    let edit = ServerAction::<EditTemplate>::new();
-    let from_url = url_error();
-    let error = Signal::derive(move || action_error(edit.value().get()).or_else(|| from_url.get()));
+    let error = url_error();
     let live = live_marker();
     let live_errors = RwSignal::new(Vec::<model::FieldError>::new());
     provide_context(LiveFieldErrors(live_errors));
@@ -132,7 +130,7 @@ fn TemplateFormView(
     };
     let checkbox = |name: &'static str, label: &'static str, on: &str| {
         let checked = !on.is_empty();
-        view! { <label class="check"><input type="checkbox" name=format!("form[{name}]") checked=checked />{label}</label> }
+        view! { <label class="check"><input type="checkbox" name=format!("form[{name}]") checked=checked prop:checked=checked />{label}</label> }
     };
     let bucket_boxes = buckets
         .iter()
@@ -145,7 +143,7 @@ fn TemplateFormView(
                 .join(" · ");
             view! {
                 <label class="check">
-                    <input type="checkbox" name="form[buckets][]" value=bucket.id.to_string() checked=checked />
+                    <input type="checkbox" name="form[buckets][]" value=bucket.id.to_string() checked=checked prop:checked=checked />
                     <b>{bucket.name.clone()}</b> " " <span class="muted">{summary}</span>
                 </label>
             }
@@ -169,44 +167,44 @@ fn TemplateFormView(
         .map(|(i, f)| view! { <FileFields index=i file=f.clone() last=file_count - 1 error /> })
         .collect_view();
     view! {
-        <ActionForm action=edit attr:class="card stack template-form" attr:data-live=live attr:data-testid="template-form" on:input=check on:change=check>
+        <form method="post" action="/api/templates/edit" class="card stack template-form" data-live=live data-testid="template-form" on:input=check on:change=check>
             <input type="hidden" name="draft" value=draft.map(|d| d.to_string()).unwrap_or_default() />
             <input type="hidden" name="template" value=template.map(|t| t.to_string()).unwrap_or_default() />
             <FormError error />
             <h2>"About"</h2>
             <Field label="Name" field="name" error>
-                <input name="form[name]" value=form.name.clone() required maxlength="64" />
+                <input name="form[name]" value=form.name.clone() prop:value=form.name.clone() required maxlength="64" />
             </Field>
             <Field label="Description" field="description" error hint="optional">
-                <textarea name="form[description]" rows="2">{form.description.clone()}</textarea>
+                <textarea name="form[description]" rows="2" prop:value=form.description.clone()>{form.description.clone()}</textarea>
             </Field>
             <Field label="Tags" field="tags" error hint="separated by spaces">
-                <input name="form[tags]" value=form.tags.clone() />
+                <input name="form[tags]" value=form.tags.clone() prop:value=form.tags.clone() />
             </Field>
             <h2>"Configuration"</h2>
             <div class="row">
                 <Field label="OS template" field="os_hint" error hint="start of its name, e.g. debian-12">
-                    <input name="form[os_hint]" value=form.os_hint.clone() />
+                    <input name="form[os_hint]" value=form.os_hint.clone() prop:value=form.os_hint.clone() />
                 </Field>
                 <Field label="Cores" field="cores" error>
-                    <input name="form[cores]" inputmode="numeric" value=form.cores.clone() />
+                    <input name="form[cores]" inputmode="numeric" value=form.cores.clone() prop:value=form.cores.clone() />
                 </Field>
                 <Field label="Memory (MiB)" field="memory" error>
-                    <input name="form[memory]" inputmode="numeric" value=form.memory.clone() />
+                    <input name="form[memory]" inputmode="numeric" value=form.memory.clone() prop:value=form.memory.clone() />
                 </Field>
                 <Field label="Swap (MiB)" field="swap" error>
-                    <input name="form[swap]" inputmode="numeric" value=form.swap.clone() />
+                    <input name="form[swap]" inputmode="numeric" value=form.swap.clone() prop:value=form.swap.clone() />
                 </Field>
                 <Field label="Disk (GiB)" field="disk" error>
-                    <input name="form[disk]" inputmode="numeric" value=form.disk.clone() />
+                    <input name="form[disk]" inputmode="numeric" value=form.disk.clone() prop:value=form.disk.clone() />
                 </Field>
             </div>
             <div class="row">
                 <Field label="Storage" field="storage" error hint="optional">
-                    <input name="form[storage]" value=form.storage.clone() placeholder="local-lvm" />
+                    <input name="form[storage]" value=form.storage.clone() prop:value=form.storage.clone() placeholder="local-lvm" />
                 </Field>
                 <Field label="Bridge" field="bridge" error hint="optional">
-                    <input name="form[bridge]" value=form.bridge.clone() placeholder="vmbr0" />
+                    <input name="form[bridge]" value=form.bridge.clone() prop:value=form.bridge.clone() placeholder="vmbr0" />
                 </Field>
             </div>
             <div class="row">
@@ -222,7 +220,7 @@ fn TemplateFormView(
                 {no_buckets}
             </fieldset>
             <Field label="Its own packages" field="packages" error hint="one per line: manager, then package, e.g. apt nginx or pip requests==2.31">
-                <textarea name="form[packages]" rows="4">{form.packages.clone()}</textarea>
+                <textarea name="form[packages]" rows="4" prop:value=form.packages.clone()>{form.packages.clone()}</textarea>
             </Field>
             <h2 id="scripts">"Scripts"</h2>
             <p class="muted">"Run in order with sh as root, after the packages. CORRAL_HOSTNAME, CORRAL_VMID, CORRAL_NODE and CORRAL_IP are set; save_credential SERVICE KEY VALUE keeps a credential for discovery."</p>
@@ -234,7 +232,7 @@ fn TemplateFormView(
             <div class="row actions">
                 <button type="submit" name="op" value="save" class="primary">"Save template"</button>
             </div>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -264,18 +262,18 @@ fn ScriptFields(
             <legend>{format!("Script {}", index + 1)}</legend>
             <div class="row">
                 <Field label="Name" field=field("name") error>
-                    <input name=name("name") value=script.name.clone() />
+                    <input name=name("name") value=script.name.clone() prop:value=script.name.clone() />
                 </Field>
                 <Field label="Description" field=field("description") error hint="optional">
-                    <input name=name("description") value=script.description.clone() />
+                    <input name=name("description") value=script.description.clone() prop:value=script.description.clone() />
                 </Field>
             </div>
             <label class="check">
-                <input type="checkbox" name=name("enabled") checked=!script.enabled.is_empty() />
+                <input type="checkbox" name=name("enabled") checked=!script.enabled.is_empty() prop:checked=!script.enabled.is_empty() />
                 "On by default in the wizard"
             </label>
             <Field label="Shell script" field=field("content") error>
-                <textarea class="mono" name=name("content") rows="6">{script.content.clone()}</textarea>
+                <textarea class="mono" name=name("content") rows="6" prop:value=script.content.clone()>{script.content.clone()}</textarea>
             </Field>
             <ItemButtons what="script" index last />
         </fieldset>
@@ -303,20 +301,20 @@ fn FileFields(
             <legend>{format!("File {}", index + 1)}</legend>
             <div class="row">
                 <Field label="Name" field=field("name") error>
-                    <input name=name("name") value=file.name.clone() placeholder="site.conf" />
+                    <input name=name("name") value=file.name.clone() prop:value=file.name.clone() placeholder="site.conf" />
                 </Field>
                 <Field label="Target directory" field=field("target_dir") error>
-                    <input name=name("target_dir") value=file.target_dir.clone() placeholder="/etc/nginx/conf.d" />
+                    <input name=name("target_dir") value=file.target_dir.clone() prop:value=file.target_dir.clone() placeholder="/etc/nginx/conf.d" />
                 </Field>
                 <Field label="Mode" field=field("mode") error>
-                    <input name=name("mode") value=file.mode.clone() inputmode="numeric" placeholder="644" />
+                    <input name=name("mode") value=file.mode.clone() prop:value=file.mode.clone() inputmode="numeric" placeholder="644" />
                 </Field>
                 <Field label="When it exists" field=field("policy") error>
-                    <select name=name("policy")>{policies}</select>
+                    <select name=name("policy") prop:value=file.policy.clone()>{policies}</select>
                 </Field>
             </div>
             <Field label="Content" field=field("content") error>
-                <textarea class="mono" name=name("content") rows="6">{file.content.clone()}</textarea>
+                <textarea class="mono" name=name("content") rows="6" prop:value=file.content.clone()>{file.content.clone()}</textarea>
             </Field>
             <ItemButtons what="file" index last />
         </fieldset>

@@ -309,6 +309,6 @@ mod tests {
         assert_eq!(free_name("Web", &taken), "Web (3)");
         assert_eq!(free_name("Db", &taken), "Db");
         let long = "x".repeat(64);
-        assert_eq!(free_name(&long, &[long.clone()]).len(), 64);
+        assert_eq!(free_name(&long, std::slice::from_ref(&long)).len(), 64);
     }
 }

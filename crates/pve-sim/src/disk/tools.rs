@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::config::Speed;
 
 /// (path under `tools/`, content, executable).
-const FILES: [(&str, &str, bool); 15] = [
+const FILES: [(&str, &str, bool); 16] = [
     ("sandbox.sh", include_str!("../../tools/sandbox.sh"), false),
     ("enter-node", include_str!("../../tools/enter-node"), true),
     ("attach", include_str!("../../tools/attach"), true),
@@ -41,6 +41,7 @@ const FILES: [(&str, &str, bool); 15] = [
         false,
     ),
     ("users.tsv", include_str!("../../tools/users.tsv"), false),
+    ("paths.tsv", include_str!("../../tools/paths.tsv"), false),
     (
         "guest/pve-sim-tool",
         include_str!("../../tools/guest/pve-sim-tool"),

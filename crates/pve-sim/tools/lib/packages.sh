@@ -14,7 +14,19 @@ package_add() {
   mkdir -p "$STATE"
   echo "$name $(version_of "$name" "$family")" >> "$STATE/packages"
   users_of_package_install "$name"
+  paths_of_package_install "$name" "$family"
   services_of_package_install "$name" "$family"
+}
+
+# Makes the folders package $1 ships on OS family $2 (paths.tsv).
+paths_of_package_install() {
+  local package=$1 family=$2 pkg fam dirs dir
+  while IFS=$'\t' read -r pkg fam dirs; do
+    [ "$pkg" = "$package" ] && { [ "$fam" = "*" ] || [ "$fam" = "$family" ]; } || continue
+    for dir in ${dirs//,/ }; do
+      mkdir -p "$dir"
+    done
+  done < <(grep -v '^#' "$TOOLS/paths.tsv")
 }
 
 # Adds the system user and group package $1 makes (users.tsv; `-` for a group only),
