@@ -192,7 +192,12 @@ async fn from_starter(
     form.ostemplate = ostemplate.to_owned();
     form.template = Some(TemplateChoice::of(&view));
     let (job_id, job) = lab.run(&form).await;
-    let log = lab.log(&job_id).await.into_iter().map(|e| e.message).collect();
+    let log = lab
+        .log(&job_id)
+        .await
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
     (job, log)
 }
 
@@ -211,7 +216,10 @@ async fn the_starters_run_where_they_claim_to() {
     assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
     assert!(read(180, "/etc/passwd").contains("admin:x:1000:"));
     assert!(read(180, "/etc/group").contains("sudo:x:27:admin"));
-    assert_eq!(read(180, "/etc/sudoers.d/90-admin"), "admin ALL=(ALL) NOPASSWD:ALL\n");
+    assert_eq!(
+        read(180, "/etc/sudoers.d/90-admin"),
+        "admin ALL=(ALL) NOPASSWD:ALL\n"
+    );
     assert!(read(180, "/etc/apt/apt.conf.d/20auto-upgrades").contains("Unattended-Upgrade \"1\""));
     assert!(read(180, "/var/lib/pve-sim/services/unattended-upgrades").contains("ACTIVE=active"));
 
@@ -222,18 +230,122 @@ async fn the_starters_run_where_they_claim_to() {
 
     let (job, log) = from_starter(&lab, "nginx", 182, ALPINE).await;
     assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
-    assert!(log.iter().any(|l| l.contains("Skipped 1 package for another distribution")));
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Skipped 1 package for another distribution"))
+    );
     assert!(read(182, "/etc/nginx/http.d/default.conf").contains("root /var/www/html;"));
     assert!(read(182, "/var/lib/pve-sim/services/nginx").contains("ACTIVE=active"));
 
     let (job, log) = from_starter(&lab, "postgresql", 183, DEBIAN).await;
     assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
     let credentials = read(183, "/etc/corral/credentials/postgresql");
-    assert!(credentials.starts_with("username=postgres\npassword="), "{credentials}");
+    assert!(
+        credentials.starts_with("username=postgres\npassword="),
+        "{credentials}"
+    );
     assert!(credentials.ends_with("port=5432\n"));
     assert!(log.iter().any(|l| l.contains("ALTER ROLE")), "{log:#?}");
 
     let (job, log) = from_starter(&lab, "docker-host", 184, DEBIAN).await;
     assert_eq!(job.state, JobState::Succeeded, "{:?}\n{log:#?}", job.error);
-    assert!(log.iter().any(|l| l.contains("Docker 20.10.24 is running.")), "{log:#?}");
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Docker 20.10.24 is running.")),
+        "{log:#?}"
+    );
+}
+
+#[tokio::test]
+async fn drafts_start_from_templates_with_the_next_free_vmid() {
+    use backend::drafts;
+    let lab = lab(Speed::Instant).await;
+    let (backend, admin) = (&lab.backend, &lab.admin);
+    let mut form = TemplateForm::new_template();
+    form.name = "Sized".into();
+    form.os_hint = "debian-12".into();
+    form.cores = "4".into();
+    form.storage = "local-lvm".into();
+    form.bridge = "vmbr9".into();
+    form.tags = "db".into();
+    let id = templates::create(backend, admin, &form).await.unwrap();
+
+    // The simulator's six containers are 100–105: the next free VMID is 106.
+    let draft = drafts::start(backend, admin, Some(&id)).await.unwrap();
+    let started = drafts::get(backend, admin, &draft).await.unwrap();
+    assert_eq!(started.vmid, "106");
+    assert_eq!(started.cores, "4");
+    assert_eq!(started.tags, "db");
+    assert_eq!(
+        started.ostemplate, DEBIAN,
+        "the node's matching OS template"
+    );
+    assert_eq!(started.rootfs_storage, "local-lvm");
+    assert_eq!(
+        started.bridge, "vmbr0",
+        "a bridge the node lacks is not taken"
+    );
+    assert_eq!(started.template.as_ref().unwrap().name, "Sized");
+
+    // A queued job's VMID is skipped.
+    let mut queued = lab.form(106);
+    queued.template = None;
+    backend::jobs::submit(backend, admin, &queued)
+        .await
+        .unwrap();
+    let next = drafts::start(backend, admin, None).await.unwrap();
+    assert_eq!(
+        drafts::get(backend, admin, &next).await.unwrap().vmid,
+        "107"
+    );
+
+    // Switching templates asks first once the draft holds edits.
+    let mut edited = started.clone();
+    edited.hostname = "typed".into();
+    drafts::save(backend, admin, &draft, &edited).await.unwrap();
+    assert!(
+        !drafts::choose_template(backend, admin, &draft, None, false)
+            .await
+            .unwrap()
+    );
+    assert!(
+        drafts::get(backend, admin, &draft)
+            .await
+            .unwrap()
+            .template
+            .is_some()
+    );
+    assert!(
+        drafts::choose_template(backend, admin, &draft, None, true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        drafts::get(backend, admin, &draft)
+            .await
+            .unwrap()
+            .template
+            .is_none()
+    );
+    assert!(
+        drafts::choose_template(backend, admin, &draft, Some(&id), true)
+            .await
+            .unwrap()
+    );
+
+    // A template deleted while a draft uses it: refused at create, naming it.
+    let mut ready = drafts::get(backend, admin, &draft).await.unwrap();
+    ready.hostname = "sized-1".into();
+    ready.vmid = "190".into();
+    drafts::save(backend, admin, &draft, &ready).await.unwrap();
+    templates::delete(backend, admin, &id, "Sized")
+        .await
+        .unwrap();
+    let refused = backend::jobs::create_from_draft(backend, admin, &draft, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, backend::ServiceError::Validation(e) if e.field == "template" && e.message.contains("Sized was deleted")),
+        "{refused:?}"
+    );
 }
