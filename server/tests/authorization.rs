@@ -93,7 +93,7 @@ async fn every_server_function_is_declared() {
         .collect();
     let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(registered, declared, "declared once each, all registered");
-    assert_eq!(endpoints().len(), 38);
+    assert_eq!(endpoints().len(), 54);
     let public: Vec<&str> = endpoints()
         .into_iter()
         .filter(|(_, access)| *access == Access::Public)
@@ -295,4 +295,92 @@ async fn cross_site_posts_are_refused_everywhere() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(server.send(own).await.status, StatusCode::OK);
+}
+
+/// A multipart upload of `bytes` as the import form sends it.
+fn upload(bytes: &[u8], cookie: Option<&str>) -> Request<Body> {
+    let boundary = "corral-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"t.tar.gz\"\r\n\
+         Content-Type: application/gzip\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut request = Request::post("/api/templates/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_archives_belong_to_their_user() {
+    let server = server().await;
+    let admin = server.setup_admin().await;
+    let bob = server.user(&admin, "bob").await;
+    let saved = server
+        .post(
+            "/api/templates/edit",
+            &form(&[
+                ("op", "save".into()),
+                ("form[name]", "Secret recipe".into()),
+                ("form[cores]", "1".into()),
+                ("form[memory]", "512".into()),
+                ("form[swap]", "0".into()),
+                ("form[disk]", "8".into()),
+            ]),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let url: String = serde_json::from_str(&saved.body).unwrap();
+    let id = url
+        .trim_start_matches("/templates/")
+        .trim_end_matches("?saved=1")
+        .to_owned();
+    let export = format!("/api/templates/{id}/export");
+
+    let mine = server.get(&export, Some(&admin)).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(
+        mine.headers.get(header::CONTENT_DISPOSITION).unwrap(),
+        "attachment; filename=\"secret-recipe.tar.gz\""
+    );
+    let theirs = server.get(&export, Some(&bob)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert!(!theirs.body.contains("Secret"));
+    assert_eq!(
+        server.get(&export, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let got = server
+        .post(
+            "/api/templates/get",
+            &form(&[("id", id.clone())]),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(got.status, StatusCode::NOT_FOUND);
+
+    // The export imports for bob as his own; uploads need a session.
+    let archive = mine.body_bytes();
+    assert_eq!(
+        server.send(upload(&archive, None)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let imported = server.send(upload(&archive, Some(&bob))).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let report: serde_json::Value = serde_json::from_str(&imported.body).unwrap();
+    assert_eq!(report["templates"][0]["name"], "Secret recipe");
+    assert_ne!(report["templates"][0]["id"], id.as_str());
+    let refused = server.send(upload(b"not an archive", Some(&bob))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("not a .tar.gz or .zip"));
 }

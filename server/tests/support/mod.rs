@@ -33,6 +33,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: header::HeaderMap,
     pub body: String,
+    /// The body as sent (for binary answers such as archives).
+    pub raw: Vec<u8>,
 }
 
 impl Answer {
@@ -44,6 +46,11 @@ impl Answer {
             .filter_map(|v| v.to_str().ok())
             .find(|c| c.starts_with("corral_session="))
             .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    /// The body's bytes.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        self.raw.clone()
     }
 
     pub fn location(&self) -> Option<&str> {
@@ -144,6 +151,7 @@ impl TestServer {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            raw: bytes.to_vec(),
         }
     }
 
