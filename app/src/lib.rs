@@ -18,6 +18,7 @@ pub mod root;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod system;
+pub mod url;
 
 pub use root::{App, shell};
 

@@ -13,10 +13,16 @@ use axum::http::{Request, StatusCode, header};
 use support::{TestServer, server};
 
 /// Tables whose row counts must not move.
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 15] = [
     "user",
     "node",
     "draft",
+    "template",
+    "template_script",
+    "template_file",
+    "template_draft",
+    "bucket",
+    "bucket_package",
     "job",
     "job_event",
     "vmid_claim",

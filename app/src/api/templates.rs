@@ -63,18 +63,20 @@ pub async fn edit_template(
     op: String,
     form: TemplateForm,
 ) -> Result<String, AppError> {
-    let parse_or_none = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
-    let draft = match parse_or_none(draft) {
-        Some(text) => Some(TemplateDraftId::parse(text.trim()).ok_or(AppError::NotFound)?),
-        None => None,
-    };
-    let template = match parse_or_none(template) {
-        Some(text) => Some(TemplateId::parse(text.trim()).ok_or(AppError::NotFound)?),
-        None => None,
-    };
+    let draft = optional_id::<model::ids::TemplateDraftTable>("draft", draft)?;
+    let template = optional_id::<model::ids::TemplateTable>("template", template)?;
+    let edit =
+        match op.trim() {
+            "save" => None,
+            word => Some(model::template::FormEdit::parse(word).ok_or_else(|| {
+                AppError::Validation {
+                    field: "op".into(),
+                    message: "save, add_script, add_file, or remove/up/down with an index".into(),
+                }
+            })?),
+        };
     let (backend, user) = (call.backend(), &call.caller);
     let mut form = form;
-    let edit = model::template::FormEdit::parse(&op);
     if let Some(edit) = edit {
         edit.apply(&mut form);
     }
@@ -92,8 +94,8 @@ pub async fn edit_template(
             Ok(id) => format!("/templates/{id}?saved=1"),
             Err(backend::ServiceError::Validation(error)) => format!(
                 "{page}?draft={kept}&field={}&error={}",
-                urlencoding(&error.field),
-                urlencoding(&error.message)
+                crate::url::query_value(&error.field),
+                crate::url::query_value(&error.message)
             ),
             Err(other) => return Err(other.into()),
         }
@@ -102,17 +104,20 @@ pub async fn edit_template(
     Ok(url)
 }
 
-/// `text` for a URL query value.
-#[cfg(feature = "ssr")]
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// An optional id field: blank is none, anything else must be an id.
+pub fn optional_id<T: model::ids::Table>(
+    field: &str,
+    text: Option<String>,
+) -> Result<Option<model::ids::Id<T>>, AppError> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => model::ids::Id::parse(text)
+            .map(Some)
+            .ok_or_else(|| AppError::Validation {
+                field: field.to_owned(),
+                message: format!("not a valid {} id", T::NAME),
+            }),
+    }
 }
 
 /// Copies the caller's template `id` and opens the copy.
@@ -263,7 +268,7 @@ pub async fn paste_bucket_list(
     .await?;
     back_to_bucket(
         &id,
-        &format!("imported={}", urlencoding(&report.describe())),
+        &format!("imported={}", crate::url::query_value(&report.describe())),
     );
     Ok(report)
 }

@@ -26,12 +26,8 @@ pub async fn start_wizard(
 /// A posted template choice: blank or `scratch` for none, else a template id.
 #[cfg(feature = "ssr")]
 fn chosen_template(template: Option<String>) -> Result<Option<model::ids::TemplateId>, AppError> {
-    match template.as_deref().map(str::trim) {
-        None | Some("" | "scratch") => Ok(None),
-        Some(id) => model::ids::TemplateId::parse(id)
-            .map(Some)
-            .ok_or(AppError::NotFound),
-    }
+    let template = template.filter(|t| t.trim() != "scratch");
+    crate::api::templates::optional_id("template", template)
 }
 
 /// Switches draft `draft` to template `template` (`scratch`: none). When the draft holds

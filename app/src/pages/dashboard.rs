@@ -235,7 +235,7 @@ fn ContainerTable(
         } else {
             word.to_owned()
         };
-        let href = format!("/?q={}&sort={next}", encode(&search));
+        let href = format!("/?q={}&sort={next}", crate::url::query_value(&search));
         let marker = match (key == current, descending) {
             (true, false) => " ▲",
             (true, true) => " ▼",
@@ -296,18 +296,6 @@ fn ContainerTable(
         </table>
         </div>
     }
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// What a row's lifecycle buttons need.

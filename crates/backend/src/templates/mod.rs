@@ -47,7 +47,23 @@ pub struct TemplateQuery {
     pub tag: String,
 }
 
+/// The longest search and tag accepted.
+const MAX_QUERY: usize = 256;
+
 impl TemplateQuery {
+    /// Refuses filters no template could match (and that would cost to compare).
+    fn check(&self) -> ServiceResult<()> {
+        for (field, value) in [("q", &self.q), ("tag", &self.tag)] {
+            if value.chars().count() > MAX_QUERY {
+                return Err(ServiceError::field(
+                    field,
+                    format!("at most {MAX_QUERY} characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn matches(&self, summary: &TemplateSummary) -> bool {
         let tag = self.tag.trim().to_ascii_lowercase();
         if !tag.is_empty() && !summary.tags.contains(&tag) {
@@ -96,6 +112,7 @@ pub async fn list(
     user: &User,
     query: &TemplateQuery,
 ) -> ServiceResult<Vec<TemplateSummary>> {
+    query.check()?;
     let rows = records::load_all(backend, user).await?;
     let sizes: Vec<(String, usize)> = records::load_buckets(backend, user)
         .await?
@@ -118,6 +135,7 @@ pub async fn listing(
     user: &User,
     query: &TemplateQuery,
 ) -> ServiceResult<TemplateListing> {
+    query.check()?;
     let all = list(backend, user, &TemplateQuery::default()).await?;
     let mut tags: Vec<String> = all.iter().flat_map(|t| t.tags.clone()).collect();
     tags.sort();

@@ -105,6 +105,13 @@ pub fn catalogue() -> Vec<StarterSummary> {
 /// Copies starter `slug` into the user's templates (named `Name (2)` when the user has a
 /// template of its name already); its buckets merge into the user's by name.
 pub async fn add(backend: &Backend, user: &User, slug: &str) -> ServiceResult<ImportReport> {
+    let well_formed = (1..=64).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !well_formed {
+        return Err(ServiceError::field("slug", "not a starter's name"));
+    }
     let starter = STARTERS
         .iter()
         .find(|s| s.slug == slug)

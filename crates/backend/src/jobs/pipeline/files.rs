@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Halt, JobRun};
 use crate::jobs::events::NewEvent;
-use crate::ssh::{self, ExecOutput};
+use crate::ssh::ExecOutput;
 
 /// How long one file's step may take.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -186,13 +186,7 @@ impl JobRun<'_> {
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, Halt> {
         let phase = Phase::Files;
-        let line = ssh::command(argv).map_err(|e| Halt::failed(phase, e.to_string()))?;
-        let session = self
-            .backend
-            .ssh
-            .session(&self.access.ssh_target())
-            .await
-            .map_err(|e| Halt::failed(phase, format!("{}: {e}", self.node_name)))?;
+        let (line, session) = self.node_command(phase, argv).await?;
         session
             .exec(&line, stdin, STEP_TIMEOUT, |_, _| {})
             .await

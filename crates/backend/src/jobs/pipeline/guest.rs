@@ -23,13 +23,7 @@ impl JobRun<'_> {
         let vmid = self.vmid.to_string();
         let mut words = vec!["pct", "exec", vmid.as_str(), "--"];
         words.extend_from_slice(argv);
-        let line = ssh::command(&words).map_err(|e| Halt::failed(phase, e.to_string()))?;
-        let session = self
-            .backend
-            .ssh
-            .session(&self.access.ssh_target())
-            .await
-            .map_err(|e| Halt::failed(phase, format!("{}: {e}", self.node_name)))?;
+        let (line, session) = self.node_command(phase, &words).await?;
         let (lines, received) = self.output_channel();
         let timeout = self.config.command_timeout;
         let run = async move { session.exec_streaming(&line, stdin, timeout, &lines).await };
@@ -37,6 +31,22 @@ impl JobRun<'_> {
         let (output, relayed) = tokio::join!(run, relay);
         relayed?;
         output.map_err(|e| Halt::failed(phase, format!("{}: {e}", self.node_name)))
+    }
+
+    /// `words` as one quoted command line, and the node's pooled SSH session to run it on.
+    pub(super) async fn node_command(
+        &self,
+        phase: Phase,
+        words: &[&str],
+    ) -> Result<(String, std::sync::Arc<ssh::SshSession>), Halt> {
+        let line = ssh::command(words).map_err(|e| Halt::failed(phase, e.to_string()))?;
+        let session = self
+            .backend
+            .ssh
+            .session(&self.access.ssh_target())
+            .await
+            .map_err(|e| Halt::failed(phase, format!("{}: {e}", self.node_name)))?;
+        Ok((line, session))
     }
 
     /// As [`Self::exec_in_container`], failing the phase on a non-zero exit.
