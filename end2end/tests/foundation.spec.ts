@@ -67,10 +67,10 @@ test.describe('with JavaScript', () => {
     page.on('request', (request) => {
       if (request.resourceType() === 'document') documentRequests.push(request.url());
     });
-    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('link', { name: 'Templates', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Templates' })).toBeVisible();
     await expect(page).toHaveTitle('Templates · Corral');
-    await expect(page.getByRole('link', { name: 'Templates' })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('link', { name: 'Templates', exact: true })).toHaveAttribute('aria-current', 'page');
     expect(documentRequests).toEqual([]);
   });
 });

@@ -129,7 +129,7 @@ test.describe.serial('templates', () => {
   test('a starter becomes a container, one of its scripts switched off', async ({ page }) => {
     test.setTimeout(120_000);
     await signIn(page);
-    await addNodeByHand(page, 'epsilon', node.details('pve'));
+    await addNodeByHand(page, 'zeta', node.details('pve'));
     await page.goto('/templates');
     await page.locator('[data-starter="debian-base"]').getByRole('button', { name: 'Add to my templates' }).click();
     await expect(page).toHaveURL(/\/templates\/[a-z0-9]+\?added=1$/);
@@ -139,7 +139,7 @@ test.describe.serial('templates', () => {
     await expect(page.getByTestId('from-template')).toContainText('Debian base');
     const form = page.getByTestId('wizard-form');
     await expect(form).toHaveAttribute('data-live', 'yes');
-    await form.getByLabel('Node').selectOption({ label: 'epsilon' });
+    await form.getByLabel('Node').selectOption({ label: 'zeta' });
     await form.getByLabel('OS template').selectOption({ label: OS_TEMPLATE });
     await form.getByLabel('Hostname').fill('e2e-base');
     await form.getByLabel('VMID').fill('150');
@@ -158,6 +158,7 @@ test.describe.serial('templates', () => {
     await expect(review).toContainText('upgrade, admin-user');
     await page.getByRole('button', { name: 'Create container' }).click();
     await expect(page.getByTestId('job-state')).toHaveText('succeeded', { timeout: 90_000 });
+    await expect(page.getByTestId('job-template')).toHaveText('From template Debian base (revision 1)');
     const log = page.getByTestId('log');
     await expect(log).toContainText('/etc/apt/apt.conf.d/20auto-upgrades: written');
     await expect(log).toContainText('Setting up unattended-upgrades');
@@ -185,7 +186,8 @@ test.describe('templates without JavaScript', () => {
     await expect(page.locator('[data-field="cores"]')).toContainText('1 to 128');
     await expect(page.getByTestId('template-script').first().getByLabel('Name')).toHaveValue('hello');
     await page.getByLabel('Cores').fill('2');
-    await page.getByRole('button', { name: 'Save template' }).click();
+    // Enter saves (the form's default button), it never removes a script.
+    await page.getByLabel('Cores').press('Enter');
     await expect(page).toHaveURL(/\/templates\/[a-z0-9]+\?saved=1$/);
     await expect(page.locator('#scripts')).toContainText('1. hello');
 

@@ -187,6 +187,14 @@ fn Progress(page: JobPage, reading_back: bool) -> impl IntoView {
             {state_badge}
         </div>
         <FormError error />
+        {job.get_untracked().template.map(|t| {
+            let href = format!("/templates/{}", t.id);
+            view! {
+                <p class="muted" data-testid="job-template">
+                    "From template " <a href=href>{t.name}</a> {format!(" (revision {})", t.revision)}
+                </p>
+            }
+        })}
         <section class="card">
             <ol class="stepper phases" data-testid="phases">{steps}</ol>
             <div class="progress-line">

@@ -170,6 +170,9 @@ fn TemplateFormView(
         <form method="post" action="/api/templates/edit" class="card stack template-form" data-live=live data-testid="template-form" on:input=check on:change=check>
             <input type="hidden" name="draft" value=draft.map(|d| d.to_string()).unwrap_or_default() />
             <input type="hidden" name="template" value=template.map(|t| t.to_string()).unwrap_or_default() />
+            // Enter in a field presses the form's first submit button: this one, so it saves
+            // (never removes or moves an item).
+            <button type="submit" name="op" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
             <FormError error />
             <h2>"About"</h2>
             <Field label="Name" field="name" error>

@@ -106,7 +106,7 @@ impl TemplateRow {
     }
 }
 
-/// The user's templates matching `query`, by name.
+/// The user's templates matching `query`, by name (case aside).
 pub async fn list(
     backend: &Backend,
     user: &User,
@@ -126,6 +126,7 @@ pub async fn list(
             summaries.push(summary);
         }
     }
+    summaries.sort_by_key(|s| s.name.to_lowercase());
     Ok(summaries)
 }
 

@@ -258,3 +258,29 @@ async fn snapshots_are_taken_listed_rolled_back_and_deleted() {
         .unwrap_err();
     assert!(matches!(bad, PveError::InvalidRequest { .. }), "{bad:?}");
 }
+
+#[tokio::test]
+async fn a_create_may_name_an_existing_resource_pool() {
+    let sim = simulator(SimConfig::default()).await;
+    let client = client(&sim);
+    let unknown = CreateSpec {
+        pool: Some("lab".into()),
+        ..debian_spec(123)
+    };
+    let refused = client.lxc_create("pve", &unknown).await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "permission denied: Permission check failed (pool 'lab' does not exist)"
+    );
+    assert!(sim.container_state(123).is_none());
+    sim.add_pool("lab");
+    let upid = client.lxc_create("pve", &unknown).await.unwrap();
+    client.wait_task(&upid, &fast(), |_| {}).await.unwrap();
+    let resources = client.cluster_resources(None).await.unwrap();
+    let entry = resources
+        .iter()
+        .find(|r| r.vmid == Some(123))
+        .expect("the new container is listed");
+    assert_eq!(entry.pool.as_deref(), Some("lab"));
+    assert_eq!(sim.pool_of(123).as_deref(), Some("lab"));
+}
