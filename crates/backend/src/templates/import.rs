@@ -117,6 +117,7 @@ pub(super) async fn import_entries(
         }
     }
     write_reads(backend, user, reads, source, same_name, &mut report).await?;
+    bound_skipped(&mut report.skipped);
     if !report.templates.is_empty() {
         audit::record(
             backend,
@@ -130,6 +131,21 @@ pub(super) async fn import_entries(
         .await;
     }
     Ok(report)
+}
+
+/// Skipped entries a report lists at most (it is kept in the session until shown).
+const MAX_SKIPPED_LISTED: usize = 200;
+
+/// Cuts a long list of skipped entries, saying how many were left out.
+fn bound_skipped(skipped: &mut Vec<Skipped>) {
+    if skipped.len() > MAX_SKIPPED_LISTED {
+        let more = skipped.len() - (MAX_SKIPPED_LISTED - 1);
+        skipped.truncate(MAX_SKIPPED_LISTED - 1);
+        skipped.push(Skipped {
+            what: "…".into(),
+            why: format!("{more} more entries skipped, not listed"),
+        });
+    }
 }
 
 fn names(templates: &[ImportedTemplate]) -> String {
@@ -318,6 +334,24 @@ fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn long_skip_lists_are_cut() {
+        let mut skipped: Vec<Skipped> = (0..1000)
+            .map(|i| Skipped {
+                what: format!("f{i}"),
+                why: "x".into(),
+            })
+            .collect();
+        bound_skipped(&mut skipped);
+        assert_eq!(skipped.len(), MAX_SKIPPED_LISTED);
+        assert_eq!(
+            skipped[MAX_SKIPPED_LISTED - 1].why,
+            "801 more entries skipped, not listed"
+        );
+    }
+
     #[test]
     fn slugs_are_plain() {
         assert_eq!(super::slug("Web server (nginx)"), "web-server-nginx");
