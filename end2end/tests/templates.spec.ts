@@ -75,7 +75,7 @@ test.describe.serial('templates', () => {
     const scripts = page.getByTestId('template-script');
     await form.getByRole('button', { name: 'Add a script' }).click();
     // Each button keeps the form in a draft named in the URL.
-    await expect(page).toHaveURL(/\/templates\/new\?draft=[a-z0-9]+$/);
+    await expect(page).toHaveURL(/\/templates\/new\?draft=[a-z0-9]+#script-0$/);
     await expect(scripts).toHaveCount(1);
     await page.getByRole('button', { name: 'Add a script' }).click();
     await expect(scripts).toHaveCount(2);
@@ -175,7 +175,7 @@ test.describe('templates without JavaScript', () => {
     await page.goto('/templates/new');
     await page.getByLabel('Name', { exact: true }).fill('No-JS template');
     await page.getByRole('button', { name: 'Add a script' }).click();
-    await expect(page).toHaveURL(/\/templates\/new\?draft=[a-z0-9]+$/);
+    await expect(page).toHaveURL(/\/templates\/new\?draft=[a-z0-9]+#script-0$/);
     await expect(page.getByLabel('Name', { exact: true }).first()).toHaveValue('No-JS template');
     const script = page.getByTestId('template-script').first();
     await script.getByLabel('Name').fill('hello');

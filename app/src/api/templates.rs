@@ -87,8 +87,8 @@ pub async fn edit_template(
         Some(id) => format!("/templates/{id}/edit"),
         None => "/templates/new".to_owned(),
     };
-    let url = if edit.is_some() {
-        format!("{page}?draft={kept}")
+    let url = if let Some(edit) = edit {
+        format!("{page}?draft={kept}#{}", edit.anchor(&form))
     } else {
         match backend::templates::drafts::submit(backend, user, &kept).await {
             Ok(id) => format!("/templates/{id}?saved=1"),

@@ -56,6 +56,7 @@ async fn a_template_job_runs_scripts_deploys_files_and_installs_packages() {
         file("app.conf", "/opt/app/conf", "replace", "port=8080\n"),
         file("resolv.conf", "/etc", "default", "nameserver 9.9.9.9\n"),
         file("hosts", "/etc", "backup", "127.0.0.1 localhost app\n"),
+        file("hostname", "/etc", "replace", "app\n"),
     ];
     form.scripts = vec![
         step("first", "echo one >> /root/order\n", true),
@@ -116,6 +117,7 @@ async fn a_template_job_runs_scripts_deploys_files_and_installs_packages() {
         "default keeps the old file"
     );
     assert_eq!(read("/etc/hosts"), "127.0.0.1 localhost app\n");
+    assert_eq!(read("/etc/hostname"), "app\n");
     let root = lab.sim.guest_root(170).unwrap();
     let backups: Vec<String> = std::fs::read_dir(root.join("etc"))
         .unwrap()

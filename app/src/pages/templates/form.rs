@@ -261,7 +261,7 @@ fn ScriptFields(
     let name = move |part: &str| format!("form[scripts][{index}][{part}]");
     let field = move |part: &str| format!("scripts[{index}][{part}]");
     view! {
-        <fieldset class="script" data-testid="template-script">
+        <fieldset class="script" id=format!("script-{index}") data-testid="template-script">
             <legend>{format!("Script {}", index + 1)}</legend>
             <div class="row">
                 <Field label="Name" field=field("name") error>
@@ -300,7 +300,7 @@ fn FileFields(
         })
         .collect_view();
     view! {
-        <fieldset class="file" data-testid="template-file">
+        <fieldset class="file" id=format!("file-{index}") data-testid="template-file">
             <legend>{format!("File {}", index + 1)}</legend>
             <div class="row">
                 <Field label="Name" field=field("name") error>

@@ -117,6 +117,31 @@ impl FormEdit {
         })
     }
 
+    /// Where the form shows the result, after the edit was applied to `form`: the moved or
+    /// added item (`script-2`), or its list (`scripts`) when it is gone.
+    pub fn anchor(self, form: &TemplateForm) -> String {
+        let item = |what: &str, list: usize, at: usize| {
+            if at < list {
+                format!("{what}-{at}")
+            } else {
+                format!("{what}s")
+            }
+        };
+        let (scripts, files) = (form.scripts.len(), form.files.len());
+        match self {
+            FormEdit::AddScript => item("script", scripts, scripts.wrapping_sub(1)),
+            FormEdit::ScriptUp(i) => item("script", scripts, i.saturating_sub(1)),
+            FormEdit::ScriptDown(i) => {
+                item("script", scripts, (i + 1).min(scripts.saturating_sub(1)))
+            }
+            FormEdit::RemoveScript(_) => "scripts".into(),
+            FormEdit::AddFile => item("file", files, files.wrapping_sub(1)),
+            FormEdit::FileUp(i) => item("file", files, i.saturating_sub(1)),
+            FormEdit::FileDown(i) => item("file", files, (i + 1).min(files.saturating_sub(1))),
+            FormEdit::RemoveFile(_) => "files".into(),
+        }
+    }
+
     /// Applies the edit; indexes out of range change nothing, and no list grows past its
     /// bound.
     pub fn apply(self, form: &mut TemplateForm) {
@@ -492,6 +517,9 @@ mod tests {
         assert_eq!(form.scripts.len(), 1);
         FormEdit::parse("remove_file:7").unwrap().apply(&mut form);
         assert_eq!(form.files.len(), 1);
+        assert_eq!(FormEdit::AddFile.anchor(&form), "file-0");
+        assert_eq!(FormEdit::ScriptDown(0).anchor(&form), "script-0");
+        assert_eq!(FormEdit::RemoveScript(0).anchor(&form), "scripts");
         assert_eq!(FormEdit::parse("remove_file:x"), None);
         assert_eq!(FormEdit::parse("drop_table"), None);
     }
