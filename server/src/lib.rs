@@ -287,6 +287,9 @@ pub async fn rotate_key(config: &Config) -> Result<(), StartError> {
         .map_err(|e| StartError::Rotation(e.to_string()))?
         + backend::jobs::reseal_all(&backend)
             .await
+            .map_err(|e| StartError::Rotation(e.to_string()))?
+        + backend::discovery::reseal_all(&backend)
+            .await
             .map_err(|e| StartError::Rotation(e.to_string()))?;
     drop(backend);
     store.close().await?;

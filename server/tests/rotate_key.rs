@@ -61,6 +61,33 @@ async fn rotation_reseals_every_secret_and_drops_the_old_key() {
     let node = nodes::create(&state.backend, &admin, &sim_form(&sim))
         .await
         .unwrap();
+    // A discovered credential, sealed too.
+    let vmid = (100..106)
+        .find(|v| sim.container_state(*v).is_some_and(|(_, running)| running))
+        .unwrap();
+    let ct = model::ids::Vmid::new(vmid).unwrap();
+    let (_, access) = nodes::access(&state.backend, &admin, &node.id)
+        .await
+        .unwrap();
+    let session = state
+        .backend
+        .ssh
+        .session(&access.ssh_target())
+        .await
+        .unwrap();
+    let wrote = session
+        .exec(
+            &format!("pct exec {vmid} -- sh -c 'mkdir -p /etc/corral/credentials && echo token=t0k > /etc/corral/credentials/app'"),
+            None,
+            std::time::Duration::from_secs(30),
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    assert!(wrote.success(), "{}", wrote.stderr);
+    backend::discovery::refresh(&state.backend, &admin, &node.id, ct)
+        .await
+        .unwrap();
     let store = state.backend.store.clone();
     drop(state);
     store.close().await.unwrap();
@@ -90,6 +117,11 @@ async fn rotation_reseals_every_secret_and_drops_the_old_key() {
         .take(0)
         .unwrap();
     assert!(sealed.iter().all(|s| s.starts_with("v1:2:")), "{sealed:?}");
+    let credentials =
+        backend::discovery::reveal_credentials(&state.backend, &admin, &node.id, ct, "app")
+            .await
+            .unwrap();
+    assert_eq!(credentials, [("token".to_owned(), "t0k".to_owned())]);
     let store = state.backend.store.clone();
     drop(state);
     store.close().await.unwrap();

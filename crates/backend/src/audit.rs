@@ -76,6 +76,18 @@ impl Target {
         }
     }
 
+    /// A service in a container: `service postgresql in CT 100 on pve1`.
+    pub fn service(node_id: &NodeId, node_name: &str, vmid: Vmid, service: &str) -> Target {
+        Target {
+            text: format!("service {service} in CT {vmid} on {node_name}"),
+            subject: AuditSubject {
+                node_id: Some(node_id.clone()),
+                vmid: Some(vmid),
+                job_id: None,
+            },
+        }
+    }
+
     /// The same target, reached through job `job`.
     pub fn by_job(mut self, job: &JobId) -> Target {
         self.subject.job_id = Some(job.clone());

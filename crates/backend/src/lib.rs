@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod containers;
 pub mod dashboard;
+pub mod discovery;
 pub mod drafts;
 pub mod error;
 pub mod housekeeping;

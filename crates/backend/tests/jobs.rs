@@ -62,9 +62,8 @@ async fn the_whole_pipeline_installs_packages_runs_scripts_and_finds_services() 
     assert_eq!(greeting[0].script.as_deref(), Some("greet"));
     assert!(log.iter().any(|e| e.message.contains("Setting up nginx")));
     assert!(
-        log.iter().any(|e| e.phase == Phase::Discover
-            && e.message.contains("nginx.service")
-            && e.message.contains("80")),
+        log.iter()
+            .any(|e| e.phase == Phase::Discover && e.message.contains("nginx (80)")),
         "{log:#?}"
     );
     let mut percents = log.iter().map(|e| e.percent);

@@ -43,11 +43,13 @@ pub enum AuditAction {
     BucketCreate,
     BucketUpdate,
     BucketDelete,
+    /// A service's credentials were shown.
+    ServiceCredentials,
 }
 
 impl AuditAction {
     /// Every action with its wire name (stored, shown and sent to the browser).
-    pub const ALL: [(AuditAction, &'static str); 31] = [
+    pub const ALL: [(AuditAction, &'static str); 32] = [
         (AuditAction::Setup, "setup"),
         (AuditAction::Login, "login"),
         (AuditAction::Logout, "logout"),
@@ -79,6 +81,7 @@ impl AuditAction {
         (AuditAction::BucketCreate, "bucket.create"),
         (AuditAction::BucketUpdate, "bucket.update"),
         (AuditAction::BucketDelete, "bucket.delete"),
+        (AuditAction::ServiceCredentials, "service.credentials"),
     ];
 
     /// The wire name.

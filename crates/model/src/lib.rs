@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod job;
 pub mod node;
 pub mod provision;
+pub mod service;
 pub mod system;
 pub mod template;
 pub mod validate;

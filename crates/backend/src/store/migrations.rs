@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "templates",
         sql: include_str!("../../migrations/0006_templates.surql"),
     },
+    Migration {
+        version: 7,
+        name: "discovery",
+        sql: include_str!("../../migrations/0007_discovery.surql"),
+    },
 ];
 
 /// What [`apply`] did.

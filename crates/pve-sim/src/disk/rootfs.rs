@@ -87,14 +87,21 @@ impl Family {
         }
     }
 
-    /// (service, process, ports, description) running in a fresh container.
-    fn base_services(self) -> [(&'static str, &'static str, &'static [u16], &'static str); 2] {
+    /// (service, process, listen specs, description) running in a fresh container.
+    fn base_services(
+        self,
+    ) -> [(
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static str,
+    ); 2] {
         let (ssh, cron) = match self {
             Family::Debian => ("ssh", "cron"),
             Family::Alpine | Family::Rhel => ("sshd", "crond"),
         };
         [
-            (ssh, "sshd", &[22], "OpenBSD Secure Shell server"),
+            (ssh, "sshd", &["22"], "OpenBSD Secure Shell server"),
             (
                 cron,
                 cron,
@@ -174,7 +181,8 @@ pub fn template(root: &Path, ostype: &str) -> io::Result<()> {
     }
     fs::write(root.join("var/lib/pve-sim/packages"), packages)?;
     for (name, process, ports, description) in family.base_services() {
-        add_service(root, name, process, ports, description)?;
+        let ports: Vec<String> = ports.iter().map(|p| (*p).to_owned()).collect();
+        add_service(root, name, process, &ports, description)?;
     }
     // su, runuser and login need PAM's configuration (the modules are the host's).
     for dir in ["/etc/pam.d", "/etc/security"] {
@@ -237,17 +245,13 @@ fn add_service(
     root: &Path,
     name: &str,
     process: &str,
-    ports: &[u16],
+    ports: &[String],
     description: &str,
 ) -> io::Result<()> {
     let state = root.join("var/lib/pve-sim");
     fs::create_dir_all(state.join("services"))?;
     fs::create_dir_all(state.join("journal"))?;
-    let ports = ports
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let ports = ports.join(" ");
     let pid = 100 + name.bytes().map(u32::from).sum::<u32>() % 900;
     fs::write(
         state.join("services").join(name),

@@ -137,7 +137,8 @@ pub struct ServiceDef {
     pub package: String,
     pub name: String,
     pub process: String,
-    pub ports: Vec<u16>,
+    /// Where it listens: `80` (every address) or `127.0.0.1:5432` (loopback only).
+    pub ports: Vec<String>,
     pub description: String,
 }
 
@@ -153,7 +154,11 @@ pub fn service_of(package: &str) -> Option<ServiceDef> {
                 package: (*package).to_owned(),
                 name: (*name).to_owned(),
                 process: (*process).to_owned(),
-                ports: ports.split(',').filter_map(|p| p.parse().ok()).collect(),
+                ports: ports
+                    .split(',')
+                    .filter(|p| *p != "-" && !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 description: (*description).to_owned(),
             }),
             _ => None,
@@ -185,7 +190,7 @@ mod tests {
         let nginx = service_of("nginx").unwrap_or_else(|| panic!("nginx ships a service"));
         assert_eq!(
             (nginx.name.as_str(), nginx.ports.as_slice()),
-            ("nginx", &[80][..])
+            ("nginx", &["80".to_owned()][..])
         );
         assert!(service_of("docker.io").is_some_and(|d| d.ports.is_empty()));
         assert!(service_of("curl").is_none());

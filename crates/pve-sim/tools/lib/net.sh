@@ -37,11 +37,18 @@ tool_ss() {
   done
 }
 
-# One listening socket: ss_listener FLAGS BACKLOG PORT PROCESS PID FD.
+# One listening socket: ss_listener FLAGS BACKLOG [ADDRESS:]PORT PROCESS PID FD; without an
+# address it listens on all of them (IPv4 and IPv6, as two sockets).
 ss_listener() {
-  local users=
+  local users= address=0.0.0.0 port=$3
   [[ $1 == *p* ]] && users="users:((\"$4\",pid=$5,fd=$6))"
-  printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 "$2" "0.0.0.0:$3" "0.0.0.0:*" "$users"
+  if [[ $3 == *:* ]]; then
+    address=${3%:*} port=${3##*:}
+  fi
+  printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 "$2" "$address:$port" "0.0.0.0:*" "$users"
+  [ "$address" = 0.0.0.0 ] && printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 "$2" "[::]:$port" "[::]:*" "$users"
+  [ "$address" = 127.0.0.1 ] && printf '%-6s %-6s %-6s %20s %20s %s\n' LISTEN 0 "$2" "[::1]:$port" "[::]:*" "$users"
+  return 0
 }
 
 # `ip [-j] [-4] addr|address|a [show]` and `ip route`.

@@ -1,104 +1,130 @@
-//! The discovery phase: the running systemd services and the listening TCP ports of the
-//! new container, read with `systemctl` and `ss`, summed up in the job's log.
+//! The discovery phase: what runs in the new container, read and stored by the discovery
+//! service ([`crate::discovery`]) and summed up in the job's log. A discovery that cannot
+//! read the container is a warning, never the job's failure: the container is made.
 
 use model::job::Phase;
+use model::service::{Discovery, ServicePort};
 
 use super::{Halt, JobRun};
 
 impl JobRun<'_> {
-    /// Logs what runs in the container once it is provisioned.
+    /// Discovers the container's services and logs what was found.
     pub(super) async fn discover(&self) -> Result<(), Halt> {
         let phase = Phase::Discover;
         self.info(phase, 0.0, "Looking for services.").await?;
-        let units = self
-            .exec_in_container(phase, 0.3, None, &RUNNING_SERVICES, None)
-            .await?;
-        let ports = self
-            .exec_in_container(phase, 0.6, None, &LISTENING_TCP, None)
-            .await?;
-        let message = summary(
-            &running_services(&units.stdout),
-            &listening_ports(&ports.stdout),
-        );
-        self.info(phase, 1.0, message).await
+        let found =
+            crate::discovery::refresh(self.backend, &self.owner, &self.node_id, self.vmid).await;
+        match found {
+            Ok(discovery) => match &discovery.last_error {
+                Some(error) => {
+                    self.warn(phase, 1.0, format!("Services could not be read: {error}"))
+                        .await
+                }
+                None => self.info(phase, 1.0, summary(&discovery)).await,
+            },
+            Err(error) => {
+                self.warn(phase, 1.0, format!("Services could not be read: {error}"))
+                    .await
+            }
+        }
     }
 }
 
-/// Running services, one per line, unit name first.
-const RUNNING_SERVICES: [&str; 6] = [
-    "systemctl",
-    "list-units",
-    "--type=service",
-    "--state=running",
-    "--no-legend",
-    "--plain",
-];
-
-/// Listening TCP sockets without a header: `LISTEN 0 4096 0.0.0.0:22 0.0.0.0:*`.
-const LISTENING_TCP: [&str; 2] = ["ss", "-ltnH"];
-
-/// The service units in `systemctl list-units --plain --no-legend` output.
-fn running_services(output: &str) -> Vec<&str> {
-    output
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|unit| unit.ends_with(".service"))
-        .collect()
-}
-
-/// The ports in `ss -ltnH` output (fourth column, `address:port`), sorted, once each.
-fn listening_ports(output: &str) -> Vec<u16> {
-    let mut ports: Vec<u16> = output
-        .lines()
-        .filter_map(|line| line.split_whitespace().nth(3))
-        .filter_map(|local| local.rsplit(':').next()?.parse().ok())
-        .collect();
-    ports.sort_unstable();
-    ports.dedup();
+fn port_words(ports: &[ServicePort]) -> String {
     ports
+        .iter()
+        .map(|p| {
+            if p.local {
+                format!("{} local", p.port)
+            } else {
+                p.port.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn summary(services: &[&str], ports: &[u16]) -> String {
-    if services.is_empty() && ports.is_empty() {
+/// `Services: nginx (80), postgresql (5432 local, credentials); 3 system services.`
+fn summary(discovery: &Discovery) -> String {
+    let (system, own): (Vec<_>, Vec<_>) = discovery.services.iter().partition(|s| s.is_system);
+    if own.is_empty() && system.is_empty() {
         return "No running services found.".to_owned();
     }
-    let services = if services.is_empty() {
+    let listed: Vec<String> = own
+        .iter()
+        .map(|s| {
+            let mut extras = Vec::new();
+            if !s.ports.is_empty() {
+                extras.push(port_words(&s.ports));
+            }
+            if s.has_credentials {
+                extras.push("credentials".to_owned());
+            }
+            if extras.is_empty() {
+                s.name.clone()
+            } else {
+                format!("{} ({})", s.name, extras.join(", "))
+            }
+        })
+        .collect();
+    let own = if listed.is_empty() {
         "none".to_owned()
     } else {
-        services.join(", ")
+        listed.join(", ")
     };
-    let ports = if ports.is_empty() {
-        "no ports".to_owned()
-    } else {
-        ports
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("Services: {services}; listening on TCP {ports}.")
+    format!("Services: {own}; {} system services.", system.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use model::service::{Service, ServiceKind, ServiceStatus};
+
+    fn service(name: &str, system: bool, ports: Vec<ServicePort>, credentials: bool) -> Service {
+        Service {
+            name: name.into(),
+            kind: ServiceKind::Systemd,
+            status: ServiceStatus::Running,
+            ports,
+            is_system: system,
+            detail: String::new(),
+            has_credentials: credentials,
+        }
+    }
 
     #[test]
-    fn services_and_ports_are_read_from_the_tools_output() {
-        let units = "cron.service loaded active running Regular background program\n\
-                     ssh.socket loaded active running OpenBSD Secure Shell socket\n\
-                     nginx.service loaded active running A high performance web server\n";
-        let sockets = "LISTEN 0 511 0.0.0.0:80 0.0.0.0:*\n\
-                       LISTEN 0 511 [::]:80 [::]:*\n\
-                       LISTEN 0 128 127.0.0.1:5432 0.0.0.0:*\n";
-        let services = running_services(units);
-        assert_eq!(services, ["cron.service", "nginx.service"]);
-        assert_eq!(listening_ports(sockets), [80, 5432]);
+    fn the_log_line_names_services_ports_and_credentials() {
+        let discovery = Discovery {
+            discovered_at: String::new(),
+            duration_ms: 0,
+            services: vec![
+                service(
+                    "nginx",
+                    false,
+                    vec![ServicePort {
+                        port: 80,
+                        local: false,
+                    }],
+                    false,
+                ),
+                service(
+                    "postgresql",
+                    false,
+                    vec![ServicePort {
+                        port: 5432,
+                        local: true,
+                    }],
+                    true,
+                ),
+                service("cron", true, vec![], false),
+            ],
+            notes: vec![],
+            last_error: None,
+            failed_at: None,
+        };
         assert_eq!(
-            summary(&services, &[80, 5432]),
-            "Services: cron.service, nginx.service; listening on TCP 80, 5432."
+            summary(&discovery),
+            "Services: nginx (80), postgresql (5432 local, credentials); 1 system services."
         );
-        assert_eq!(summary(&[], &[]), "No running services found.");
-        assert_eq!(summary(&[], &[22]), "Services: none; listening on TCP 22.");
     }
 }

@@ -1,0 +1,248 @@
+//! Service discovery on the simulator: systemd, Docker and OpenRC guests, ports mapped to
+//! their services, loopback ports marked local, credential files sealed (never stored in
+//! plain text) and revealed on request (audited, owner only), an orphan credential file as
+//! a stopped service, a service that stops, and a container that cannot be reached keeping
+//! its last result.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+mod support;
+
+use std::time::Duration;
+
+use backend::ServiceError;
+use backend::discovery;
+use model::ids::Vmid;
+use model::job::JobState;
+use model::service::{ServiceKind, ServicePort, ServiceStatus};
+use pve_sim::Speed;
+use support::lab::{Lab, lab};
+
+/// Runs `command` on the lab's node over SSH; its standard output.
+async fn on_node(lab: &Lab, command: &str) -> String {
+    let (_, access) = backend::nodes::access(&lab.backend, &lab.admin, &lab.node_id)
+        .await
+        .unwrap();
+    let session = lab.backend.ssh.session(&access.ssh_target()).await.unwrap();
+    let output = session
+        .exec(command, None, Duration::from_secs(30), |_, _| {})
+        .await
+        .unwrap();
+    assert!(output.success(), "{command}: {}", output.stderr);
+    output.stdout
+}
+
+/// A running Debian container of the lab's seeded ones.
+fn debian(lab: &Lab) -> u32 {
+    (100..106)
+        .find(|vmid| {
+            lab.sim
+                .container_state(*vmid)
+                .is_some_and(|(_, running)| running)
+                && String::from_utf8(
+                    lab.sim
+                        .guest_file(*vmid, "/etc/os-release")
+                        .unwrap_or_default(),
+                )
+                .unwrap()
+                .contains("ID=debian")
+        })
+        .expect("a running Debian container")
+}
+
+#[tokio::test]
+async fn a_debian_guest_with_docker_and_credentials() {
+    let lab = lab(Speed::Instant).await;
+    let vmid = debian(&lab);
+    let ct = Vmid::new(vmid).unwrap();
+    on_node(
+        &lab,
+        &format!(
+            "pct exec {vmid} -- sh -c 'apt-get install -y nginx postgresql docker.io >/dev/null \
+             && docker run -d --name web -p 8080:80 nginx:alpine >/dev/null \
+             && mkdir -p /etc/corral/credentials \
+             && printf \"username=postgres\\npassword=pw-s3cr3t-42\\nnot a pair\\n\" > /etc/corral/credentials/postgresql \
+             && printf \"token=orphan-t0ken\\n\" > /etc/corral/credentials/metrics'"
+        ),
+    )
+    .await;
+    let found = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
+        .await
+        .unwrap();
+    assert_eq!(found.last_error, None);
+    let service = |name: &str| {
+        found
+            .services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("{name} in {:#?}", found.services))
+    };
+    let nginx = service("nginx");
+    assert_eq!(
+        (nginx.kind, nginx.status),
+        (ServiceKind::Systemd, ServiceStatus::Running)
+    );
+    assert_eq!(
+        nginx.ports,
+        [ServicePort {
+            port: 80,
+            local: false
+        }]
+    );
+    let postgres = service("postgresql");
+    assert_eq!(
+        postgres.ports,
+        [ServicePort {
+            port: 5432,
+            local: true
+        }],
+        "loopback only"
+    );
+    assert!(postgres.has_credentials);
+    let web = service("web");
+    assert_eq!(
+        (web.kind, web.detail.as_str()),
+        (ServiceKind::Docker, "nginx:alpine")
+    );
+    assert_eq!(
+        web.ports,
+        [ServicePort {
+            port: 8080,
+            local: false
+        }]
+    );
+    assert!(service("ssh").is_system && service("cron").is_system);
+    let metrics = service("metrics");
+    assert_eq!(
+        metrics.status,
+        ServiceStatus::Stopped,
+        "an orphan credential file"
+    );
+    assert!(
+        found
+            .notes
+            .iter()
+            .any(|n| n.contains("credentials of postgresql: 1 line")),
+        "{:?}",
+        found.notes
+    );
+
+    // Sealed: no plain secret anywhere in the stored records.
+    let stored: Vec<serde_json::Value> = lab
+        .backend
+        .store
+        .db()
+        .query("SELECT * OMIT id, owner, node FROM discovery")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    let text = serde_json::to_string(&stored).unwrap();
+    assert!(
+        !text.contains("pw-s3cr3t-42") && !text.contains("orphan-t0ken"),
+        "{text}"
+    );
+
+    // Revealed on request to the owner only, audited.
+    let pairs =
+        discovery::reveal_credentials(&lab.backend, &lab.admin, &lab.node_id, ct, "postgresql")
+            .await
+            .unwrap();
+    assert_eq!(
+        pairs,
+        [
+            ("username".into(), "postgres".into()),
+            ("password".into(), "pw-s3cr3t-42".into())
+        ]
+    );
+    let bob = support::user(&lab.backend, &lab.admin, "bob").await;
+    for attempt in [
+        discovery::reveal_credentials(&lab.backend, &bob, &lab.node_id, ct, "postgresql")
+            .await
+            .map(drop),
+        discovery::get(&lab.backend, &bob, &lab.node_id, ct)
+            .await
+            .map(drop),
+        discovery::refresh(&lab.backend, &bob, &lab.node_id, ct)
+            .await
+            .map(drop),
+    ] {
+        assert!(
+            matches!(attempt, Err(ServiceError::NotFound)),
+            "{attempt:?}"
+        );
+    }
+    let audit = backend::audit::list(&lab.backend, &lab.admin, 1, 50)
+        .await
+        .unwrap();
+    assert!(audit.entries.iter().any(|e| e.action
+        == model::audit::AuditAction::ServiceCredentials
+        && e.target.contains("service postgresql")));
+
+    // nginx stops: still listed, as stopped.
+    on_node(&lab, &format!("pct exec {vmid} -- systemctl stop nginx")).await;
+    let again = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
+        .await
+        .unwrap();
+    let nginx = again.services.iter().find(|s| s.name == "nginx").unwrap();
+    assert_eq!(
+        (nginx.status, nginx.ports.len()),
+        (ServiceStatus::Stopped, 0)
+    );
+
+    // The node's host key changes: the last result stays, with the error and its time.
+    lab.sim.replace_host_key("pve").unwrap();
+    lab.backend
+        .ssh
+        .forget(
+            &lab.sim.ssh_address("pve").unwrap().ip().to_string(),
+            lab.sim.ssh_address("pve").unwrap().port(),
+        )
+        .await;
+    let failed = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
+        .await
+        .unwrap();
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("host key")),
+        "{:?}",
+        failed.last_error
+    );
+    assert!(failed.failed_at.is_some());
+    assert_eq!(failed.services, again.services);
+    assert_eq!(failed.discovered_at, again.discovered_at);
+}
+
+#[tokio::test]
+async fn an_alpine_guest_with_openrc() {
+    let lab = lab(Speed::Instant).await;
+    let _runner = lab.runner("r1");
+    let mut form = lab.form(160);
+    form.ostemplate = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz".into();
+    let (_, job) = lab.run(&form).await;
+    assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
+    on_node(&lab, "pct exec 160 -- sh -c 'apk add nginx >/dev/null && rc-update add nginx default >/dev/null && rc-service nginx start >/dev/null'").await;
+    let found = discovery::refresh(
+        &lab.backend,
+        &lab.admin,
+        &lab.node_id,
+        Vmid::new(160).unwrap(),
+    )
+    .await
+    .unwrap();
+    let nginx = found.services.iter().find(|s| s.name == "nginx").unwrap();
+    assert_eq!(
+        (nginx.kind, nginx.status),
+        (ServiceKind::Openrc, ServiceStatus::Running)
+    );
+    assert_eq!(
+        nginx.ports,
+        [ServicePort {
+            port: 80,
+            local: false
+        }]
+    );
+    assert!(found.notes.is_empty(), "{:?}", found.notes);
+}
