@@ -7,10 +7,10 @@ use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::pages::{
-    AccountPage, AddNodePage, AuditLogPage, BucketsPage, ContainerPage, DashboardPage,
-    EditTemplatePage, ImportTemplatesPage, JobProgressPage, LoginPage, NewTemplatePage, NodePage,
-    NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatePage, TemplatesPage, UsersPage,
-    WizardPage, WizardStartPage,
+    AccountPage, AddNodePage, AuditLogPage, BucketsPage, ContainerPage, CredentialsPage,
+    DashboardPage, EditTemplatePage, ImportTemplatesPage, JobProgressPage, LoginPage,
+    NewTemplatePage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatePage,
+    TemplatesPage, UsersPage, WizardPage, WizardStartPage,
 };
 
 /// The whole HTML document; the server renders it around [`App`].
@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containers/new") view=WizardStartPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/new/:draft/:step") view=WizardPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
+                    <Route path=path!("/containers/:node/:vmid/credentials/:service") view=CredentialsPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=JobProgressPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/templates/new") view=NewTemplatePage ssr=SsrMode::Async />

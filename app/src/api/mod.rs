@@ -11,6 +11,7 @@ pub mod containers;
 pub mod inventory;
 pub mod jobs;
 pub mod nodes;
+pub mod services;
 pub mod settings;
 pub mod templates;
 pub mod users;

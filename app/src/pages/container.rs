@@ -14,7 +14,7 @@ use crate::components::{
     lifecycle_submit, live_marker,
 };
 use crate::pages::dashboard::bytes;
-use crate::pages::{load_named, route_param};
+use crate::pages::{ServicesSection, load_named, route_param};
 use crate::system::{human_duration, short_utc};
 
 /// The container page.
@@ -174,6 +174,7 @@ fn Detail(
                 <tbody>{networks}</tbody>
             </table>
         </section>
+        <ServicesSection node_id=detail.node_id.clone() vmid=detail.vmid />
         <section class="card">
             <h2>"Events"</h2>
             {if detail.events.is_empty() {

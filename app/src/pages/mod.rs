@@ -8,6 +8,7 @@ mod job;
 mod login;
 mod nodes;
 mod not_found;
+mod services;
 mod settings;
 mod setup;
 pub(crate) mod templates;
@@ -22,6 +23,7 @@ pub use job::JobProgressPage;
 pub use login::LoginPage;
 pub use nodes::{AddNodePage, NodePage, NodesPage};
 pub use not_found::NotFoundPage;
+pub use services::{CredentialsPage, ServicesSection};
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use templates::{

@@ -182,10 +182,11 @@ pub async fn refresh(
     let vmid_text = vmid.to_string();
     let line = ssh::command(&["pct", "exec", &vmid_text, "--", "sh", "-c", parse::PROBE])
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let attempt = async {
+    // Boxed: an SSH exec is a large future, and callers (the job runner) are deep already.
+    let attempt = Box::pin(async {
         let session = backend.ssh.session(&access.ssh_target()).await?;
         session.exec(&line, None, TIMEOUT, |_, _| {}).await
-    }
+    })
     .await;
     let record = key(node_id, vmid);
     // Services seen before are still listed once they stop.
