@@ -567,6 +567,7 @@ pub async fn delete(
              DELETE bucket WHERE owner = $user;
              DELETE draft WHERE owner = $user;
              DELETE template_draft WHERE owner = $user;
+             DELETE discovery WHERE owner = $user;
              DELETE $user;
              COMMIT TRANSACTION;",
         )

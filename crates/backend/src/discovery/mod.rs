@@ -121,17 +121,22 @@ struct Found {
     credentials: BTreeMap<String, Vec<(String, String)>>,
 }
 
+/// A service name as credential files and the pages use it: 1–64 letters, digits, `.`,
+/// `_` or `-`.
+fn is_service_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 fn read(output: &str, known: &[String]) -> Found {
     let sections = parse::Sections::split(output);
     let mut notes = Vec::new();
     let mut services = parse::services(&sections, known, &mut notes);
     let mut credentials = BTreeMap::new();
     for (service, lines) in &sections.credentials {
-        let valid = !service.is_empty()
-            && service
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !valid {
+        if !is_service_name(service) {
             notes.push(format!(
                 "credentials file {service:?}: not a service name, skipped"
             ));
@@ -287,6 +292,9 @@ pub async fn reveal_credentials(
     vmid: Vmid,
     service: &str,
 ) -> ServiceResult<Vec<(String, String)>> {
+    if !is_service_name(service) {
+        return Err(ServiceError::field("service", "not a service name"));
+    }
     let view = nodes::get(backend, user, node_id).await?;
     let stored = load(backend, user, node_id, vmid)
         .await?

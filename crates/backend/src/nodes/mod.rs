@@ -299,6 +299,8 @@ pub async fn delete(
         .query(
             "BEGIN TRANSACTION;
              DELETE type::record('node', $id) WHERE owner = type::record('user', $owner);
+             DELETE discovery WHERE node = type::record('node', $id)
+                 AND owner = type::record('user', $owner);
              IF count(SELECT id FROM node WHERE owner = type::record('user', $owner) AND is_default) = 0 {
                  UPDATE (SELECT id, name FROM node WHERE owner = type::record('user', $owner)
                          ORDER BY name LIMIT 1) SET is_default = true;
