@@ -42,6 +42,14 @@ test.describe.serial('services', () => {
     await page.getByRole('link', { name: 'Open container' }).click();
     container = new URL(page.url()).pathname;
 
+    // The dashboard lists it with its services and finds it by them.
+    await page.goto('/?q=svc:postgres');
+    const row = page.locator('tbody tr', { hasText: 'e2e-db' });
+    await expect(row.getByTestId('services')).toHaveText('postgresql');
+    await page.goto('/?q=svc:no-such-service');
+    await expect(page.locator('tbody tr', { hasText: 'e2e-db' })).toHaveCount(0);
+    await page.goto(container);
+
     const services = page.getByTestId('services');
     const postgres = services.locator('[data-service="postgresql"]');
     await expect(postgres).toContainText('running');

@@ -48,7 +48,7 @@ test.describe.serial('templates', () => {
   test('a bucket from a pasted list, a template with two scripts and a file, its duplicate', async ({ page }) => {
     await signIn(page);
     await page.goto('/templates/buckets');
-    await page.getByLabel('Name').fill('e2e-web');
+    await page.getByTestId('new-bucket').getByLabel('Name').fill('e2e-web');
     await page.getByRole('button', { name: 'Create bucket' }).click();
     const bucket = page.locator('[data-bucket="e2e-web"]');
     await expect(bucket).toBeVisible();

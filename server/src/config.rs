@@ -95,6 +95,11 @@ pub struct Config {
     #[arg(long, env = "CORRAL_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=600))]
     pub shutdown_grace_secs: u32,
 
+    /// Minutes after which a container's discovered services are read again in the
+    /// background (a few containers at a time per node); 0 turns that off.
+    #[arg(long, env = "CORRAL_DISCOVERY_REFRESH_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(0..=1440))]
+    pub discovery_refresh_minutes: u32,
+
     /// Days finished jobs and their logs are kept.
     #[arg(long, env = "CORRAL_RETAIN_JOBS_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub retain_jobs_days: u32,
@@ -197,6 +202,14 @@ impl Config {
             passwords_days: self.retain_passwords_days,
             audit_days: self.retain_audit_days,
         }
+    }
+
+    /// How discoveries are kept fresh; `None` when that is turned off.
+    pub fn discovery_refresh(&self) -> Option<backend::discovery::refresher::RefreshPolicy> {
+        (self.discovery_refresh_minutes > 0).then(|| backend::discovery::refresher::RefreshPolicy {
+            max_age: std::time::Duration::from_secs(u64::from(self.discovery_refresh_minutes) * 60),
+            ..backend::discovery::refresher::RefreshPolicy::default()
+        })
     }
 
     /// The origin users reach Corral at: the public URL, or the listen address.

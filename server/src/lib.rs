@@ -102,6 +102,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let session_store = sessions::store(&store);
     let cleanup = sessions::spawn_cleanup(session_store.clone());
     let housekeeping = backend::housekeeping::spawn(state.backend.clone(), config.retention());
+    let discovery = config
+        .discovery_refresh()
+        .map(|policy| backend::discovery::refresher::spawn(state.backend.clone(), policy));
     let bus = state.backend.job_bus.clone();
     let app = router::build(
         state,
@@ -137,6 +140,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     .map_err(StartError::Serve)?;
     cleanup.abort();
     housekeeping.abort();
+    if let Some(discovery) = discovery {
+        discovery.abort();
+    }
     // Running jobs stop at their next safe point and hand their leases back (the next
     // start resumes them at once); what is still running after the grace period keeps
     // its lease until it expires, then is taken over.

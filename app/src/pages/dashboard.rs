@@ -93,7 +93,7 @@ pub fn DashboardPage() -> impl IntoView {
                 name="q"
                 type="search"
                 value=search
-                placeholder="Search: status:running node:pve1 tag:web nginx"
+                placeholder="Search: status:running node:pve1 tag:web svc:nginx words"
                 aria-label="Search containers"
             />
             <input type="hidden" name="sort" value=sort />
@@ -268,6 +268,7 @@ fn ContainerTable(
                     <td class="num">{format!("{} / {}", bytes(row.mem), bytes(row.maxmem))}</td>
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
                     <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
+                    <td data-testid="services">{service_names(&row.services)}</td>
                     <td>{row.tags.join(", ")}</td>
                     <td><div class="row-actions"><LifecycleButtons target=lifecycle_target(&row) /></div></td>
                 </tr>
@@ -288,6 +289,7 @@ fn ContainerTable(
                     {header(SortKey::Memory, "memory", "Memory")}
                     {header(SortKey::Disk, "disk", "Disk")}
                     {header(SortKey::Uptime, "uptime", "Uptime")}
+                    <th>"Services"</th>
                     <th>"Tags"</th>
                     <th>"Actions"</th>
                 </tr>
@@ -305,5 +307,19 @@ fn lifecycle_target(row: &ContainerRow) -> LifecycleTarget {
         vmid: row.vmid,
         confirm_name: row.name.clone().unwrap_or_else(|| row.vmid.to_string()),
         running: row.status.is_running(),
+    }
+}
+
+/// Up to three service names and how many more: `nginx, redis +2`.
+fn service_names(services: &[String]) -> String {
+    let shown = services
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match services.len().saturating_sub(3) {
+        0 => shown,
+        more => format!("{shown} +{more}"),
     }
 }

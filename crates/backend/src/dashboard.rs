@@ -1,15 +1,15 @@
 //! The dashboard's one answer: every container of the user's nodes that matches the
-//! search, sorted, the counts over all of them, each node's health, and the user's jobs
-//! that have not ended.
+//! search (its services from the last discovery included), sorted, the counts over all of
+//! them, each node's health, and the user's jobs that have not ended.
 
 use model::inventory::{Dashboard, Search, SortKey};
 
 use crate::Backend;
 use crate::accounts::User;
 use crate::error::ServiceResult;
-use crate::{inventory, jobs};
+use crate::{discovery, inventory, jobs};
 
-/// The dashboard for `search` (`status:running node:pve tag:web words`) sorted by `sort`
+/// The dashboard for `search` (`status:running node:pve tag:web svc:nginx words`) sorted by `sort`
 /// (`name`, `-cpu`, …; anything else is by node). The totals count every container,
 /// before the search.
 pub async fn query(
@@ -18,10 +18,16 @@ pub async fn query(
     search: &str,
     sort: &str,
 ) -> ServiceResult<Dashboard> {
-    let (snapshot, jobs) = tokio::try_join!(
+    let (mut snapshot, jobs, services) = tokio::try_join!(
         inventory::for_user(backend, user, inventory::DEFAULT_NODE_TIMEOUT),
         jobs::active(backend, user),
+        discovery::running_services(backend, user),
     )?;
+    for row in &mut snapshot.containers {
+        if let Some(names) = services.get(&(row.node_id.to_string(), row.vmid.get())) {
+            row.services = names.clone();
+        }
+    }
     let total = snapshot.containers.len();
     let running = snapshot
         .containers

@@ -387,6 +387,7 @@ fn row(
         tags: entry.tags.clone(),
         lock: entry.lock.clone(),
         addresses: addresses.get(&entry.vmid).cloned().unwrap_or_default(),
+        services: Vec::new(),
     })
 }
 

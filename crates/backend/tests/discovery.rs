@@ -246,3 +246,56 @@ async fn an_alpine_guest_with_openrc() {
     );
     assert!(found.notes.is_empty(), "{:?}", found.notes);
 }
+
+#[tokio::test]
+async fn stale_discoveries_are_read_again_in_the_background() {
+    use backend::discovery::refresher::{RefreshPolicy, refresh_stale};
+    let lab = lab(Speed::Instant).await;
+    let vmid = debian(&lab);
+    let ct = Vmid::new(vmid).unwrap();
+    let first = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
+        .await
+        .unwrap();
+    let policy = RefreshPolicy::default();
+    assert_eq!(
+        refresh_stale(&lab.backend, &policy).await.unwrap(),
+        0,
+        "fresh"
+    );
+    lab.backend
+        .store
+        .db()
+        .query("UPDATE discovery SET discovered_at = time::now() - 1h")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    on_node(
+        &lab,
+        &format!("pct exec {vmid} -- apt-get install -y redis-server"),
+    )
+    .await;
+    assert_eq!(refresh_stale(&lab.backend, &policy).await.unwrap(), 1);
+    let now = discovery::get(&lab.backend, &lab.admin, &lab.node_id, ct)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(now.discovered_at >= first.discovered_at);
+    let redis = now
+        .services
+        .iter()
+        .find(|s| s.name == "redis-server")
+        .unwrap();
+    assert_eq!(
+        redis.ports,
+        [ServicePort {
+            port: 6379,
+            local: true
+        }]
+    );
+    assert_eq!(
+        refresh_stale(&lab.backend, &policy).await.unwrap(),
+        0,
+        "fresh again"
+    );
+}

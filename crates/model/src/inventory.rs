@@ -61,6 +61,9 @@ pub struct ContainerRow {
     /// IPv4 addresses reported by the running container, once known.
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// Its own running services (system ones left out), from its last discovery.
+    #[serde(default)]
+    pub services: Vec<String>,
 }
 
 /// How one node answered.
@@ -76,7 +79,7 @@ pub struct NodeOutcome {
     pub age_ms: u64,
 }
 
-/// A dashboard search: `status:running node:pve1 tag:web nginx`, as typed in the box and
+/// A dashboard search: `status:running node:pve1 tag:web svc:nginx web`, as typed in the box and
 /// kept in the URL. Words without a qualifier match the name, the VMID, a tag or the
 /// start of an address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,6 +88,8 @@ pub struct Search {
     pub status: Option<String>,
     pub node: Option<String>,
     pub tags: Vec<String>,
+    /// `svc:nginx`: a running service whose name contains it.
+    pub services: Vec<String>,
     pub words: Vec<String>,
 }
 
@@ -100,6 +105,7 @@ impl Search {
                 }
                 Some(("node", value)) if !value.is_empty() => search.node = Some(value.to_owned()),
                 Some(("tag", value)) if !value.is_empty() => search.tags.push(value.to_owned()),
+                Some(("svc", value)) if !value.is_empty() => search.services.push(value.to_owned()),
                 _ => search.words.push(lower),
             }
         }
@@ -130,7 +136,12 @@ impl Search {
                     .any(|t| t.to_lowercase().contains(w.as_str()))
                 || row.addresses.iter().any(|a| a.starts_with(w.as_str()))
         });
-        status_ok && node_ok && tags_ok && words_ok
+        let services_ok = self.services.iter().all(|wanted| {
+            row.services
+                .iter()
+                .any(|s| s.to_lowercase().contains(wanted.as_str()))
+        });
+        status_ok && node_ok && tags_ok && services_ok && words_ok
     }
 }
 
@@ -255,6 +266,11 @@ mod tests {
             tags: tags.iter().map(|t| (*t).into()).collect(),
             lock: None,
             addresses: vec![format!("10.0.0.{}", vmid - 100)],
+            services: if vmid == 100 {
+                vec!["nginx".into()]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -274,6 +290,8 @@ mod tests {
         };
         assert_eq!(hits(""), [100, 101, 102]);
         assert_eq!(hits("status:stopped node:pve"), [101]);
+        assert_eq!(hits("svc:ngi"), [100]);
+        assert!(hits("svc:postgres").is_empty());
         assert_eq!(hits("tag:web"), [100, 102]);
         assert_eq!(hits("Tag:WEB tag:edge"), [102]);
         assert_eq!(hits("web"), [100, 102]);

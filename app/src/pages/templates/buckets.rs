@@ -94,7 +94,7 @@ pub fn BucketsPage() -> impl IntoView {
         </Suspense>
         <section class="card narrow">
             <h2>"New bucket"</h2>
-            <ActionForm action=create attr:class="stack">
+            <ActionForm action=create attr:class="stack" attr:data-testid="new-bucket">
                 <FormError error=create_error />
                 <Field label="Name" field="name" error=create_error hint="lowercase, e.g. base or web-tools">
                     <input name="name" required maxlength="64" />

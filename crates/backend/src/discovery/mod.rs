@@ -6,8 +6,10 @@
 //! container with its time; credentials are sealed by the vault, bound to the container
 //! and the service, and only ever opened one service at a time on request (audited).
 //! A failed attempt keeps the previous services and records why and when.
+//! [`refresher`] reads stale discoveries again in the background.
 
 mod parse;
+pub mod refresher;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -360,4 +362,44 @@ pub async fn reseal_all(backend: &Backend) -> ServiceResult<usize> {
         }
     }
     Ok(count)
+}
+
+/// The names of every container's own running services (system ones left out), by node
+/// id and VMID, for the dashboard: one query over the user's discoveries.
+pub async fn running_services(
+    backend: &Backend,
+    user: &User,
+) -> ServiceResult<BTreeMap<(String, u32), Vec<String>>> {
+    #[derive(SurrealValue)]
+    struct Row {
+        node: String,
+        vmid: i64,
+        services: String,
+    }
+    let rows: Vec<Row> = backend
+        .store
+        .db()
+        .query(
+            "SELECT record::id(node) AS node, vmid, services FROM discovery
+              WHERE owner = type::record('user', $owner)",
+        )
+        .bind(("owner", user.id.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    let mut by_container = BTreeMap::new();
+    for row in rows {
+        let Ok(services) = serde_json::from_str::<Vec<Service>>(&row.services) else {
+            continue;
+        };
+        let names: Vec<String> = services
+            .into_iter()
+            .filter(|s| !s.is_system && s.status == ServiceStatus::Running)
+            .map(|s| s.name)
+            .collect();
+        if let Ok(vmid) = u32::try_from(row.vmid) {
+            by_container.insert((row.node, vmid), names);
+        }
+    }
+    Ok(by_container)
 }
