@@ -6,6 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
+# The shared target directory only grows (incremental caches, test binaries of earlier
+# builds); on this machine it once filled the disk at 78 GB. Past 30 GiB the incremental
+# caches go: the next build recompiles the workspace's own crates, not the dependencies.
+target_kib=$(du -sk "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1 || true)
+if [ "${target_kib:-0}" -gt $((30 * 1024 * 1024)) ]; then
+  echo "==> the build cache holds $((target_kib / 1024 / 1024)) GiB: dropping its incremental caches"
+  rm -rf "$CARGO_TARGET_DIR/debug/incremental" "$CARGO_TARGET_DIR/front/wasm32-unknown-unknown/debug/incremental"
+fi
+
 # Each step prints its name; the durations are summed up at the end (docs/building.md).
 timings=()
 started=$SECONDS
