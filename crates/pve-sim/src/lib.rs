@@ -61,6 +61,8 @@ pub enum SimError {
 pub(crate) struct Faults {
     /// Added to every request this node serves or that is proxied to it.
     pub latency: Duration,
+    /// Added to every SSH command this node runs (the exec request's round trip).
+    pub ssh_latency: Duration,
     /// Connection refused on its port; 595 when another node proxies to it.
     pub offline: bool,
     /// The next task started on this node fails with this message.
@@ -313,6 +315,12 @@ impl Simulator {
         for token in self.sim.cluster().tokens.iter_mut().filter(|t| t.id == id) {
             token.revoked = revoked;
         }
+    }
+
+    /// Adds latency to every SSH command `node` runs (once, before it starts: the exec
+    /// request's round trip over a slow link).
+    pub fn set_ssh_latency(&self, node: &str, latency: Duration) {
+        self.sim.update_faults(node, |f| f.ssh_latency = latency);
     }
 
     /// Adds latency to every request that `node` serves or that is proxied to it.

@@ -116,6 +116,10 @@ impl russh::server::Handler for Connection {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let latency = self.sim.faults(&self.node).ssh_latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         session.channel_success(channel)?;
         let command = String::from_utf8_lossy(data).into_owned();
         let running = process::start(
