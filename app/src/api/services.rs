@@ -28,14 +28,7 @@ pub async fn refresh_services(
     node_id: NodeId,
     vmid: Vmid,
 ) -> Result<Discovery, AppError> {
-    // Boxed: the discovery future is large for a server function's stack.
-    let found = Box::pin(backend::discovery::refresh(
-        call.backend(),
-        &call.caller,
-        &node_id,
-        vmid,
-    ))
-    .await?;
+    let found = backend::discovery::refresh(call.backend(), &call.caller, &node_id, vmid).await?;
     crate::redirect::to(&format!("/containers/{node_id}/{vmid}#services"));
     Ok(found)
 }

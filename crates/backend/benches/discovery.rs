@@ -9,17 +9,15 @@
 
 use std::time::{Duration, Instant};
 
+mod support;
+
 use backend::Backend;
-use backend::accounts::{self, User};
+use backend::accounts::User;
 use backend::discovery::{self, refresher};
-use backend::login_limit::LoginLimits;
-use backend::password::HashPolicy;
-use backend::store::Store;
-use backend::vault::KeyRing;
 use model::ids::{NodeId, Vmid};
 use model::node::NodeForm;
 use pve_sim::{SimConfig, Simulator};
-use zeroize::Zeroizing;
+use support::account;
 
 const LATENCY: Duration = Duration::from_millis(100);
 
@@ -30,28 +28,7 @@ async fn setup(containers: usize) -> (Simulator, Backend, User, NodeId) {
     })
     .await
     .unwrap();
-    let (store, _) = Store::open("mem://", None).await.unwrap();
-    let cheap = HashPolicy {
-        memory_kib: 64,
-        passes: 1,
-        lanes: 1,
-    };
-    let backend = Backend::new(store, KeyRing::generate(), LoginLimits::default())
-        .with_password_policy(cheap);
-    let code = backend.setup_code.issue();
-    let password = || Zeroizing::new("a long enough password".to_owned());
-    let admin = accounts::setup(
-        &backend,
-        accounts::SetupForm {
-            setup_code: &code,
-            username: "bench",
-            password: password(),
-            repeated: password(),
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    let (backend, admin) = account().await;
     let api = sim.node_api_url("pve").unwrap();
     let ssh = sim.ssh_address("pve").unwrap();
     let (token_id, token_secret) = sim.token();

@@ -9,14 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use backend::Backend;
-use backend::accounts::{self, User};
-use backend::login_limit::LoginLimits;
-use backend::password::HashPolicy;
-use backend::store::Store;
+mod support;
+
 use backend::templates::{ArchiveLimits, import};
-use backend::vault::KeyRing;
-use zeroize::Zeroizing;
+use support::account;
 
 const TEMPLATES: usize = 50;
 const RUNS: usize = 5;
@@ -70,32 +66,6 @@ fn archive() -> Vec<u8> {
         }
     }
     tar.into_inner().unwrap().finish().unwrap()
-}
-
-async fn account() -> (Backend, User) {
-    let (store, _) = Store::open("mem://", None).await.unwrap();
-    let cheap = HashPolicy {
-        memory_kib: 64,
-        passes: 1,
-        lanes: 1,
-    };
-    let backend = Backend::new(store, KeyRing::generate(), LoginLimits::default())
-        .with_password_policy(cheap);
-    let code = backend.setup_code.issue();
-    let password = || Zeroizing::new("a long enough password".to_owned());
-    let user = accounts::setup(
-        &backend,
-        accounts::SetupForm {
-            setup_code: &code,
-            username: "bench",
-            password: password(),
-            repeated: password(),
-        },
-        None,
-    )
-    .await
-    .unwrap();
-    (backend, user)
 }
 
 /// The process's peak resident memory (VmHWM), in KiB.

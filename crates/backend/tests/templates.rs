@@ -206,10 +206,11 @@ async fn templates_and_buckets_belong_to_their_user() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        templates::tags(&backend, &admin).await.unwrap(),
-        ["nginx", "web"]
-    );
+    let listing = templates::listing(&backend, &admin, &TemplateQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.tags, ["nginx", "web"]);
+    assert_eq!(listing.total, 1);
 }
 
 #[tokio::test]

@@ -280,9 +280,10 @@ pub async fn refresh(
                 .check()?;
         }
     }
-    get(backend, user, node_id, vmid)
+    load(backend, user, node_id, vmid)
         .await?
-        .ok_or_else(|| ServiceError::Internal("the discovery vanished".into()))
+        .ok_or_else(|| ServiceError::Internal("the discovery vanished".into()))?
+        .view()
 }
 
 /// The credentials discovery found for `service` in the user's container: opened here,

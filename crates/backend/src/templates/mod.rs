@@ -150,18 +150,6 @@ pub async fn listing(
     })
 }
 
-/// Every tag the user's templates carry, sorted (the list's tag filter).
-pub async fn tags(backend: &Backend, user: &User) -> ServiceResult<Vec<String>> {
-    let mut tags: Vec<String> = records::load_all(backend, user)
-        .await?
-        .into_iter()
-        .flat_map(|row| row.tags)
-        .collect();
-    tags.sort();
-    tags.dedup();
-    Ok(tags)
-}
-
 /// The user's template `id` with its buckets.
 pub async fn get(backend: &Backend, user: &User, id: &TemplateId) -> ServiceResult<TemplateView> {
     let row = records::load(backend, user, id).await?;

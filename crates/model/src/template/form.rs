@@ -257,7 +257,7 @@ impl TemplateForm {
             own_packages("packages", &self.packages).map(drop),
             self.checked_scripts().map(drop),
             self.checked_files().map(drop),
-            self.validate().map(drop),
+            self.check_size(),
         ];
         let mut errors: Vec<FieldError> = Vec::new();
         for error in results.into_iter().filter_map(Result::err) {
@@ -278,17 +278,7 @@ impl TemplateForm {
             }
         };
         let description = text_content("description", self.description.trim(), MAX_DESCRIPTION)?;
-        let bytes: usize = self.scripts.iter().map(|s| s.content.len()).sum::<usize>()
-            + self.files.iter().map(|f| f.content.len()).sum::<usize>();
-        if bytes > MAX_TEMPLATE_BYTES {
-            return Err(FieldError::new(
-                "files",
-                format!(
-                    "scripts and files together hold at most {} MiB",
-                    MAX_TEMPLATE_BYTES / 1024 / 1024
-                ),
-            ));
-        }
+        self.check_size()?;
         Ok(TemplateContent {
             name: template_name("name", &self.name)?,
             description,
@@ -309,6 +299,22 @@ impl TemplateForm {
             buckets: self.checked_buckets()?,
             packages: own_packages("packages", &self.packages)?,
         })
+    }
+
+    /// Scripts and files together stay within [`MAX_TEMPLATE_BYTES`].
+    fn check_size(&self) -> Result<(), FieldError> {
+        let bytes: usize = self.scripts.iter().map(|s| s.content.len()).sum::<usize>()
+            + self.files.iter().map(|f| f.content.len()).sum::<usize>();
+        if bytes > MAX_TEMPLATE_BYTES {
+            return Err(FieldError::new(
+                "files",
+                format!(
+                    "scripts and files together hold at most {} MiB",
+                    MAX_TEMPLATE_BYTES / 1024 / 1024
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn checked_scripts(&self) -> Result<Vec<TemplateScript>, FieldError> {
