@@ -9,6 +9,7 @@ use pve_sim::{SimConfig, Simulator, Speed};
 pub async fn start() -> Result<(Simulator, DemoCluster), String> {
     let simulator = Simulator::start(SimConfig {
         speed: Speed::Realistic,
+        journal_activity: Some(std::time::Duration::from_secs(30)),
         ..SimConfig::default()
     })
     .await

@@ -55,6 +55,9 @@ pub struct SimConfig {
     pub api_port: u16,
     /// First node's SSH port; 0 picks free ports. Further nodes use free ports.
     pub ssh_port: u16,
+    /// How often running services that log on a schedule (cron, Grafana) write a line;
+    /// `None`: never (tests that read logs want them still).
+    pub journal_activity: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -70,6 +73,7 @@ impl Default for SimConfig {
             host: "127.0.0.1".into(),
             api_port: 0,
             ssh_port: 0,
+            journal_activity: None,
         }
     }
 }

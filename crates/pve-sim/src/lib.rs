@@ -16,6 +16,7 @@
 mod api;
 pub mod config;
 mod disk;
+mod guest_net;
 mod listener;
 mod model;
 mod processes;
@@ -96,6 +97,8 @@ pub(crate) struct Sim {
     pub disk_root: std::path::PathBuf,
     /// Changes (closes) when the simulator stops: running commands are killed.
     pub stopped: tokio::sync::watch::Receiver<()>,
+    /// The sockets open on the containers' addresses (see `guest_net`).
+    pub listeners: guest_net::Listeners,
 }
 
 impl Sim {
@@ -205,7 +208,9 @@ impl Simulator {
             ca,
             requests: Mutex::new(HashMap::new()),
             requests_by_path: Mutex::new(HashMap::new()),
+            listeners: guest_net::Listeners::default(),
         });
+        guest_net::spawn_activity(&sim);
         let mut servers = Vec::new();
         let mut addresses = Vec::new();
         for (index, name) in node_names.iter().enumerate() {

@@ -38,6 +38,9 @@ struct Args {
     /// Delay of every 401, like PVE's 3 s.
     #[arg(long, default_value_t = 3000)]
     auth_delay_ms: u64,
+    /// How often running cron and Grafana services log a line (0: never).
+    #[arg(long, default_value_t = 30)]
+    journal_activity_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -72,6 +75,7 @@ async fn main() -> std::process::ExitCode {
         host: args.listen.ip().to_string(),
         api_port: args.listen.port(),
         ssh_port: args.ssh_listen.port(),
+        journal_activity: Some(Duration::from_secs(args.journal_activity_seconds)),
     };
     let simulator = match Simulator::start(config).await {
         Ok(simulator) => simulator,

@@ -313,6 +313,8 @@ pub struct Cluster {
     pub disk: Disk,
     /// Resource pools and their member VMIDs (`/pools`); none until a test adds one.
     pub pools: BTreeMap<String, BTreeSet<u32>>,
+    /// The containers' subnet on this machine (their addresses answer for real).
+    pub guest_net: crate::guest_net::GuestNetwork,
     next_pid: u32,
 }
 
@@ -371,6 +373,7 @@ impl Cluster {
             rng,
             disk,
             pools: BTreeMap::new(),
+            guest_net: crate::guest_net::GuestNetwork::claim()?,
             next_pid: 0x0001_2A00,
         };
         for i in 0..config.containers {
@@ -447,7 +450,7 @@ impl Cluster {
                 .into(),
             );
         }
-        let ip = format!("192.168.100.{}", 10 + (vmid % 200));
+        let ip = self.guest_net.address_of(vmid).to_string();
         Ct {
             vmid,
             node: node.to_owned(),

@@ -271,7 +271,13 @@ impl Runner {
                     self.pause(500).await?;
                     return Err(message);
                 }
-                self.container_task(other).await
+                let vmid = other.vmid();
+                let outcome = self.container_task(other).await;
+                // What runs in it changed: its address answers accordingly.
+                if let Some(vmid) = vmid {
+                    crate::guest_net::reconcile(&self.sim, vmid);
+                }
+                outcome
             }
         }
     }

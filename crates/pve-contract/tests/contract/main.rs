@@ -7,6 +7,7 @@ mod access;
 mod cluster;
 mod connection;
 mod containers;
+mod guest_net;
 mod shell;
 mod support;
 mod tasks;

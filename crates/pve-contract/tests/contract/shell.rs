@@ -12,7 +12,7 @@ use crate::support::{client, simulator, wait};
 
 /// Containers 100–105 on `pve`: 100 (web) runs nginx, 102 and 105 are Alpine, 103 is
 /// stopped.
-async fn node() -> (pve_sim::Simulator, OpenSsh) {
+pub(crate) async fn node() -> (pve_sim::Simulator, OpenSsh) {
     let sim = simulator(SimConfig::default()).await;
     assert_eq!(sim.commands_refused(), None, "bubblewrap must work here");
     let ssh = OpenSsh::new(&sim, "pve").await;

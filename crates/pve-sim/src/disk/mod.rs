@@ -157,6 +157,11 @@ impl Disk {
         self.guest(vmid).join("rootfs")
     }
 
+    /// Whether `vmid`'s root file system exists as files (not only planned).
+    pub fn is_made(&self, vmid: u32) -> bool {
+        !self.planned.contains_key(&vmid) && self.rootfs(vmid).is_dir()
+    }
+
     /// Gives `vmid` a fresh root file system made from `plan` (replacing any), once
     /// something needs it.
     pub fn plan(&mut self, vmid: u32, plan: Plan) -> io::Result<()> {

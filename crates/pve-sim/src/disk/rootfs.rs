@@ -10,7 +10,7 @@ use std::io;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
-use super::tools::{ServiceDef, service_of, version_of};
+use super::tools::{ServiceDef, paths_of, service_of, version_of};
 use crate::model::unix_now;
 
 /// The distribution family, from the container's `ostype`.
@@ -182,7 +182,7 @@ pub fn template(root: &Path, ostype: &str) -> io::Result<()> {
     fs::write(root.join("var/lib/pve-sim/packages"), packages)?;
     for (name, process, ports, description) in family.base_services() {
         let ports: Vec<String> = ports.iter().map(|p| (*p).to_owned()).collect();
-        add_service(root, name, process, &ports, description)?;
+        add_service(root, family, name, process, &ports, description)?;
     }
     // su, runuser and login need PAM's configuration (the modules are the host's).
     for dir in ["/etc/pam.d", "/etc/security"] {
@@ -227,6 +227,9 @@ pub fn install(root: &Path, ostype: &str, package: &str) -> io::Result<()> {
     let version = version_of(package, Family::of(ostype).key());
     let _ = writeln!(packages, "{package} {version}");
     fs::write(&list, packages)?;
+    for dir in paths_of(package, Family::of(ostype).key()) {
+        fs::create_dir_all(root.join(dir.trim_start_matches('/')))?;
+    }
     if let Some(ServiceDef {
         name,
         process,
@@ -235,14 +238,23 @@ pub fn install(root: &Path, ostype: &str, package: &str) -> io::Result<()> {
         ..
     }) = service_of(package)
     {
-        add_service(root, &name, &process, &ports, &description)?;
+        add_service(
+            root,
+            Family::of(ostype),
+            &name,
+            &process,
+            &ports,
+            &description,
+        )?;
     }
     Ok(())
 }
 
-/// Writes a running, enabled service and its start-up journal lines.
+/// Writes a running, enabled service and its start-up lines (the journal; syslog's
+/// `/var/log/messages` on Alpine, which has no journal).
 fn add_service(
     root: &Path,
+    family: Family,
     name: &str,
     process: &str,
     ports: &[String],
@@ -263,6 +275,21 @@ fn add_service(
         ),
     )?;
     let booted = unix_now().saturating_sub(600);
+    if family == Family::Alpine {
+        let hostname = fs::read_to_string(root.join("etc/hostname")).unwrap_or_default();
+        let line = format!(
+            "{} {} daemon.info {name}: Started {name} - {description}.\n",
+            crate::guest_net::syslog_time(booted),
+            Some(hostname.trim())
+                .filter(|h| !h.is_empty())
+                .unwrap_or("localhost")
+        );
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.join("var/log/messages"))?;
+        return io::Write::write_all(&mut file, line.as_bytes());
+    }
     fs::write(
         state.join("journal").join(name),
         format!(

@@ -41,7 +41,7 @@ const FILES: [(&str, &str, bool); 16] = [
         false,
     ),
     ("users.tsv", include_str!("../../tools/users.tsv"), false),
-    ("paths.tsv", include_str!("../../tools/paths.tsv"), false),
+    ("paths.tsv", PATHS, false),
     (
         "guest/pve-sim-tool",
         include_str!("../../tools/guest/pve-sim-tool"),
@@ -140,6 +140,23 @@ pub struct ServiceDef {
     /// Where it listens: `80` (every address) or `127.0.0.1:5432` (loopback only).
     pub ports: Vec<String>,
     pub description: String,
+}
+
+/// Folders packages ship (tab-separated: package, family or `*`, comma-separated folders).
+const PATHS: &str = include_str!("../../tools/paths.tsv");
+
+/// The folders `package` ships on `family` (`debian`, `alpine`, `rhel`).
+pub fn paths_of(package: &str, family: &str) -> Vec<&'static str> {
+    PATHS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let (name, of, dirs) = (fields.next()?, fields.next()?, fields.next()?);
+            (name == package && (of == "*" || of == family)).then_some(dirs)
+        })
+        .flat_map(|dirs| dirs.split(','))
+        .collect()
 }
 
 /// The service `package` ships, if any.

@@ -105,6 +105,8 @@ async fn run(
         _ = stopped.changed() => None,
     };
     feed.abort();
+    // The command may have started or stopped services: the containers' addresses follow.
+    crate::guest_net::reconcile_node(&sim, &node);
     let Some(status) = status else {
         // The client or the simulator went away: nobody to answer.
         let _ = child.start_kill();

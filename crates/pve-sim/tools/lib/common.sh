@@ -47,6 +47,13 @@ version_of() {
 
 # Appends one journal line for service $1 from IDENT[PID] $2: message $3.
 journal() {
+  if [ "$(os_family)" = alpine ]; then
+    # No journal on Alpine: OpenRC services log through syslog to /var/log/messages.
+    local ident=$2
+    [ "$ident" = "systemd[1]" ] && ident=$1
+    printf '%(%b %e %H:%M:%S)T %s daemon.info %s: %s\n' -1 "$(cat /etc/hostname 2>/dev/null)" "$ident" "$3" >> /var/log/messages
+    return 0
+  fi
   mkdir -p "$STATE/journal"
   printf '%(%s)T\t%s\t%s\n' -1 "$2" "$3" >> "$STATE/journal/$1"
 }

@@ -220,6 +220,7 @@ systemctl_show() {
 
 # `journalctl [-u UNIT]… [-n N] [-f] [-o short|short-iso|cat] [--no-pager]`.
 tool_journalctl() {
+  [ "$(os_family)" = alpine ] && not_found journalctl
   local units=() lines= follow=false format=short quiet=false
   while [ $# -gt 0 ]; do
     case "$1" in

@@ -306,7 +306,7 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
                 .or_insert_with(|| "veth".to_owned());
             if net == "net0" {
                 address = match pairs.get("ip").map(String::as_str) {
-                    Some("dhcp") => Some(format!("192.168.100.{}", 10 + (vmid % 200))),
+                    Some("dhcp") => Some(cluster.guest_net.address_of(vmid).to_string()),
                     Some(cidr) if cidr.contains('/') => cidr.split('/').next().map(str::to_owned),
                     _ => None,
                 };
