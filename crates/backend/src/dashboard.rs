@@ -24,8 +24,9 @@ pub async fn query(
         discovery::running_services(backend, user),
     )?;
     for row in &mut snapshot.containers {
-        if let Some(names) = services.get(&(row.node_id.to_string(), row.vmid.get())) {
-            row.services = names.clone();
+        if let Some(found) = services.get(&(row.node_id.to_string(), row.vmid.get())) {
+            row.services = found.names.clone();
+            row.web = found.links.clone();
         }
     }
     let total = snapshot.containers.len();

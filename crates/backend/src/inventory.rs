@@ -388,6 +388,7 @@ fn row(
         lock: entry.lock.clone(),
         addresses: addresses.get(&entry.vmid).cloned().unwrap_or_default(),
         services: Vec::new(),
+        web: Vec::new(),
     })
 }
 

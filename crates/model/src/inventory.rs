@@ -64,6 +64,9 @@ pub struct ContainerRow {
     /// Its own running services (system ones left out), from its last discovery.
     #[serde(default)]
     pub services: Vec<String>,
+    /// Their web UIs, from the same discovery.
+    #[serde(default)]
+    pub web: Vec<crate::service::ServiceLink>,
 }
 
 /// How one node answered.
@@ -271,6 +274,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            web: Vec::new(),
         }
     }
 

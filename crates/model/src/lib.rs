@@ -11,6 +11,7 @@ pub mod container;
 pub mod ids;
 pub mod inventory;
 pub mod job;
+pub mod logs;
 pub mod node;
 pub mod provision;
 pub mod service;

@@ -35,6 +35,43 @@ pub struct ServicePort {
     pub local: bool,
 }
 
+/// A web UI found on a service's port: the scheme that answered the probe (HTTPS tried
+/// first), the page's title, and whether its certificate signs itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebLink {
+    pub port: u16,
+    /// `https://192.168.1.20:8443/`.
+    pub url: String,
+    pub secure: bool,
+    /// The `<title>` of the page, when it has one.
+    pub title: Option<String>,
+    /// HTTPS with a certificate issued by itself (browsers warn before opening it).
+    pub self_signed: bool,
+}
+
+impl WebLink {
+    /// What a link to it says: its title, else the service and port.
+    pub fn label(&self, service: &str) -> String {
+        match &self.title {
+            Some(title) => title.clone(),
+            None => format!("{service} :{}", self.port),
+        }
+    }
+}
+
+/// A web UI with the service it belongs to (the dashboard's links).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLink {
+    pub service: String,
+    pub link: WebLink,
+}
+
+impl ServiceLink {
+    pub fn label(&self) -> String {
+        self.link.label(&self.service)
+    }
+}
+
 /// One discovered service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
@@ -49,6 +86,9 @@ pub struct Service {
     pub detail: String,
     /// A credential file names this service (revealed on request only).
     pub has_credentials: bool,
+    /// Web UIs on its ports that are reachable from outside.
+    #[serde(default)]
+    pub web: Vec<WebLink>,
 }
 
 /// The last discovery of one container.
@@ -59,6 +99,9 @@ pub struct Discovery {
     /// How long reading them took.
     pub duration_ms: u64,
     pub services: Vec<Service>,
+    /// The container's address that was probed for web UIs, when it has one.
+    #[serde(default)]
+    pub address: Option<String>,
     /// What could not be read, in words (no `ss` in a busybox container, a credential file
     /// that is not text …): a partial result, not an error.
     pub notes: Vec<String>,

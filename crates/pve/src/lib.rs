@@ -31,6 +31,6 @@ pub use client::{Auth, Client, ClientConfig, Secret};
 pub use error::PveError;
 pub use params::Params;
 pub use task::{TaskOutcome, WaitOptions};
-pub use tls::{CertificateInfo, Fingerprint, Trust, probe};
+pub use tls::{CertificateInfo, Fingerprint, Trust, connect_reading_certificate, probe};
 pub use tokio_util::sync::CancellationToken;
 pub use upid::{Upid, UpidError};

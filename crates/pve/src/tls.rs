@@ -277,6 +277,24 @@ impl CertificateInfo {
 /// Sends no HTTP request and no credential: this is the first, explicit step of trusting
 /// a node, whose fingerprint the user must confirm before anything else is sent.
 pub async fn probe(host: &str, port: u16, timeout: Duration) -> Result<CertificateInfo, PveError> {
+    let (_stream, certificate) = connect_reading_certificate(host, port, timeout).await?;
+    Ok(certificate)
+}
+
+/// A TLS connection to `host:port` whatever certificate it presents, and that
+/// certificate. For reading what a server is (a node before it is trusted, a container's
+/// web UI), never for sending a credential: nothing checks who is at the other end.
+pub async fn connect_reading_certificate(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<
+    (
+        tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+        CertificateInfo,
+    ),
+    PveError,
+> {
     let verifier = Arc::new(LeafVerifier::new(LeafPolicy::Capture));
     let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
@@ -303,13 +321,13 @@ pub async fn probe(host: &str, port: u16, timeout: Duration) -> Result<Certifica
                 message: e.to_string(),
             })
     };
-    let _stream = tokio::time::timeout(timeout, handshake)
+    let stream = tokio::time::timeout(timeout, handshake)
         .await
         .map_err(|_| PveError::Timeout { after: timeout })??;
     let der = verifier.take_seen().ok_or_else(|| PveError::Tls {
         message: "the server presented no certificate".into(),
     })?;
-    CertificateInfo::from_der(&der)
+    Ok((stream, CertificateInfo::from_der(&der)?))
 }
 
 #[cfg(test)]

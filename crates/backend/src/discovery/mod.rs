@@ -5,18 +5,20 @@
 //! ([`parse`] turns that output into services with ports). The result is stored per
 //! container with its time; credentials are sealed by the vault, bound to the container
 //! and the service, and only ever opened one service at a time on request (audited).
-//! A failed attempt keeps the previous services and records why and when.
+//! A failed attempt keeps the previous services and records why and when. The ports
+//! services listen on outside loopback are probed for web UIs ([`web`]).
 //! [`refresher`] reads stale discoveries again in the background.
 
 mod parse;
 pub mod refresher;
+mod web;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use model::audit::AuditAction;
 use model::ids::{NodeId, Vmid};
-use model::service::{Discovery, Service, ServiceKind, ServiceStatus};
+use model::service::{Discovery, Service, ServiceKind, ServiceLink, ServiceStatus};
 use surrealdb::types::SurrealValue;
 use zeroize::Zeroizing;
 
@@ -51,6 +53,7 @@ struct Stored {
     discovered_at: Option<String>,
     duration_ms: i64,
     services: String,
+    address: Option<String>,
     notes: Vec<String>,
     credentials: String,
     last_error: Option<String>,
@@ -65,6 +68,7 @@ impl Stored {
             discovered_at: self.discovered_at.clone().unwrap_or_default(),
             duration_ms: u64::try_from(self.duration_ms).unwrap_or(0),
             services,
+            address: self.address.clone(),
             notes: self.notes.clone(),
             last_error: self.last_error.clone(),
             failed_at: self.failed_at.clone(),
@@ -78,7 +82,7 @@ impl Stored {
 }
 
 const STORED: &str = "IF discovered_at { time::format(discovered_at, '%Y-%m-%dT%H:%M:%SZ') } \
-     ELSE { NONE } AS discovered_at, duration_ms, services, notes, credentials, last_error, \
+     ELSE { NONE } AS discovered_at, duration_ms, services, address, notes, credentials, last_error, \
      IF failed_at { time::format(failed_at, '%Y-%m-%dT%H:%M:%SZ') } ELSE { NONE } AS failed_at";
 
 async fn load(
@@ -116,9 +120,11 @@ pub async fn get(
         .transpose()
 }
 
-/// What one probe found: services and notes, and each service's credential pairs.
+/// What one probe found: services and notes, the container's address, and each
+/// service's credential pairs.
 struct Found {
     services: Vec<Service>,
+    address: Option<std::net::Ipv4Addr>,
     notes: Vec<String>,
     credentials: BTreeMap<String, Vec<(String, String)>>,
 }
@@ -136,6 +142,13 @@ fn read(output: &str, known: &[String]) -> Found {
     let sections = parse::Sections::split(output);
     let mut notes = Vec::new();
     let mut services = parse::services(&sections, known, &mut notes);
+    let address = match &sections.addresses {
+        Some(lines) => parse::global_addresses(lines).into_iter().next(),
+        None => {
+            notes.push("no `ip` command: web UIs were not looked for".into());
+            None
+        }
+    };
     let mut credentials = BTreeMap::new();
     for (service, lines) in &sections.credentials {
         if !is_service_name(service) {
@@ -164,12 +177,14 @@ fn read(output: &str, known: &[String]) -> Found {
                 is_system: false,
                 detail: "known from its credentials".into(),
                 has_credentials: true,
+                web: Vec::new(),
             }),
         }
         credentials.insert((*service).to_owned(), pairs);
     }
     Found {
         services,
+        address,
         notes,
         credentials,
     }
@@ -208,7 +223,19 @@ pub async fn refresh(
         None => Vec::new(),
     };
     let outcome = match attempt {
-        Ok(output) if output.success() => Ok(read(&output.stdout, &known)),
+        Ok(output) if output.success() => {
+            let mut found = read(&output.stdout, &known);
+            if let Some(address) = found.address {
+                if web::may_probe(address, &access.host) {
+                    web::probe_services(address, &mut found.services).await;
+                } else {
+                    found.notes.push(format!(
+                        "{address} is an address of this machine's own: web UIs were not probed"
+                    ));
+                }
+            }
+            Ok(found)
+        }
         Ok(output) => Err(format!(
             "pct exec failed: {}",
             output.stderr.lines().last().unwrap_or("no message").trim()
@@ -242,7 +269,8 @@ pub async fn refresh(
                     "UPSERT type::record('discovery', $key) CONTENT {
                          owner: type::record('user', $owner), node: type::record('node', $node),
                          vmid: $vmid, discovered_at: time::now(), duration_ms: $ms,
-                         services: $services, notes: $notes, credentials: $credentials,
+                         services: $services, address: $address, notes: $notes,
+                         credentials: $credentials,
                          last_error: NONE, failed_at: NONE
                      }",
                 )
@@ -255,6 +283,7 @@ pub async fn refresh(
                     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
                 ))
                 .bind(("services", services))
+                .bind(("address", found.address.map(|a| a.to_string())))
                 .bind(("notes", found.notes))
                 .bind(("credentials", credentials))
                 .await?
@@ -365,12 +394,19 @@ pub async fn reseal_all(backend: &Backend) -> ServiceResult<usize> {
     Ok(count)
 }
 
-/// The names of every container's own running services (system ones left out), by node
-/// id and VMID, for the dashboard: one query over the user's discoveries.
+/// A container's own running services and their web UIs, for its dashboard row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowServices {
+    pub names: Vec<String>,
+    pub links: Vec<ServiceLink>,
+}
+
+/// Every container's own running services (system ones left out) and their web UIs, by
+/// node id and VMID, for the dashboard: one query over the user's discoveries.
 pub async fn running_services(
     backend: &Backend,
     user: &User,
-) -> ServiceResult<BTreeMap<(String, u32), Vec<String>>> {
+) -> ServiceResult<BTreeMap<(String, u32), RowServices>> {
     #[derive(SurrealValue)]
     struct Row {
         node: String,
@@ -393,13 +429,21 @@ pub async fn running_services(
         let Ok(services) = serde_json::from_str::<Vec<Service>>(&row.services) else {
             continue;
         };
-        let names: Vec<String> = services
+        let mut found = RowServices::default();
+        for service in services
             .into_iter()
             .filter(|s| !s.is_system && s.status == ServiceStatus::Running)
-            .map(|s| s.name)
-            .collect();
+        {
+            found
+                .links
+                .extend(service.web.iter().map(|link| ServiceLink {
+                    service: service.name.clone(),
+                    link: link.clone(),
+                }));
+            found.names.push(service.name);
+        }
         if let Ok(vmid) = u32::try_from(row.vmid) {
-            by_container.insert((row.node, vmid), names);
+            by_container.insert((row.node, vmid), found);
         }
     }
     Ok(by_container)

@@ -27,6 +27,8 @@ echo '@@ ss'
 ss -ltnpH 2>/dev/null || echo '@! ss'
 echo '@@ docker'
 docker ps 2>/dev/null || echo '@! docker'
+echo '@@ addresses'
+ip -4 addr show 2>/dev/null || echo '@! ip'
 echo '@@ credentials'
 for file in /etc/corral/credentials/*; do
   [ -f "$file" ] || continue
@@ -77,6 +79,8 @@ pub(crate) struct Sections<'a> {
     pub openrc: Option<Vec<&'a str>>,
     pub ss: Option<Vec<&'a str>>,
     pub docker: Option<Vec<&'a str>>,
+    /// `ip -4 addr show`.
+    pub addresses: Option<Vec<&'a str>>,
     /// Credential files: service name and the file's lines.
     pub credentials: Vec<(&'a str, Vec<&'a str>)>,
 }
@@ -95,6 +99,7 @@ impl<'a> Sections<'a> {
                     Some("openrc") => s.openrc = value,
                     Some("ss") => s.ss = value,
                     Some("docker") => s.docker = value,
+                    Some("addresses") => s.addresses = value,
                     _ => {}
                 }
             };
@@ -120,6 +125,20 @@ impl<'a> Sections<'a> {
         finish(current, lines, failed, &mut sections);
         sections
     }
+}
+
+/// The container's global IPv4 addresses from `ip -4 addr show` (iproute2 and busybox
+/// print `inet 192.168.1.20/24 brd … scope global eth0`).
+pub(crate) fn global_addresses(lines: &[&str]) -> Vec<std::net::Ipv4Addr> {
+    lines
+        .iter()
+        .filter(|line| line.contains("scope global"))
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            words.find(|w| *w == "inet")?;
+            words.next()?.split('/').next()?.parse().ok()
+        })
+        .collect()
 }
 
 /// A listening socket: its port, whether on loopback only, and its processes' names and
@@ -322,6 +341,7 @@ pub(crate) fn services(
             is_system: kind != ServiceKind::Docker && is_system(name),
             detail: detail.to_owned(),
             has_credentials: false,
+            web: Vec::new(),
         });
     };
     let units = sections.systemd.as_deref().map(units).unwrap_or_default();
@@ -439,6 +459,7 @@ pub(crate) fn services(
                 ports: vec![port],
                 detail: String::new(),
                 has_credentials: false,
+                web: Vec::new(),
             }),
         }
     }
@@ -533,6 +554,19 @@ a1b2c3d4e5f6   nginx:alpine   \"/docker-entrypoint.…\"   2 minutes ago   Up 2 
         );
         assert_eq!(skipped, 1);
         assert_eq!(sections.credentials[1].0, "orphan");
+    }
+
+    #[test]
+    fn global_addresses_are_read_from_iproute2_and_busybox() {
+        let output = "@@ addresses\n1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536\n    inet 127.0.0.1/8 scope host lo\n\
+2: eth0@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500\n    inet 192.168.1.20/24 brd 192.168.1.255 scope global dynamic eth0\n\
+       valid_lft 86000sec preferred_lft 86000sec\n    inet 10.0.0.5/8 scope global eth1\n@@ credentials\n";
+        let sections = Sections::split(output);
+        assert_eq!(
+            global_addresses(sections.addresses.as_deref().unwrap()),
+            ["192.168.1.20".parse::<std::net::Ipv4Addr>().unwrap(), "10.0.0.5".parse().unwrap()]
+        );
+        assert!(Sections::split("@@ addresses\n@! ip\n").addresses.is_none());
     }
 
     #[test]

@@ -320,6 +320,58 @@ impl SshSession {
             .await
     }
 
+    /// Runs a command that does not end by itself (`journalctl -f`), sending each standard
+    /// output line on `lines` as it comes (the command waits while the channel is full).
+    /// The SSH channel is closed, which ends the command, as soon as the receiver goes or
+    /// `limit` has passed; standard error is dropped.
+    pub async fn follow(
+        &self,
+        command_line: &str,
+        limit: Duration,
+        lines: &tokio::sync::mpsc::Sender<String>,
+    ) -> Result<FollowEnd, SshError> {
+        let channel_error = |e: russh::Error| SshError::Channel(e.to_string());
+        let mut channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(channel_error)?;
+        channel
+            .exec(true, command_line)
+            .await
+            .map_err(channel_error)?;
+        channel.eof().await.map_err(channel_error)?;
+        let deadline = tokio::time::sleep(limit);
+        tokio::pin!(deadline);
+        let mut splitter = LineSplitter::default();
+        let mut complete = Vec::new();
+        let mut status = None;
+        let end = loop {
+            let message = tokio::select! {
+                message = channel.wait() => message,
+                () = lines.closed() => break FollowEnd::ReceiverGone,
+                () = &mut deadline => break FollowEnd::LimitReached,
+            };
+            match message {
+                None => break FollowEnd::Exited(status),
+                Some(ChannelMsg::ExitStatus { exit_status }) => status = Some(exit_status),
+                Some(ChannelMsg::Data { data }) => {
+                    splitter.push(&String::from_utf8_lossy(&data), |line| complete.push(line));
+                    for line in complete.drain(..) {
+                        if lines.send(line).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        };
+        if !matches!(end, FollowEnd::Exited(_)) {
+            let _ = channel.close().await;
+        }
+        Ok(end)
+    }
+
     async fn run(
         &self,
         command_line: &str,
@@ -388,6 +440,17 @@ impl SshSession {
             .await
             .map_err(|_| SshError::CommandTimeout { after: timeout })?
     }
+}
+
+/// Why [`SshSession::follow`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowEnd {
+    /// The command ended by itself (its container stopped, its file went), with its status.
+    Exited(Option<u32>),
+    /// Nobody reads the lines any more.
+    ReceiverGone,
+    /// The time limit passed.
+    LimitReached,
 }
 
 /// Keeps one session per node and login, so a node is not dialled for every command.

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "discovery",
         sql: include_str!("../../migrations/0007_discovery.surql"),
     },
+    Migration {
+        version: 8,
+        name: "discovery address",
+        sql: include_str!("../../migrations/0008_discovery_address.surql"),
+    },
 ];
 
 /// What [`apply`] did.

@@ -3,7 +3,7 @@
 //! read the container is a warning, never the job's failure: the container is made.
 
 use model::job::Phase;
-use model::service::{Discovery, ServicePort};
+use model::service::{Discovery, Service};
 
 use super::{Halt, JobRun};
 
@@ -30,21 +30,25 @@ impl JobRun<'_> {
     }
 }
 
-fn port_words(ports: &[ServicePort]) -> String {
-    ports
+/// `80 http, 5432 local`: each port, and how it answered the web probe.
+fn port_words(service: &Service) -> String {
+    service
+        .ports
         .iter()
         .map(|p| {
-            if p.local {
-                format!("{} local", p.port)
-            } else {
-                p.port.to_string()
+            let web = service.web.iter().find(|w| w.port == p.port);
+            match (p.local, web) {
+                (true, _) => format!("{} local", p.port),
+                (false, Some(link)) if link.secure => format!("{} https", p.port),
+                (false, Some(_)) => format!("{} http", p.port),
+                (false, None) => p.port.to_string(),
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// `Services: nginx (80), postgresql (5432 local, credentials); 3 system services.`
+/// `Services: nginx (80 http), postgresql (5432 local, credentials); 3 system services.`
 fn summary(discovery: &Discovery) -> String {
     let (system, own): (Vec<_>, Vec<_>) = discovery.services.iter().partition(|s| s.is_system);
     if own.is_empty() && system.is_empty() {
@@ -55,7 +59,7 @@ fn summary(discovery: &Discovery) -> String {
         .map(|s| {
             let mut extras = Vec::new();
             if !s.ports.is_empty() {
-                extras.push(port_words(&s.ports));
+                extras.push(port_words(s));
             }
             if s.has_credentials {
                 extras.push("credentials".to_owned());
@@ -78,7 +82,7 @@ fn summary(discovery: &Discovery) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::service::{Service, ServiceKind, ServiceStatus};
+    use model::service::{ServiceKind, ServicePort, ServiceStatus, WebLink};
 
     fn service(name: &str, system: bool, ports: Vec<ServicePort>, credentials: bool) -> Service {
         Service {
@@ -89,24 +93,34 @@ mod tests {
             is_system: system,
             detail: String::new(),
             has_credentials: credentials,
+            web: Vec::new(),
         }
     }
 
     #[test]
     fn the_log_line_names_services_ports_and_credentials() {
+        let mut nginx = service(
+            "nginx",
+            false,
+            vec![ServicePort {
+                port: 80,
+                local: false,
+            }],
+            false,
+        );
+        nginx.web.push(WebLink {
+            port: 80,
+            url: "http://192.168.1.20:80/".into(),
+            secure: false,
+            title: None,
+            self_signed: false,
+        });
         let discovery = Discovery {
             discovered_at: String::new(),
             duration_ms: 0,
+            address: None,
             services: vec![
-                service(
-                    "nginx",
-                    false,
-                    vec![ServicePort {
-                        port: 80,
-                        local: false,
-                    }],
-                    false,
-                ),
+                nginx,
                 service(
                     "postgresql",
                     false,
@@ -124,7 +138,7 @@ mod tests {
         };
         assert_eq!(
             summary(&discovery),
-            "Services: nginx (80), postgresql (5432 local, credentials); 1 system services."
+            "Services: nginx (80 http), postgresql (5432 local, credentials); 1 system services."
         );
     }
 }
