@@ -8,7 +8,7 @@ use leptos_router::{SsrMode, path};
 use crate::layout::Layout;
 use crate::pages::{
     AccountPage, AddNodePage, AuditLogPage, BucketsPage, ContainerPage, CredentialsPage,
-    DashboardPage, EditTemplatePage, ImportTemplatesPage, JobProgressPage, LoginPage,
+    DashboardPage, EditTemplatePage, ImportTemplatesPage, JobProgressPage, LoginPage, LogsPage,
     NewTemplatePage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatePage,
     TemplatesPage, UsersPage, WizardPage, WizardStartPage,
 };
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containers/new/:draft/:step") view=WizardPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/:node/:vmid/credentials/:service") view=CredentialsPage ssr=SsrMode::Async />
+                    <Route path=path!("/containers/:node/:vmid/logs") view=LogsPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=JobProgressPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/templates/new") view=NewTemplatePage ssr=SsrMode::Async />

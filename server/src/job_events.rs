@@ -46,10 +46,9 @@ pub async fn stream(
     Query(query): Query<After>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match app::auth::current_user(&state, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "\"Unauthenticated\"").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let user = match crate::caller::signed_in(&state, &session).await {
+        Ok(user) => user,
+        Err(refused) => return refused,
     };
     let after = headers
         .get("last-event-id")

@@ -3,8 +3,10 @@
 
 pub mod api_status;
 pub mod body_limit;
+mod caller;
 pub mod client_address;
 pub mod config;
+pub mod container_logs;
 mod data_dir;
 pub mod demo;
 pub mod headers;

@@ -93,6 +93,14 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
             "/api/templates/{id}/export",
             get(crate::template_files::export),
         )
+        .route(
+            "/api/containers/{node}/{vmid}/logs/follow",
+            get(crate::container_logs::follow),
+        )
+        .route(
+            "/api/containers/{node}/{vmid}/logs/download",
+            get(crate::container_logs::download),
+        )
         .leptos_routes_with_context(&state, routes, provide_state.clone(), render_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             provide_state,

@@ -13,21 +13,14 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use backend::ServiceError;
-use backend::accounts::User;
 use backend::templates::{ArchiveLimits, import};
 use model::ids::TemplateId;
 use tower_sessions::Session;
 
+use crate::caller::signed_in;
+
 /// The largest archive accepted: the request limit is 8 MiB, multipart adds a little.
 const MAX_ARCHIVE_BYTES: usize = 6 * 1024 * 1024;
-
-async fn signed_in(state: &AppState, session: &Session) -> Result<User, Response> {
-    match app::auth::current_user(state, session).await {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err((StatusCode::UNAUTHORIZED, "\"Unauthenticated\"").into_response()),
-        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
-    }
-}
 
 fn wants_json(headers: &HeaderMap) -> bool {
     headers

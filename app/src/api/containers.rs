@@ -65,3 +65,16 @@ pub async fn get_container(
 ) -> Result<ContainerDetail, AppError> {
     Ok(backend::containers::detail(call.backend(), &call.caller, &node_id, vmid).await?)
 }
+
+/// The container's status and load figures now, for its page while it is open: read from
+/// the dashboard's short per-node cache (one Proxmox request per node per few seconds,
+/// however many pages watch). `None` when its node no longer lists it.
+#[action]
+#[server(endpoint = "containers/live")]
+pub async fn container_live(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+) -> Result<Option<model::inventory::ContainerRow>, AppError> {
+    Ok(backend::inventory::container(call.backend(), &call.caller, &node_id, vmid).await?)
+}

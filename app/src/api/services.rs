@@ -1,8 +1,9 @@
-//! What runs in the caller's containers: the last discovery, a refresh, and one
-//! service's credentials on request (audited). Another user's container is "not found".
+//! What runs in the caller's containers: the last discovery, a refresh, one service's
+//! credentials on request (audited), and logs. Another user's container is "not found".
 
 use leptos::prelude::*;
 use model::ids::{NodeId, Vmid};
+use model::logs::LogView;
 use model::service::Discovery;
 
 use crate::action::{Call, SignedIn, action};
@@ -51,4 +52,25 @@ pub async fn service_credentials(
         service.trim(),
     )
     .await?)
+}
+
+/// The last `lines` lines (default 200, at most 5,000) of a service's log (`unit`, a
+/// service discovery found) or of the whole container's (no unit). Names are checked
+/// before anything runs in the container.
+#[action]
+#[server(endpoint = "services/logs")]
+pub async fn service_logs(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+    unit: Option<String>,
+    lines: Option<String>,
+) -> Result<LogView, AppError> {
+    let query = model::logs::LogQuery::parse(unit.as_deref(), lines.as_deref()).map_err(
+        |(field, message)| AppError::Validation {
+            field: field.to_owned(),
+            message,
+        },
+    )?;
+    Ok(backend::container_logs::read(call.backend(), &call.caller, &node_id, vmid, &query).await?)
 }

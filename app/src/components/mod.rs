@@ -1,11 +1,13 @@
 //! Reusable pieces of pages.
 
+mod copy;
 mod forms;
 mod lifecycle;
 mod live_clock;
 pub mod live_form;
 mod server_facts;
 
+pub use copy::CopyButton;
 pub use forms::{
     Field, FieldError, FormError, LoadFailed, NewPasswordFields, Notice, TestAndSaveButton,
     TrustCheckbox, TypedConfirmation, action_error, live_marker,

@@ -1,4 +1,5 @@
-//! `/containers/{node id}/{vmid}`: one container — overview, configuration, addresses,
+//! `/containers/{node id}/{vmid}`: one container — overview (status, uptime, CPU and
+//! memory kept current while the tab is visible), configuration, addresses, services,
 //! actions and its events.
 
 use leptos::prelude::*;
@@ -8,7 +9,7 @@ use model::audit::AuditOutcome;
 use model::container::ContainerDetail;
 use model::ids::{NodeId, Vmid};
 
-use crate::api::containers::{DeleteContainer, Power, get_container};
+use crate::api::containers::{DeleteContainer, Power, container_live, get_container};
 use crate::components::{
     FieldError, FormError, LifecycleButtons, LifecycleTarget, LoadFailed, Notice, action_error,
     lifecycle_submit, live_marker,
@@ -25,6 +26,7 @@ pub fn ContainerPage() -> impl IntoView {
     let vmid = move || route_param::<Vmid>(params, "vmid");
     let power = ServerAction::<Power>::new();
     let delete = ServerAction::<DeleteContainer>::new();
+    let reloaded = RwSignal::new(0_u32);
     let detail = Resource::new(
         move || {
             (
@@ -32,9 +34,10 @@ pub fn ContainerPage() -> impl IntoView {
                 vmid(),
                 power.version().get(),
                 delete.version().get(),
+                reloaded.get(),
             )
         },
-        |(node, vmid, _, _)| {
+        |(node, vmid, _, _, _)| {
             load_named(node.zip(vmid), async |(node, vmid)| {
                 get_container(node, vmid).await
             })
@@ -52,7 +55,7 @@ pub fn ContainerPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <Detail detail power delete /> }.into_any(),
+                    Ok(detail) => view! { <Detail detail power delete reloaded /> }.into_any(),
                     Err(error) => view! {
                         <LoadFailed
                             error
@@ -67,11 +70,99 @@ pub fn ContainerPage() -> impl IntoView {
     }
 }
 
+/// How often an open, visible container page asks for its figures.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const LIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The figures that change while one looks at a container.
+#[derive(Debug, Clone, PartialEq)]
+struct Figures {
+    running: bool,
+    status: &'static str,
+    uptime: u64,
+    cpu: f64,
+    mem: u64,
+    maxmem: u64,
+    /// Why the last refresh failed, if it did.
+    stale: Option<String>,
+}
+
+/// Status, uptime, CPU and memory, asked again every [`LIVE_INTERVAL`] while the tab is
+/// visible (hydrated only; the server's answer comes from the dashboard's short per-node
+/// cache, so open pages cost one Proxmox request per node per interval). A change of
+/// status reloads the page's data (its actions depend on it).
+#[component]
+fn LiveFigures(
+    node_id: NodeId,
+    vmid: Vmid,
+    figures: Figures,
+    reloaded: RwSignal<u32>,
+) -> impl IntoView {
+    let figures = RwSignal::new(figures);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let node_id = node_id.clone();
+        let poll = move || {
+            if document().visibility_state() != web_sys::VisibilityState::Visible {
+                return;
+            }
+            let node_id = node_id.clone();
+            leptos::task::spawn_local(async move {
+                match container_live(node_id, vmid).await {
+                    Ok(Some(row)) => {
+                        let was_running = figures.get_untracked().running;
+                        figures.set(Figures {
+                            running: row.status.is_running(),
+                            status: row.status.as_str(),
+                            uptime: row.uptime,
+                            cpu: row.cpu,
+                            mem: row.mem,
+                            maxmem: row.maxmem,
+                            stale: None,
+                        });
+                        if was_running != row.status.is_running() {
+                            reloaded.update(|n| *n += 1);
+                        }
+                    }
+                    Ok(None) => {
+                        figures.update(|f| f.stale = Some("its node no longer lists it".into()))
+                    }
+                    Err(error) => figures.update(|f| f.stale = Some(error.to_string())),
+                }
+            });
+        };
+        if let Ok(handle) = set_interval_with_handle(poll, LIVE_INTERVAL) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (node_id, vmid, reloaded, container_live);
+    let status_class = move || {
+        if figures.get().running {
+            "badge ok"
+        } else {
+            "badge"
+        }
+    };
+    view! {
+        <dt>"Status"</dt>
+        <dd data-testid="live-status">
+            <span class=status_class>{move || figures.get().status}</span>
+            {move || figures.get().stale.map(|why| view! { " " <span class="muted" title=why>"(not current)"</span> })}
+        </dd>
+        <dt>"Uptime"</dt>
+        <dd data-testid="live-uptime">{move || { let f = figures.get(); if f.uptime == 0 { "—".to_owned() } else { human_duration(f.uptime) } }}</dd>
+        <dt>"CPU"</dt><dd data-testid="live-cpu">{move || format!("{:.1} %", figures.get().cpu * 100.0)}</dd>
+        <dt>"Memory"</dt><dd data-testid="live-memory">{move || { let f = figures.get(); format!("{} / {}", bytes(f.mem), bytes(f.maxmem)) }}</dd>
+    }
+}
+
 #[component]
 fn Detail(
     detail: ContainerDetail,
     power: ServerAction<Power>,
     delete: ServerAction<DeleteContainer>,
+    reloaded: RwSignal<u32>,
 ) -> impl IntoView {
     let title = detail
         .hostname
@@ -86,10 +177,14 @@ fn Detail(
             .unwrap_or_else(|| detail.vmid.to_string()),
         running: detail.status.is_running(),
     };
-    let status_class = if detail.status.is_running() {
-        "badge ok"
-    } else {
-        "badge"
+    let figures = Figures {
+        running: detail.status.is_running(),
+        status: detail.status.as_str(),
+        uptime: detail.uptime,
+        cpu: detail.cpu,
+        mem: detail.mem,
+        maxmem: detail.maxmem,
+        stale: None,
     };
     let optional = |value: Option<String>| value.unwrap_or_else(|| "—".into());
     let networks = detail
@@ -140,11 +235,8 @@ fn Detail(
             <section class="card" data-testid="overview">
                 <h2>"Overview"</h2>
                 <dl class="facts">
-                    <dt>"Status"</dt><dd><span class=status_class>{detail.status.as_str()}</span></dd>
+                    <LiveFigures node_id=detail.node_id.clone() vmid=detail.vmid figures reloaded />
                     <dt>"Node"</dt><dd><a href=format!("/settings/nodes/{}", detail.node_id)>{detail.node_name.clone()}</a> " " <span class="mono muted">{detail.pve_node.clone()}</span></dd>
-                    <dt>"Uptime"</dt><dd>{if detail.uptime == 0 { "—".to_owned() } else { human_duration(detail.uptime) }}</dd>
-                    <dt>"CPU"</dt><dd>{format!("{:.1} %", detail.cpu * 100.0)}</dd>
-                    <dt>"Memory"</dt><dd>{format!("{} / {}", bytes(detail.mem), bytes(detail.maxmem))}</dd>
                     <dt>"Disk"</dt><dd>{format!("{} / {}", bytes(detail.disk), bytes(detail.maxdisk))}</dd>
                     <dt>"Addresses"</dt>
                     <dd class="mono" data-testid="addresses">
@@ -174,7 +266,7 @@ fn Detail(
                 <tbody>{networks}</tbody>
             </table>
         </section>
-        <ServicesSection node_id=detail.node_id.clone() vmid=detail.vmid />
+        <ServicesSection node_id=detail.node_id.clone() vmid=detail.vmid running=detail.status.is_running() />
         <section class="card">
             <h2>"Events"</h2>
             {if detail.events.is_empty() {

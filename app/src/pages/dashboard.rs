@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use model::inventory::{ContainerRow, Dashboard, NodeHealth, SortKey};
+use model::service::ServiceLink;
 
 use crate::api::containers::{DeleteContainer, Power};
 use crate::api::inventory::fetch_dashboard;
@@ -268,7 +269,7 @@ fn ContainerTable(
                     <td class="num">{format!("{} / {}", bytes(row.mem), bytes(row.maxmem))}</td>
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
                     <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
-                    <td data-testid="services">{service_names(&row.services)}</td>
+                    <td data-testid="services">{services_cell(&row)}</td>
                     <td>{row.tags.join(", ")}</td>
                     <td><div class="row-actions"><LifecycleButtons target=lifecycle_target(&row) /></div></td>
                 </tr>
@@ -311,15 +312,44 @@ fn lifecycle_target(row: &ContainerRow) -> LifecycleTarget {
 }
 
 /// Up to three service names and how many more: `nginx, redis +2`.
-fn service_names(services: &[String]) -> String {
-    let shown = services
+/// Items a row's Services cell shows before "+N".
+const SERVICES_SHOWN: usize = 3;
+
+/// Up to three web links (while the container runs), then the names of services without
+/// one, and how many more there are.
+fn services_cell(row: &ContainerRow) -> impl IntoView + use<> {
+    let links: Vec<ServiceLink> = if row.status.is_running() {
+        row.web.clone()
+    } else {
+        Vec::new()
+    };
+    let linked: Vec<&str> = links.iter().map(|l| l.service.as_str()).collect();
+    let plain: Vec<String> = row
+        .services
         .iter()
-        .take(3)
+        .filter(|name| !linked.contains(&name.as_str()))
         .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    match services.len().saturating_sub(3) {
-        0 => shown,
-        more => format!("{shown} +{more}"),
+        .collect();
+    let total = links.len() + plain.len();
+    let shown_links: Vec<ServiceLink> = links.into_iter().take(SERVICES_SHOWN).collect();
+    let room = SERVICES_SHOWN - shown_links.len();
+    let names = plain.into_iter().take(room).collect::<Vec<_>>().join(", ");
+    let shown = shown_links.len() + names.split(", ").filter(|n| !n.is_empty()).count();
+    let links = shown_links
+        .into_iter()
+        .map(|link| {
+            let title = format!("{} — {}", link.service, link.link.url);
+            view! {
+                <a class="service-link" href=link.link.url.clone() target="_blank" rel="noopener noreferrer" title=title>{link.label()}</a>
+                {link.link.self_signed.then(|| view! { <span class="badge warn" title="self-signed certificate">"!"</span> })}
+                " "
+            }
+        })
+        .collect_view();
+    let more = total.saturating_sub(shown);
+    view! {
+        {links}
+        {names}
+        {(more > 0).then(|| format!(" +{more}"))}
     }
 }

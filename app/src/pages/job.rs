@@ -13,6 +13,7 @@ use model::job::{JobEvent, JobPage, JobState, JobView, Level, Phase, ScriptStatu
 use crate::api::jobs::{CancelJob, RevealRootPassword, get_job};
 use crate::components::{FormError, LoadFailed, action_error};
 use crate::pages::{load_named, route_param};
+use crate::system::{js_now, parse_utc};
 
 /// Log lines the live page keeps; older ones are a click away (`?before=`).
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -307,38 +308,6 @@ fn Elapsed(job: RwSignal<JobView>) -> impl IntoView {
         Some(format!("{}:{:02}", seconds / 60, seconds % 60))
     };
     view! { <span class="muted" data-testid="elapsed">{text}</span> }
-}
-
-/// Seconds since the epoch from `2026-11-26T17:41:39Z`.
-fn parse_utc(text: &str) -> Option<u64> {
-    let (date, time) = text.trim_end_matches('Z').split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time
-        .split(':')
-        .map(|p| p.split('.').next().and_then(|p| p.parse::<i64>().ok()));
-    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
-    // Days from the civil date (proleptic Gregorian), as in Howard Hinnant's algorithm.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
-}
-
-/// The browser's clock in seconds (none on the server).
-fn js_now() -> Option<u64> {
-    #[cfg(feature = "hydrate")]
-    {
-        Some((js_sys::Date::now() / 1000.0) as u64)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        None
-    }
 }
 
 /// Keeps the log scrolled to the newest line while the reader is at the bottom.

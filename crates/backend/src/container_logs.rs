@@ -79,7 +79,9 @@ async fn prepare(
     {
         return Err(ServiceError::field(
             "unit",
-            format!("discovery found no service {unit} in this container (Refresh its services first)"),
+            format!(
+                "discovery found no service {unit} in this container (Refresh its services first)"
+            ),
         ));
     }
     Ok((access, units))
@@ -150,31 +152,69 @@ pub async fn read(
     })
 }
 
-/// Follows the user's container's log, sending each new line on `sink` until the
-/// receiver is dropped (the browser left), the command ends (the container stopped) or
-/// [`FOLLOW_LIMIT`] passes. Checked like [`read`] before anything runs.
-pub async fn follow(
+/// A follow checked like [`read`] (the node is the user's, the unit discovered), ready
+/// to [`Follower::run`]: nothing has run in the container yet.
+pub struct Follower {
+    access: nodes::NodeAccess,
+    command_line: String,
+    unit: Option<String>,
+}
+
+/// Checks a follow of the user's container's log.
+pub async fn follower(
     backend: &Backend,
     user: &User,
     node_id: &NodeId,
     vmid: Vmid,
     query: &LogQuery,
-    sink: mpsc::Sender<String>,
-) -> ServiceResult<FollowEnd> {
+) -> ServiceResult<Follower> {
     let (access, _) = prepare(backend, user, node_id, vmid, query).await?;
-    let line = command_line(vmid, query, true)?;
-    let session = backend
-        .ssh
-        .session(&access.ssh_target())
-        .await
-        .map_err(|e| ServiceError::Upstream {
+    Ok(Follower {
+        access,
+        command_line: command_line(vmid, query, true)?,
+        unit: query.unit.clone(),
+    })
+}
+
+impl Follower {
+    /// Sends each new line on `sink` until the receiver is dropped (the browser left),
+    /// the command ends (the container stopped) or [`FOLLOW_LIMIT`] passes.
+    pub async fn run(
+        self,
+        backend: &Backend,
+        sink: mpsc::Sender<String>,
+    ) -> ServiceResult<FollowEnd> {
+        let Follower {
+            access,
+            command_line,
+            unit,
+        } = self;
+        let upstream = |e: ssh::SshError| ServiceError::Upstream {
             node: access.name.clone(),
             message: e.to_string(),
-        })?;
+        };
+        let session = backend
+            .ssh
+            .session(&access.ssh_target())
+            .await
+            .map_err(upstream)?;
+        relay(&session, &command_line, unit, sink)
+            .await
+            .map_err(upstream)
+    }
+}
+
+/// Runs the follow command, passing its lines on (a syslog file's lines only when the
+/// unit wrote them).
+async fn relay(
+    session: &ssh::SshSession,
+    line: &str,
+    unit: Option<String>,
+    sink: mpsc::Sender<String>,
+) -> Result<FollowEnd, ssh::SshError> {
     let (raw, mut received) = mpsc::channel::<String>(FOLLOW_BUFFER);
     // Syslog lines are shared by every service: keep the unit's own.
-    let unit = query.unit.clone();
-    let relay = async move {
+    let passing = async move {
         let mut syslog = false;
         while let Some(line) = received.recv().await {
             if let Some(source) = line.strip_prefix("@@ ") {
@@ -192,14 +232,11 @@ pub async fn follow(
     };
     let (end, ()) = tokio::join!(
         async {
-            let end = session.follow(&line, FOLLOW_LIMIT, &raw).await;
+            let end = session.follow(line, FOLLOW_LIMIT, &raw).await;
             drop(raw);
             end
         },
-        relay
+        passing
     );
-    end.map_err(|e| ServiceError::Upstream {
-        node: access.name.clone(),
-        message: e.to_string(),
-    })
+    end
 }

@@ -23,7 +23,7 @@ use pve::{LxcEntry, PveError};
 
 use crate::Backend;
 use crate::accounts::User;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::nodes::{self, NodeAccess};
 
 /// How long a node's answer is reused.
@@ -390,6 +390,36 @@ fn row(
         services: Vec::new(),
         web: Vec::new(),
     })
+}
+
+/// One container of the user's, as its node's list shows it now: from the same short
+/// cache as the dashboard, so any number of open pages cost one Proxmox request per node
+/// per [`DEFAULT_FRESHNESS`]. `None` when the node does not list it (any more); an error
+/// when the node cannot be asked.
+pub async fn container(
+    backend: &Backend,
+    user: &User,
+    node_id: &NodeId,
+    vmid: Vmid,
+) -> ServiceResult<Option<ContainerRow>> {
+    let (view, access) = nodes::access(backend, user, node_id).await?;
+    let (answer, _, addresses) = backend
+        .inventory
+        .node(&view, &access, DEFAULT_NODE_TIMEOUT)
+        .await;
+    if answer.health != NodeHealth::Ok {
+        return Err(ServiceError::Upstream {
+            node: view.name.clone(),
+            message: answer
+                .message
+                .unwrap_or_else(|| "the node did not answer".into()),
+        });
+    }
+    Ok(answer
+        .containers
+        .iter()
+        .filter(|e| e.vmid == vmid.get() && !e.template)
+        .find_map(|e| row(&view, e, &addresses)))
 }
 
 /// Every container on every node of `user`, each node fetched in parallel with its own

@@ -83,6 +83,13 @@ pub fn syslog_line_of(line: &str, unit: &str) -> bool {
     ident == unit
 }
 
+/// Whether `line` passes the page's filter box: every line for an empty filter, else the
+/// lines containing it, case aside.
+pub fn shows(line: &str, filter: &str) -> bool {
+    let filter = filter.trim();
+    filter.is_empty() || line.to_lowercase().contains(&filter.to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,13 +110,31 @@ mod tests {
                 lines: DEFAULT_LINES
             })
         );
-        assert_eq!(LogQuery::parse(Some("getty@tty1"), None).map(|q| q.unit), Ok(Some("getty@tty1".into())));
+        assert_eq!(
+            LogQuery::parse(Some("getty@tty1"), None).map(|q| q.unit),
+            Ok(Some("getty@tty1".into()))
+        );
         for bad in ["nginx; reboot", "$(id)", "a b", "../x", &"x".repeat(129)] {
-            assert_eq!(LogQuery::parse(Some(bad), None).map_err(|e| e.0), Err("unit"), "{bad}");
+            assert_eq!(
+                LogQuery::parse(Some(bad), None).map_err(|e| e.0),
+                Err("unit"),
+                "{bad}"
+            );
         }
         for bad in ["0", "5001", "-1", "many"] {
-            assert_eq!(LogQuery::parse(None, Some(bad)).map_err(|e| e.0), Err("lines"), "{bad}");
+            assert_eq!(
+                LogQuery::parse(None, Some(bad)).map_err(|e| e.0),
+                Err("lines"),
+                "{bad}"
+            );
         }
+    }
+
+    #[test]
+    fn the_filter_matches_case_aside() {
+        assert!(shows("Started nginx", ""));
+        assert!(shows("Started NGINX", " nginx "));
+        assert!(!shows("Started cron", "nginx"));
     }
 
     #[test]
@@ -117,7 +142,13 @@ mod tests {
         let line = "Dec  1 18:00:00 web-01 daemon.info nginx[12]: started";
         assert!(syslog_line_of(line, "nginx"));
         assert!(!syslog_line_of(line, "ngin"));
-        assert!(syslog_line_of("Dec  1 18:00:00 web-01 nginx: x: y", "nginx"));
-        assert!(!syslog_line_of("Dec  1 18:00:00 web-01 crond[3]: nginx: no", "nginx"));
+        assert!(syslog_line_of(
+            "Dec  1 18:00:00 web-01 nginx: x: y",
+            "nginx"
+        ));
+        assert!(!syslog_line_of(
+            "Dec  1 18:00:00 web-01 crond[3]: nginx: no",
+            "nginx"
+        ));
     }
 }

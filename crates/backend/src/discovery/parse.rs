@@ -564,7 +564,10 @@ a1b2c3d4e5f6   nginx:alpine   \"/docker-entrypoint.…\"   2 minutes ago   Up 2 
         let sections = Sections::split(output);
         assert_eq!(
             global_addresses(sections.addresses.as_deref().unwrap()),
-            ["192.168.1.20".parse::<std::net::Ipv4Addr>().unwrap(), "10.0.0.5".parse().unwrap()]
+            [
+                "192.168.1.20".parse::<std::net::Ipv4Addr>().unwrap(),
+                "10.0.0.5".parse().unwrap()
+            ]
         );
         assert!(Sections::split("@@ addresses\n@! ip\n").addresses.is_none());
     }

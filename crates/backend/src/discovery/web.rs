@@ -35,10 +35,8 @@ pub(super) fn may_probe(address: Ipv4Addr, node_host: &str) -> bool {
     if !own_machine {
         return true;
     }
-    let node_on_loopback = node_host == "localhost"
-        || node_host
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let node_on_loopback =
+        node_host == "localhost" || node_host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     node_on_loopback && address.is_loopback()
 }
 
@@ -83,7 +81,10 @@ pub(super) async fn probe(address: Ipv4Addr, port: u16) -> Option<WebLink> {
     }
     let title = fetch_title(&host, port, None, |host, port| async move {
         let connect = TcpStream::connect((host.as_str(), port));
-        tokio::time::timeout(PROBE_TIMEOUT, connect).await.ok()?.ok()
+        tokio::time::timeout(PROBE_TIMEOUT, connect)
+            .await
+            .ok()?
+            .ok()
     })
     .await?;
     Some(WebLink {
@@ -96,8 +97,9 @@ pub(super) async fn probe(address: Ipv4Addr, port: u16) -> Option<WebLink> {
 }
 
 async fn https(host: &str, port: u16) -> Option<WebLink> {
-    let (first, certificate) =
-        pve::connect_reading_certificate(host, port, PROBE_TIMEOUT).await.ok()?;
+    let (first, certificate) = pve::connect_reading_certificate(host, port, PROBE_TIMEOUT)
+        .await
+        .ok()?;
     let title = fetch_title(host, port, Some(first), |host, port| async move {
         pve::connect_reading_certificate(&host, port, PROBE_TIMEOUT)
             .await
@@ -247,13 +249,19 @@ mod tests {
         );
         assert_eq!(page_title("<html><body>It works</body></html>"), None);
         assert_eq!(page_title("<title>   </title>"), None);
-        assert_eq!(page_title(&format!("<title>{}</title>", "x".repeat(500))).map(|t| t.len()), Some(200));
+        assert_eq!(
+            page_title(&format!("<title>{}</title>", "x".repeat(500))).map(|t| t.len()),
+            Some(200)
+        );
     }
 
     #[test]
     fn answers_and_redirects_are_read() {
         let answer = parse_answer("HTTP/1.1 302 Found\r\nLocation: /login\r\n\r\n").unwrap();
-        assert_eq!((answer.status, answer.location.as_deref()), (302, Some("/login")));
+        assert_eq!(
+            (answer.status, answer.location.as_deref()),
+            (302, Some("/login"))
+        );
         assert!(parse_answer("SSH-2.0-OpenSSH_9.2p1\r\n").is_none());
         assert!(parse_answer("").is_none());
         assert_eq!(same_address_path("/login"), Some("/login".into()));
