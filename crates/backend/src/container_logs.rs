@@ -29,7 +29,7 @@ pub const FOLLOW_BUFFER: usize = 256;
 /// source (`@@ journal`, `@@ /var/log/messages` …) or says why there is none (`@! …`).
 const SCRIPT: &str = r#"
 unit=$1 lines=$2 follow=$3 pattern=$4
-if command -v journalctl >/dev/null 2>&1; then
+if journalctl --version >/dev/null 2>&1; then
   echo '@@ journal'
   if [ "$follow" = 1 ]; then set -- -f -n 0; else set -- -n "$lines"; fi
   if [ -n "$unit" ]; then set -- -u "$unit" "$@"; fi
@@ -216,7 +216,13 @@ async fn relay(
     // Syslog lines are shared by every service: keep the unit's own.
     let passing = async move {
         let mut syslog = false;
-        while let Some(line) = received.recv().await {
+        loop {
+            // A reader that left is noticed at once, not at the next line.
+            let line = tokio::select! {
+                line = received.recv() => line,
+                () = sink.closed() => None,
+            };
+            let Some(line) = line else { return };
             if let Some(source) = line.strip_prefix("@@ ") {
                 syslog = source == "/var/log/messages";
                 continue;

@@ -8,8 +8,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use backend::ServiceError;
 use backend::discovery;
 use model::ids::Vmid;
@@ -18,45 +16,12 @@ use model::service::{ServiceKind, ServicePort, ServiceStatus};
 use pve_sim::Speed;
 use support::lab::{Lab, lab};
 
-/// Runs `command` on the lab's node over SSH; its standard output.
-async fn on_node(lab: &Lab, command: &str) -> String {
-    let (_, access) = backend::nodes::access(&lab.backend, &lab.admin, &lab.node_id)
-        .await
-        .unwrap();
-    let session = lab.backend.ssh.session(&access.ssh_target()).await.unwrap();
-    let output = session
-        .exec(command, None, Duration::from_secs(30), |_, _| {})
-        .await
-        .unwrap();
-    assert!(output.success(), "{command}: {}", output.stderr);
-    output.stdout
-}
-
-/// A running Debian container of the lab's seeded ones.
-fn debian(lab: &Lab) -> u32 {
-    (100..106)
-        .find(|vmid| {
-            lab.sim
-                .container_state(*vmid)
-                .is_some_and(|(_, running)| running)
-                && String::from_utf8(
-                    lab.sim
-                        .guest_file(*vmid, "/etc/os-release")
-                        .unwrap_or_default(),
-                )
-                .unwrap()
-                .contains("ID=debian")
-        })
-        .expect("a running Debian container")
-}
-
 #[tokio::test]
 async fn a_debian_guest_with_docker_and_credentials() {
     let lab = lab(Speed::Instant).await;
-    let vmid = debian(&lab);
+    let vmid = lab.running_debian();
     let ct = Vmid::new(vmid).unwrap();
-    on_node(
-        &lab,
+    lab.on_node(
         &format!(
             "pct exec {vmid} -- sh -c 'apt-get install -y nginx postgresql docker.io >/dev/null \
              && docker run -d --name web -p 8080:80 nginx:alpine >/dev/null \
@@ -112,6 +77,24 @@ async fn a_debian_guest_with_docker_and_credentials() {
         }]
     );
     assert!(service("ssh").is_system && service("cron").is_system);
+
+    // Web UIs: probed on the container's own address, loopback-only ports left alone.
+    let address = found.address.clone().expect("the container's address");
+    assert_eq!(
+        nginx
+            .web
+            .iter()
+            .map(|w| (w.url.clone(), w.secure, w.title.clone()))
+            .collect::<Vec<_>>(),
+        [(
+            format!("http://{address}:80/"),
+            false,
+            Some("Welcome to nginx!".to_owned())
+        )]
+    );
+    assert_eq!(web.web.len(), 1, "the published Docker port: {:?}", web.web);
+    assert!(postgres.web.is_empty() && service("ssh").web.is_empty());
+
     let metrics = service("metrics");
     assert_eq!(
         metrics.status,
@@ -180,7 +163,8 @@ async fn a_debian_guest_with_docker_and_credentials() {
         && e.target.contains("service postgresql")));
 
     // nginx stops: still listed, as stopped.
-    on_node(&lab, &format!("pct exec {vmid} -- systemctl stop nginx")).await;
+    lab.on_node(&format!("pct exec {vmid} -- systemctl stop nginx"))
+        .await;
     let again = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
         .await
         .unwrap();
@@ -216,6 +200,61 @@ async fn a_debian_guest_with_docker_and_credentials() {
 }
 
 #[tokio::test]
+async fn web_uis_are_found_by_scheme_with_their_titles() {
+    let lab = lab(Speed::Instant).await;
+    let vmid = lab.running_debian();
+    let ct = Vmid::new(vmid).unwrap();
+    lab.on_node(
+        &format!(
+            "pct exec {vmid} -- sh -c 'apt-get install -y grafana docker.io >/dev/null \
+             && docker run -d --name portainer -p 9443:9443 portainer/portainer-ce:2.21.0 >/dev/null \
+             && docker run -d --name app -p 8000:8000 example/app >/dev/null'"
+        ),
+    )
+    .await;
+    let found = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
+        .await
+        .unwrap();
+    let links = |name: &str| {
+        found
+            .services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("{name} in {:#?}", found.services))
+            .web
+            .clone()
+    };
+    let grafana = links("grafana-server");
+    assert_eq!(grafana.len(), 1);
+    assert!(!grafana[0].secure && grafana[0].url.ends_with(":3000/"));
+    assert_eq!(
+        grafana[0].title.as_deref(),
+        Some("Grafana"),
+        "after / → /login"
+    );
+    let portainer = links("portainer");
+    assert_eq!(portainer.len(), 1);
+    assert!(
+        portainer[0].secure && portainer[0].self_signed,
+        "{portainer:?}"
+    );
+    assert!(portainer[0].url.starts_with("https://"));
+    assert_eq!(portainer[0].title.as_deref(), Some("Portainer"));
+    assert!(links("app").is_empty(), "a port that answers nothing");
+
+    // The dashboard row carries the links of the running services.
+    let dashboard = backend::dashboard::query(&lab.backend, &lab.admin, &format!("{vmid}"), "")
+        .await
+        .unwrap();
+    let row = dashboard.containers.iter().find(|r| r.vmid == ct).unwrap();
+    let labels: Vec<String> = row.web.iter().map(|l| l.label()).collect();
+    assert!(
+        labels.contains(&"Grafana".to_owned()) && labels.contains(&"Portainer".to_owned()),
+        "{labels:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_alpine_guest_with_openrc() {
     let lab = lab(Speed::Instant).await;
     let _runner = lab.runner("r1");
@@ -223,7 +262,7 @@ async fn an_alpine_guest_with_openrc() {
     form.ostemplate = "local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz".into();
     let (_, job) = lab.run(&form).await;
     assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
-    on_node(&lab, "pct exec 160 -- sh -c 'apk add nginx >/dev/null && rc-update add nginx default >/dev/null && rc-service nginx start >/dev/null'").await;
+    lab.on_node("pct exec 160 -- sh -c 'apk add nginx >/dev/null && rc-update add nginx default >/dev/null && rc-service nginx start >/dev/null'").await;
     let found = discovery::refresh(
         &lab.backend,
         &lab.admin,
@@ -251,7 +290,7 @@ async fn an_alpine_guest_with_openrc() {
 async fn stale_discoveries_are_read_again_in_the_background() {
     use backend::discovery::refresher::{RefreshPolicy, refresh_stale};
     let lab = lab(Speed::Instant).await;
-    let vmid = debian(&lab);
+    let vmid = lab.running_debian();
     let ct = Vmid::new(vmid).unwrap();
     let first = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
         .await
@@ -270,10 +309,9 @@ async fn stale_discoveries_are_read_again_in_the_background() {
         .unwrap()
         .check()
         .unwrap();
-    on_node(
-        &lab,
-        &format!("pct exec {vmid} -- apt-get install -y redis-server"),
-    )
+    lab.on_node(&format!(
+        "pct exec {vmid} -- apt-get install -y redis-server"
+    ))
     .await;
     assert_eq!(refresh_stale(&lab.backend, &policy).await.unwrap(), 1);
     let now = discovery::get(&lab.backend, &lab.admin, &lab.node_id, ct)

@@ -241,3 +241,47 @@ async fn addresses_are_learned_once_per_boot_without_holding_up_the_list() {
         "not asked again during the same boot"
     );
 }
+
+#[tokio::test]
+async fn container_pages_share_their_nodes_answer() {
+    let (sim, mut backend, admin) = three_nodes().await;
+    backend.inventory = Inventory::new(Duration::from_secs(60));
+    let node_id = nodes::list(&backend, &admin).await.unwrap()[0].id.clone();
+    let lists = || sim.request_count_where("pve", |path| path.ends_with("/lxc"));
+    let before = lists();
+    // Twenty open pages of three containers of one node ask at once.
+    let pages: Vec<_> = (0..20)
+        .map(|page| {
+            let (backend, admin, node_id) = (backend.clone(), admin.clone(), node_id.clone());
+            let vmid = ct([100, 103, 106][page % 3]);
+            tokio::spawn(async move {
+                inventory::container(&backend, &admin, &node_id, vmid)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for page in pages {
+        let row = page.await.unwrap().expect("listed");
+        assert_eq!(row.pve_node, "pve");
+    }
+    assert_eq!(lists() - before, 1, "one Proxmox request for all of them");
+    assert_eq!(
+        inventory::container(&backend, &admin, &node_id, ct(101))
+            .await
+            .unwrap(),
+        None,
+        "101 is on pve2"
+    );
+    let bob = support::user(&backend, &admin, "bob").await;
+    assert!(matches!(
+        inventory::container(&backend, &bob, &node_id, ct(100)).await,
+        Err(backend::ServiceError::NotFound)
+    ));
+    sim.set_offline("pve", true).await.unwrap();
+    backend.inventory.forget(&node_id);
+    assert!(matches!(
+        inventory::container(&backend, &admin, &node_id, ct(100)).await,
+        Err(backend::ServiceError::Upstream { .. })
+    ));
+}

@@ -44,6 +44,43 @@ pub fn fast_runner(id: &str, lease: Duration) -> RunnerConfig {
 }
 
 impl Lab {
+    /// Runs `command` on the lab's node over SSH (it must succeed); its standard output.
+    pub async fn on_node(&self, command: &str) -> String {
+        let (_, access) = backend::nodes::access(&self.backend, &self.admin, &self.node_id)
+            .await
+            .unwrap();
+        let session = self
+            .backend
+            .ssh
+            .session(&access.ssh_target())
+            .await
+            .unwrap();
+        let output = session
+            .exec(command, None, Duration::from_secs(30), |_, _| {})
+            .await
+            .unwrap();
+        assert!(output.success(), "{command}: {}", output.stderr);
+        output.stdout
+    }
+
+    /// A running Debian container of the seeded ones.
+    pub fn running_debian(&self) -> u32 {
+        (100..106)
+            .find(|vmid| {
+                self.sim
+                    .container_state(*vmid)
+                    .is_some_and(|(_, running)| running)
+                    && String::from_utf8(
+                        self.sim
+                            .guest_file(*vmid, "/etc/os-release")
+                            .unwrap_or_default(),
+                    )
+                    .unwrap()
+                    .contains("ID=debian")
+            })
+            .expect("a running Debian container")
+    }
+
     pub fn form(&self, vmid: u32) -> ContainerForm {
         ContainerForm {
             node_id: self.node_id.to_string(),

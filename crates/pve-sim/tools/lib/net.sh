@@ -89,6 +89,20 @@ tool_ip() {
   esac
 }
 
+# Tab-separated rows as docker prints its tables (Go's tabwriter): each column as wide as
+# its widest cell plus three spaces, the last one unpadded.
+docker_table() {
+  awk -F'\t' '
+    { for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > width[i]) width[i] = length($i) } cells[NR] = NF }
+    END {
+      for (r = 1; r <= NR; r++) {
+        line = ""
+        for (i = 1; i < cells[r]; i++) line = line sprintf("%-" (width[i] + 3) "s", cell[r, i])
+        print line cell[r, cells[r]]
+      }
+    }'
+}
+
 docker_load() {
   DNAME= DIMAGE= DPORTS= DSTATUS= DPID= DCREATED=
   # shellcheck disable=SC1090
@@ -110,16 +124,18 @@ tool_docker() {
     ps)
       local all=false file
       [[ " $* " == *" -a "* || " $* " == *" --all "* ]] && all=true
-      printf '%-14s %-20s %-22s %-16s %-16s %-24s %s\n' "CONTAINER ID" IMAGE COMMAND CREATED STATUS PORTS NAMES
-      for file in "$STATE"/docker/*; do
-        [ -f "$file" ] || continue
-        docker_load "$file"
-        $all || [ "$DSTATUS" = running ] || continue
-        local ports= port status="Exited (0) 1 minute ago"
-        [ "$DSTATUS" = running ] && status="Up 2 minutes"
-        for port in $DPORTS; do ports+="0.0.0.0:${port%%:*}->${port#*:}/tcp, "; done
-        printf '%-14s %-20s %-22s %-16s %-16s %-24s %s\n' "${file##*/}" "$DIMAGE" '"/entrypoint.sh"' "2 minutes ago" "$status" "${ports%, }" "$DNAME"
-      done ;;
+      {
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "CONTAINER ID" IMAGE COMMAND CREATED STATUS PORTS NAMES
+        for file in "$STATE"/docker/*; do
+          [ -f "$file" ] || continue
+          docker_load "$file"
+          $all || [ "$DSTATUS" = running ] || continue
+          local ports= port status="Exited (0) 1 minute ago"
+          [ "$DSTATUS" = running ] && status="Up 2 minutes"
+          for port in $DPORTS; do ports+="0.0.0.0:${port%%:*}->${port#*:}/tcp, "; done
+          printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${file##*/}" "$DIMAGE" '"/entrypoint.sh"' "2 minutes ago" "$status" "${ports%, }" "$DNAME"
+        done
+      } | docker_table ;;
     run)
       local name= ports= detach=false image=
       while [ $# -gt 0 ]; do

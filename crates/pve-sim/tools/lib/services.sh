@@ -234,6 +234,7 @@ tool_journalctl() {
       -o | --output) format=$2; shift ;;
       --output=*) format=${1#--output=} ;;
       -q | --quiet) quiet=true ;;
+      --version) echo "systemd 252 (252.38-1~deb12u1)"; echo "+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP +GCRYPT -GNUTLS +OPENSSL +ACL +BLKID +CURL"; return 0 ;;
       --no-pager | -b | --boot | -e | --pager-end | -x | --no-hostname | -a | --all) ;;
       --since | --until | -S | -U | -p | --priority) shift ;;
       --since=* | --until=* | --priority=*) ;;
