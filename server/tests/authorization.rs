@@ -93,7 +93,7 @@ async fn every_server_function_is_declared() {
         .collect();
     let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(registered, declared, "declared once each, all registered");
-    assert_eq!(endpoints().len(), 57);
+    assert_eq!(endpoints().len(), 59);
     let public: Vec<&str> = endpoints()
         .into_iter()
         .filter(|(_, access)| *access == Access::Public)
@@ -196,6 +196,7 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         ("node_id", id.to_owned()),
         ("vmid", "100".to_owned()),
         ("action", "start".to_owned()),
+        ("service", "postgresql".to_owned()),
     ]);
     let body = form(&attempt);
     let acts_on_a_node = |path: &str| {
@@ -211,6 +212,7 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         .iter()
         .any(|name| path == format!("/api/nodes/{name}"))
             || path.starts_with("/api/containers/")
+            || path.starts_with("/api/services/")
             || path == "/api/wizard/choices"
             || path == "/api/wizard/check-vmid"
     };
@@ -318,6 +320,72 @@ fn upload(bytes: &[u8], cookie: Option<&str>) -> Request<Body> {
         request = request.header(header::COOKIE, cookie);
     }
     request.body(Body::from(body)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn container_logs_belong_to_the_nodes_owner() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let server = server().await;
+    let (admin, bob, node) = two_users_one_node(&server, &sim).await;
+    let id = node["id"].as_str().unwrap();
+    let download = format!("/api/containers/{id}/100/logs/download");
+    let follow = format!("/api/containers/{id}/100/logs/follow");
+    for path in [&download, &follow] {
+        assert_eq!(
+            server.get(path, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        let theirs = server.get(path, Some(&bob)).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!theirs.body.contains("secret-lab"));
+        // Names are checked before anything runs in the container.
+        for bad in [
+            "unit=nginx%3Breboot",
+            "unit=%24(id)",
+            "lines=0",
+            "lines=5001",
+        ] {
+            let refused = server.get(&format!("{path}?{bad}"), Some(&admin)).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::BAD_REQUEST,
+                "{path}?{bad}: {}",
+                refused.body
+            );
+        }
+        let undiscovered = server
+            .get(&format!("{path}?unit=nginx"), Some(&admin))
+            .await;
+        assert_eq!(
+            undiscovered.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            undiscovered.body
+        );
+        assert!(
+            undiscovered
+                .body
+                .contains("discovery found no service nginx")
+        );
+    }
+    let mine = server
+        .get(&format!("{download}?lines=5&filter=STARTED"), Some(&admin))
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    assert_eq!(
+        mine.headers.get(header::CONTENT_DISPOSITION).unwrap(),
+        "attachment; filename=\"ct100-journal.log\""
+    );
+    assert!(
+        !mine.body.is_empty()
+            && mine
+                .body
+                .lines()
+                .all(|l| l.to_lowercase().contains("started")),
+        "{}",
+        mine.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -132,7 +132,7 @@ fn LogBody(log: LogView, node_id: NodeId, vmid: Vmid, filter: String) -> impl In
                     </select>
                 </label>
                 <label>"Lines "
-                    <input type="number" name="lines" min="1" max=MAX_LINES.to_string() value=log.requested.to_string() style="width: 7em" />
+                    <input type="number" name="lines" min="1" max=MAX_LINES.to_string() value=log.requested.to_string() class="count" />
                 </label>
                 <label>"Filter "
                     <input type="search" name="filter" value=filter placeholder="text in a line"
