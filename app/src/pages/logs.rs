@@ -141,7 +141,7 @@ fn LogBody(log: LogView, node_id: NodeId, vmid: Vmid, filter: String) -> impl In
                 <button type="submit">"Show"</button>
                 <a class="button secondary" href=download data-testid="download-link">"Download"</a>
             </form>
-            <div class="row">
+            <div class="row toolbar">
                 <p class="muted" data-testid="log-source">
                     {format!("From {} · last {} lines asked (default {DEFAULT_LINES}) · ", log.source, log.requested)}
                     {move || format!("{} shown", count())}

@@ -219,7 +219,7 @@ fn ServiceRow(service: Service, node_id: NodeId, vmid: Vmid, running: bool) -> i
             <td class="mono">{ports}</td>
             <td data-testid="web">{web}</td>
             <td class="muted">{service.detail.clone()}</td>
-            <td class="row-actions">{logs} " " {credentials}</td>
+            <td><div class="row-actions">{logs} {credentials}</div></td>
         </tr>
     }
 }

@@ -221,3 +221,29 @@ async fn following_streams_new_lines_until_the_reader_goes_or_the_container_stop
         .unwrap();
     assert!(matches!(end, FollowEnd::Exited(_)), "{end:?}");
 }
+
+#[tokio::test]
+async fn a_follow_left_open_ends_by_itself() {
+    let lab = lab(Speed::Instant).await;
+    let vmid = lab.running_debian();
+    let (_, access) = backend::nodes::access(&lab.backend, &lab.admin, &lab.node_id)
+        .await
+        .unwrap();
+    let session = lab.backend.ssh.session(&access.ssh_target()).await.unwrap();
+    let (sink, _reader) = mpsc::channel(FOLLOW_BUFFER);
+    // The reader stays, nothing is written: the limit ends it (30 minutes in Corral).
+    let end = tokio::time::timeout(
+        Duration::from_secs(10),
+        session.follow(
+            &format!("pct exec {vmid} -- journalctl -f -u nginx"),
+            Duration::from_millis(500),
+            &sink,
+        ),
+    )
+    .await
+    .expect("ends at its limit")
+    .unwrap();
+    assert_eq!(end, FollowEnd::LimitReached);
+    // The session is still good for the next command.
+    assert!(lab.on_node("true").await.is_empty());
+}

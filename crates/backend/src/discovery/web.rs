@@ -1,6 +1,6 @@
 //! Which of a container's ports are web UIs: each port a service of its own listens on
-//! outside loopback is asked `GET /` over HTTPS, then over plain HTTP, with a short
-//! timeout. HTTPS is accepted whatever the certificate for this one request only (nothing
+//! outside loopback is asked `GET /` over HTTPS and over plain HTTP (at once; HTTPS wins
+//! when both answer), with a short timeout. HTTPS is accepted whatever the certificate for this one request only (nothing
 //! is sent but the request; the link then says when the certificate is self-signed), and
 //! the page's `<title>` is kept. Addresses that are this machine's own (loopback,
 //! link-local such as a cloud's metadata service, unspecified) are not probed, unless the
@@ -73,13 +73,16 @@ pub(super) async fn probe_services(address: Ipv4Addr, services: &mut [Service]) 
     }
 }
 
-/// The web UI on `port`, HTTPS first; `None` when neither scheme answers HTTP.
+/// The web UI on `port`: HTTPS when it answers, else HTTP; `None` when neither does.
+/// Both are asked at once, so a port that never answers costs one timeout, not two.
 pub(super) async fn probe(address: Ipv4Addr, port: u16) -> Option<WebLink> {
     let host = address.to_string();
-    if let Some(link) = https(&host, port).await {
-        return Some(link);
-    }
-    let title = fetch_title(&host, port, None, |host, port| async move {
+    let (secure, plain) = tokio::join!(https(&host, port), http(&host, port));
+    secure.or(plain)
+}
+
+async fn http(host: &str, port: u16) -> Option<WebLink> {
+    let title = fetch_title(host, port, None, |host, port| async move {
         let connect = TcpStream::connect((host.as_str(), port));
         tokio::time::timeout(PROBE_TIMEOUT, connect)
             .await
