@@ -18,6 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use backend::ServiceError;
+use backend::accounts::User;
 use backend::container_logs::{self, FOLLOW_BUFFER, FOLLOW_LIMIT};
 use backend::ssh::FollowEnd;
 use futures_util::stream::{self, Stream};
@@ -55,6 +56,19 @@ fn parse(
     Ok((node_id, vmid, query))
 }
 
+/// The caller and what they asked for, or the refusal (401, 404, 400).
+async fn request(
+    state: &AppState,
+    session: &Session,
+    (node, vmid): (String, String),
+    params: &LogParams,
+) -> Result<(User, NodeId, Vmid, LogQuery), Response> {
+    let user = signed_in(state, session).await?;
+    let (node_id, vmid, query) =
+        parse(&node, &vmid, params).map_err(IntoResponse::into_response)?;
+    Ok((user, node_id, vmid, query))
+}
+
 fn refusal(error: ServiceError) -> Response {
     match error {
         ServiceError::NotFound => not_found(),
@@ -73,16 +87,12 @@ fn refusal(error: ServiceError) -> Response {
 pub async fn follow(
     State(state): State<AppState>,
     session: Session,
-    Path((node, vmid)): Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     Query(params): Query<LogParams>,
 ) -> Response {
-    let user = match signed_in(&state, &session).await {
-        Ok(user) => user,
+    let (user, node_id, vmid, query) = match request(&state, &session, path, &params).await {
+        Ok(asked) => asked,
         Err(refused) => return refused,
-    };
-    let (node_id, vmid, query) = match parse(&node, &vmid, &params) {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused.into_response(),
     };
     let follower =
         match container_logs::follower(&state.backend, &user, &node_id, vmid, &query).await {
@@ -147,16 +157,12 @@ fn events(
 pub async fn download(
     State(state): State<AppState>,
     session: Session,
-    Path((node, vmid)): Path<(String, String)>,
+    Path(path): Path<(String, String)>,
     Query(params): Query<LogParams>,
 ) -> Response {
-    let user = match signed_in(&state, &session).await {
-        Ok(user) => user,
+    let (user, node_id, vmid, query) = match request(&state, &session, path, &params).await {
+        Ok(asked) => asked,
         Err(refused) => return refused,
-    };
-    let (node_id, vmid, query) = match parse(&node, &vmid, &params) {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused.into_response(),
     };
     let view = match container_logs::read(&state.backend, &user, &node_id, vmid, &query).await {
         Ok(view) => view,

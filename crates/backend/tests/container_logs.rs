@@ -163,23 +163,38 @@ async fn nudge_until_a_line(lab: &Lab, vmid: Vmid, lines: &mut mpsc::Receiver<St
     panic!("no line followed");
 }
 
-#[tokio::test]
-async fn following_streams_new_lines_until_the_reader_goes_or_the_container_stops() {
-    let lab = lab(Speed::Instant).await;
-    let vmid = discovered(&lab).await;
-    let backend = lab.backend.clone();
-
+/// Starts following `unit`'s log (the whole container's for `None`): the running follow
+/// and its lines.
+async fn start_following(
+    lab: &Lab,
+    vmid: Vmid,
+    unit: Option<&str>,
+) -> (
+    tokio::task::JoinHandle<Result<FollowEnd, ServiceError>>,
+    mpsc::Receiver<String>,
+) {
     let follower = container_logs::follower(
         &lab.backend,
         &lab.admin,
         &lab.node_id,
         vmid,
-        &query(Some("nginx"), 10),
+        &query(unit, 10),
     )
     .await
     .unwrap();
-    let (sink, mut lines) = mpsc::channel(FOLLOW_BUFFER);
-    let following = tokio::spawn(async move { follower.run(&backend, sink).await });
+    let (sink, lines) = mpsc::channel(FOLLOW_BUFFER);
+    let backend = lab.backend.clone();
+    (
+        tokio::spawn(async move { follower.run(&backend, sink).await }),
+        lines,
+    )
+}
+
+#[tokio::test]
+async fn following_streams_new_lines_until_the_reader_goes_or_the_container_stops() {
+    let lab = lab(Speed::Instant).await;
+    let vmid = discovered(&lab).await;
+    let (following, mut lines) = start_following(&lab, vmid, Some("nginx")).await;
     let line = nudge_until_a_line(&lab, vmid, &mut lines).await;
     assert!(line.contains("nginx.service"), "{line}");
     drop(lines);
@@ -191,18 +206,7 @@ async fn following_streams_new_lines_until_the_reader_goes_or_the_container_stop
     assert_eq!(end, FollowEnd::ReceiverGone);
 
     // The whole container's journal, until the container stops.
-    let backend = lab.backend.clone();
-    let follower = container_logs::follower(
-        &lab.backend,
-        &lab.admin,
-        &lab.node_id,
-        vmid,
-        &query(None, 10),
-    )
-    .await
-    .unwrap();
-    let (sink, mut lines) = mpsc::channel(FOLLOW_BUFFER);
-    let following = tokio::spawn(async move { follower.run(&backend, sink).await });
+    let (following, mut lines) = start_following(&lab, vmid, None).await;
     nudge_until_a_line(&lab, vmid, &mut lines).await;
     backend::lifecycle::run(
         &lab.backend,

@@ -14,7 +14,7 @@ use model::ids::Vmid;
 use model::job::JobState;
 use model::service::{ServiceKind, ServicePort, ServiceStatus};
 use pve_sim::Speed;
-use support::lab::{Lab, lab};
+use support::lab::lab;
 
 #[tokio::test]
 async fn a_debian_guest_with_docker_and_credentials() {

@@ -330,17 +330,7 @@ impl SshSession {
         limit: Duration,
         lines: &tokio::sync::mpsc::Sender<String>,
     ) -> Result<FollowEnd, SshError> {
-        let channel_error = |e: russh::Error| SshError::Channel(e.to_string());
-        let mut channel = self
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(channel_error)?;
-        channel
-            .exec(true, command_line)
-            .await
-            .map_err(channel_error)?;
-        channel.eof().await.map_err(channel_error)?;
+        let mut channel = self.start(command_line, None).await?;
         let deadline = tokio::time::sleep(limit);
         tokio::pin!(deadline);
         let mut splitter = LineSplitter::default();
@@ -372,6 +362,29 @@ impl SshSession {
         Ok(end)
     }
 
+    /// Opens a channel, runs `command_line` on it, feeds `stdin` and closes standard input.
+    async fn start(
+        &self,
+        command_line: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<russh::Channel<russh::client::Msg>, SshError> {
+        let channel_error = |e: russh::Error| SshError::Channel(e.to_string());
+        let channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(channel_error)?;
+        channel
+            .exec(true, command_line)
+            .await
+            .map_err(channel_error)?;
+        if let Some(stdin) = stdin {
+            channel.data(stdin).await.map_err(channel_error)?;
+        }
+        channel.eof().await.map_err(channel_error)?;
+        Ok(channel)
+    }
+
     async fn run(
         &self,
         command_line: &str,
@@ -379,21 +392,8 @@ impl SshSession {
         timeout: Duration,
         mut lines: Lines<'_>,
     ) -> Result<ExecOutput, SshError> {
-        let channel_error = |e: russh::Error| SshError::Channel(e.to_string());
         let run = async {
-            let mut channel = self
-                .handle
-                .channel_open_session()
-                .await
-                .map_err(channel_error)?;
-            channel
-                .exec(true, command_line)
-                .await
-                .map_err(channel_error)?;
-            if let Some(stdin) = stdin {
-                channel.data(stdin).await.map_err(channel_error)?;
-            }
-            channel.eof().await.map_err(channel_error)?;
+            let mut channel = self.start(command_line, stdin).await?;
             let mut status = None;
             let mut tails = [Tail::default(), Tail::default()];
             let mut splitters = [LineSplitter::default(), LineSplitter::default()];
