@@ -63,7 +63,7 @@ async fn the_whole_pipeline_installs_packages_runs_scripts_and_finds_services() 
     assert!(log.iter().any(|e| e.message.contains("Setting up nginx")));
     assert!(
         log.iter()
-            .any(|e| e.phase == Phase::Discover && e.message.contains("nginx (80)")),
+            .any(|e| e.phase == Phase::Discover && e.message.contains("nginx (80 http)")),
         "{log:#?}"
     );
     let mut percents = log.iter().map(|e| e.percent);
