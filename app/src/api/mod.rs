@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod nodes;
 pub mod services;
 pub mod settings;
+pub mod snapshots;
 pub mod templates;
 pub mod users;
 pub mod wizard;

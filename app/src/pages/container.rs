@@ -15,7 +15,7 @@ use crate::components::{
     lifecycle_submit, live_marker,
 };
 use crate::pages::dashboard::bytes;
-use crate::pages::{ServicesSection, load_named, route_param};
+use crate::pages::{ServicesSection, SnapshotsSection, load_named, route_param};
 use crate::system::{human_duration, short_utc};
 
 /// The container page.
@@ -267,6 +267,7 @@ fn Detail(
             </table>
         </section>
         <ServicesSection node_id=detail.node_id.clone() vmid=detail.vmid running=detail.status.is_running() />
+        <SnapshotsSection node_id=detail.node_id.clone() vmid=detail.vmid />
         <section class="card">
             <h2>"Events"</h2>
             {if detail.events.is_empty() {

@@ -12,6 +12,7 @@ mod not_found;
 mod services;
 mod settings;
 mod setup;
+mod snapshots;
 pub(crate) mod templates;
 mod users;
 mod wizard;
@@ -28,6 +29,7 @@ pub use not_found::NotFoundPage;
 pub use services::{CredentialsPage, ServicesSection};
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
+pub use snapshots::SnapshotsSection;
 pub use templates::{
     BucketsPage, EditTemplatePage, ImportTemplatesPage, NewTemplatePage, TemplatePage,
     TemplatesPage,

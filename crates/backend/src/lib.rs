@@ -25,6 +25,7 @@ pub mod nodes;
 pub mod offerings;
 pub mod password;
 pub mod setup_code;
+pub mod snapshots;
 pub mod ssh;
 pub mod store;
 pub mod templates;

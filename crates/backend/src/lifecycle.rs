@@ -1,7 +1,8 @@
-//! Container lifecycle: start, shutdown, stop, reboot, delete. Each action checks the
-//! container's state first (a clear "already running" instead of Proxmox's error), holds
-//! a per-container lock so a second action is refused while one runs, follows the
-//! Proxmox task to its end, and writes an audit entry either way.
+//! Container lifecycle: start, shutdown, stop, reboot, delete — and [`operate`], the one
+//! way every change to a container runs (power, snapshots, configuration, backups): a
+//! per-container lock so a second action is refused while one runs, the container's
+//! state checked first (a clear "already running" instead of Proxmox's error), the
+//! Proxmox task followed to its end, and an audit entry either way.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -132,9 +133,6 @@ const TASK_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
 /// Runs `action` on container `vmid` of the user's node `node_id`. For `Delete`,
 /// `confirm` must be the container's hostname or VMID.
-///
-/// The work runs on its own task: a browser that goes away while Proxmox works does not
-/// stop it half-way, and the audit entry and cache invalidation still happen.
 pub async fn run(
     backend: &Backend,
     user: &User,
@@ -143,88 +141,184 @@ pub async fn run(
     action: Action,
     confirm: Option<&str>,
 ) -> ServiceResult<Done> {
-    let (backend, user, node_id) = (backend.clone(), user.clone(), node_id.clone());
     let confirm = confirm.map(str::to_owned);
-    tokio::spawn(async move {
-        run_to_end(&backend, &user, &node_id, vmid, action, confirm.as_deref()).await
-    })
+    operate(
+        backend,
+        user,
+        node_id,
+        vmid,
+        action.audit(),
+        None,
+        move |call| async move {
+            let Call {
+                client,
+                pve_node,
+                before,
+            } = call;
+            let vmid_text = vmid.to_string();
+            match action {
+                Action::Start if before.running => {
+                    return Err(Stop::Refused(ServiceError::Conflict(format!(
+                        "CT {vmid} is already running"
+                    ))));
+                }
+                Action::Shutdown { .. } | Action::Stop | Action::Reboot if !before.running => {
+                    return Err(Stop::Refused(ServiceError::Conflict(format!(
+                        "CT {vmid} is not running"
+                    ))));
+                }
+                Action::Delete => {
+                    let typed = confirm.as_deref().unwrap_or_default().trim();
+                    if typed != before.name && typed != vmid_text {
+                        return Err(Stop::Refused(ServiceError::field(
+                            "confirm",
+                            format!(
+                                "type the hostname ({}) or the VMID ({vmid}) to delete",
+                                before.name
+                            ),
+                        )));
+                    }
+                }
+                _ => {}
+            }
+            let upid = match action.to_pve() {
+                Some(power) => client.lxc_power(&pve_node, vmid.get(), &power).await?,
+                None => {
+                    let options = DeleteOptions {
+                        purge: true,
+                        destroy_unreferenced_disks: true,
+                        force: true,
+                    };
+                    client.lxc_delete(&pve_node, vmid.get(), options).await?
+                }
+            };
+            Ok(Some(upid))
+        },
+    )
     .await
-    .map_err(|e| ServiceError::Internal(format!("the lifecycle task stopped: {e}")))?
 }
 
-async fn run_to_end(
+/// The container as an operation finds it, under its lock.
+#[derive(Debug, Clone)]
+pub struct Before {
+    /// Its hostname, or `CT <vmid>`.
+    pub name: String,
+    pub running: bool,
+}
+
+/// What an operation gets to start its Proxmox call with.
+pub struct Call {
+    pub client: pve::Client,
+    /// The Proxmox node name for API paths.
+    pub pve_node: String,
+    pub before: Before,
+}
+
+/// Why an operation did not go through: refused before anything was asked of Proxmox
+/// (not audited: nothing happened), or failed at Proxmox (audited).
+#[derive(Debug)]
+pub enum Stop {
+    Refused(ServiceError),
+    Failed(PveError),
+}
+
+impl From<PveError> for Stop {
+    fn from(error: PveError) -> Self {
+        Stop::Failed(error)
+    }
+}
+
+/// Runs one operation on the user's container, the way every change to a container goes:
+/// the container's lock is held (a second operation is refused with "another action is
+/// running"), its state read, `start` may refuse or make the Proxmox call, a task it
+/// starts is followed to its end (its log quoted on failure), the node's cached list is
+/// forgotten, and the audit log records `audit` (with `about`, e.g. the snapshot's name)
+/// either way.
+///
+/// The work runs on its own task: a browser that goes away while Proxmox works does not
+/// stop it half-way, and the audit entry and cache invalidation still happen.
+pub async fn operate<F, Fut>(
     backend: &Backend,
     user: &User,
     node_id: &NodeId,
     vmid: Vmid,
-    action: Action,
-    confirm: Option<&str>,
-) -> ServiceResult<Done> {
+    audit: AuditAction,
+    about: Option<String>,
+    start: F,
+) -> ServiceResult<Done>
+where
+    F: FnOnce(Call) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Option<pve::Upid>, Stop>> + Send,
+{
+    let (backend, user, node_id) = (backend.clone(), user.clone(), node_id.clone());
+    tokio::spawn(async move {
+        operate_to_end(&backend, &user, &node_id, vmid, audit, about, start).await
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("the container operation stopped: {e}")))?
+}
+
+async fn operate_to_end<F, Fut>(
+    backend: &Backend,
+    user: &User,
+    node_id: &NodeId,
+    vmid: Vmid,
+    audit: AuditAction,
+    about: Option<String>,
+    start: F,
+) -> ServiceResult<Done>
+where
+    F: FnOnce(Call) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<pve::Upid>, Stop>>,
+{
     let (view, access) = nodes::access(backend, user, node_id).await?;
     let _held = backend.locks.take(node_id, vmid)?;
     let client = access.client(Duration::from_secs(30))?;
-    let pve_node = view.pve_node.as_str();
+    let pve_node = view.pve_node.clone();
     let status = client
-        .lxc_status(pve_node, vmid.get())
+        .lxc_status(&pve_node, vmid.get())
         .await
         .map_err(|e| match e {
             PveError::NotFound { .. } => ServiceError::NotFound,
             other => access.upstream(&other),
         })?;
-    let name = status.name.clone().unwrap_or_else(|| format!("CT {vmid}"));
-    let target = Target::container(node_id, &view.name, vmid, &name);
-    let running = LxcStatus::parse(&status.status).is_running();
-    match action {
-        Action::Start if running => {
-            return Err(ServiceError::Conflict(format!(
-                "CT {vmid} is already running"
-            )));
-        }
-        Action::Shutdown { .. } | Action::Stop | Action::Reboot if !running => {
-            return Err(ServiceError::Conflict(format!("CT {vmid} is not running")));
-        }
-        Action::Delete => {
-            let typed = confirm.unwrap_or_default().trim();
-            if typed != name && typed != vmid.to_string() {
-                return Err(ServiceError::field(
-                    "confirm",
-                    format!("type the hostname ({name}) or the VMID ({vmid}) to delete"),
-                ));
-            }
-        }
-        _ => {}
-    }
-    let started = match action.to_pve() {
-        Some(power) => client.lxc_power(pve_node, vmid.get(), &power).await,
-        None => {
-            let options = DeleteOptions {
-                purge: true,
-                destroy_unreferenced_disks: true,
-                force: true,
-            };
-            client.lxc_delete(pve_node, vmid.get(), options).await
-        }
+    let before = Before {
+        name: status.name.clone().unwrap_or_else(|| format!("CT {vmid}")),
+        running: LxcStatus::parse(&status.status).is_running(),
+    };
+    let target = Target::container(node_id, &view.name, vmid, &before.name);
+    let call = Call {
+        client: client.clone(),
+        pve_node,
+        before,
     };
     let options = WaitOptions {
         interval: Duration::from_millis(500),
         deadline: TASK_DEADLINE,
         ..WaitOptions::default()
     };
-    let result = match started {
-        Ok(upid) => client.wait_task(&upid, &options, |_| {}).await,
-        Err(error) => Err(error),
+    let result = match start(call).await {
+        Err(Stop::Refused(error)) => return Err(error),
+        Err(Stop::Failed(error)) => Err(error),
+        Ok(Some(upid)) => client
+            .wait_task(&upid, &options, |_| {})
+            .await
+            .map(|outcome| outcome.exitstatus),
+        Ok(None) => Ok("OK".to_owned()),
     };
     backend.inventory.forget(node_id);
+    let detail = |text: &str| match &about {
+        Some(about) => format!("{about}: {text}"),
+        None => text.to_owned(),
+    };
     match result {
-        Ok(outcome) => {
+        Ok(exitstatus) => {
             audit::record(
                 backend,
-                Entry::ok(user, action.audit(), target).detail(outcome.exitstatus.clone()),
+                Entry::ok(user, audit, target).detail(detail(&exitstatus)),
             )
             .await;
-            Ok(Done {
-                exitstatus: outcome.exitstatus,
-            })
+            Ok(Done { exitstatus })
         }
         Err(error) => {
             let message = match &error {
@@ -237,8 +331,7 @@ async fn run_to_end(
             };
             audit::record(
                 backend,
-                Entry::by(user, action.audit(), target, AuditOutcome::Failed)
-                    .detail(message.clone()),
+                Entry::by(user, audit, target, AuditOutcome::Failed).detail(detail(&message)),
             )
             .await;
             Err(ServiceError::Upstream {

@@ -45,11 +45,21 @@ pub enum AuditAction {
     BucketDelete,
     /// A service's credentials were shown.
     ServiceCredentials,
+    SnapshotCreate,
+    SnapshotRollback,
+    SnapshotDelete,
+    /// Cores, memory, swap, notes, tags, start at boot … changed.
+    ContainerConfig,
+    /// A disk grew.
+    ContainerResize,
+    BackupCreate,
+    BackupRestore,
+    BackupDelete,
 }
 
 impl AuditAction {
     /// Every action with its wire name (stored, shown and sent to the browser).
-    pub const ALL: [(AuditAction, &'static str); 32] = [
+    pub const ALL: [(AuditAction, &'static str); 40] = [
         (AuditAction::Setup, "setup"),
         (AuditAction::Login, "login"),
         (AuditAction::Logout, "logout"),
@@ -82,6 +92,14 @@ impl AuditAction {
         (AuditAction::BucketUpdate, "bucket.update"),
         (AuditAction::BucketDelete, "bucket.delete"),
         (AuditAction::ServiceCredentials, "service.credentials"),
+        (AuditAction::SnapshotCreate, "ct.snapshot"),
+        (AuditAction::SnapshotRollback, "ct.rollback"),
+        (AuditAction::SnapshotDelete, "ct.snapshot.delete"),
+        (AuditAction::ContainerConfig, "ct.config"),
+        (AuditAction::ContainerResize, "ct.resize"),
+        (AuditAction::BackupCreate, "ct.backup"),
+        (AuditAction::BackupRestore, "ct.restore"),
+        (AuditAction::BackupDelete, "backup.delete"),
     ];
 
     /// The wire name.

@@ -15,8 +15,10 @@ pub mod logs;
 pub mod node;
 pub mod provision;
 pub mod service;
+pub mod snapshot;
 pub mod system;
 pub mod template;
+pub mod time;
 pub mod validate;
 
 pub use ids::{DraftId, JobId, NodeId, UserId, Vmid};

@@ -39,8 +39,32 @@ pub struct StorageDef {
     pub total: u64,
 }
 
-/// The two storages of a default PVE install.
-pub const STORAGES: [StorageDef; 2] = [
+impl StorageDef {
+    /// Whether volumes on it can be snapshotted (LVM-thin, ZFS, Ceph can; raw files on a
+    /// directory or an NFS share cannot).
+    pub fn snapshots(&self) -> bool {
+        matches!(self.plugin, "lvmthin" | "zfspool" | "rbd" | "btrfs")
+    }
+
+    /// The volume id of a container's disk `n` on it (PVE's naming per storage type).
+    pub fn volume(&self, vmid: u32, n: u32) -> String {
+        match self.plugin {
+            "dir" | "nfs" | "cifs" => format!("{}:{vmid}/vm-{vmid}-disk-{n}.raw", self.id),
+            "zfspool" => format!("{}:subvol-{vmid}-disk-{n}", self.id),
+            _ => format!("{}:vm-{vmid}-disk-{n}", self.id),
+        }
+    }
+}
+
+/// The storage a volume id (`local-lvm:vm-100-disk-0`) is on.
+pub fn storage_of(volume: &str) -> Option<&'static StorageDef> {
+    let id = volume.split(':').next()?;
+    STORAGES.iter().find(|s| s.id == id)
+}
+
+/// The two storages of a default PVE install, and an NFS share for backups and
+/// containers (raw files: no snapshots).
+pub const STORAGES: [StorageDef; 3] = [
     StorageDef {
         id: "local",
         plugin: "dir",
@@ -52,6 +76,12 @@ pub const STORAGES: [StorageDef; 2] = [
         plugin: "lvmthin",
         content: "rootdir,images",
         total: 400 * GIB,
+    },
+    StorageDef {
+        id: "nas",
+        plugin: "nfs",
+        content: "backup,images,rootdir",
+        total: 2048 * GIB,
     },
 ];
 

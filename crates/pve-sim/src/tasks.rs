@@ -458,6 +458,10 @@ impl Runner {
                 if ct.snapshots.iter().any(|s| s.name == name) {
                     return Err(format!("snapshot name '{name}' already used"));
                 }
+                let rootfs = ct.config.get("rootfs").cloned().unwrap_or_default();
+                if crate::model::storage_of(&rootfs).is_some_and(|s| !s.snapshots()) {
+                    return Err("snapshot feature is not available".into());
+                }
                 disk.snapshot(vmid, &name)
                     .map_err(|e| format!("snapshot of the root file system failed: {e}"))?;
                 let parent = ct.config.get("parent").cloned();

@@ -118,7 +118,7 @@ pub fn storage_content(ctx: &Ctx, node: &str, storage: &str) -> Result<Reply, Ap
             }));
         }
     }
-    if storage == "local-lvm" && wanted.is_none_or(|w| w == "rootdir" || w == "images") {
+    if wanted.is_none_or(|w| w == "rootdir" || w == "images") {
         for ct in cluster.containers.values().filter(|ct| ct.node == node) {
             if ctx
                 .params
@@ -127,11 +127,23 @@ pub fn storage_content(ctx: &Ctx, node: &str, storage: &str) -> Result<Reply, Ap
             {
                 continue;
             }
+            let Some(volume) = ct
+                .config
+                .get("rootfs")
+                .and_then(|r| r.split(',').next())
+                .filter(|v| v.starts_with(&format!("{storage}:")))
+            else {
+                continue;
+            };
+            // LVM reports ctime as a string.
+            let ctime = if storage == "local-lvm" {
+                json!("1761000000")
+            } else {
+                json!(1_761_000_000)
+            };
             list.push(json!({
-                "volid": format!("local-lvm:vm-{}-disk-0", ct.vmid), "content": "rootdir",
-                "format": "raw", "size": ct.maxdisk(), "vmid": ct.vmid.to_string(),
-                // LVM reports ctime as a string.
-                "ctime": "1761000000",
+                "volid": volume, "content": "rootdir", "format": "raw", "size": ct.maxdisk(),
+                "vmid": ct.vmid.to_string(), "ctime": ctime,
             }));
         }
     }

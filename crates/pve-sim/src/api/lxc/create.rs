@@ -261,7 +261,13 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     config.insert("swap".to_owned(), p.get("swap").unwrap_or("512").to_owned());
     config.insert(
         "rootfs".to_owned(),
-        format!("{rootfs_storage}:vm-{vmid}-disk-0,size={size_gib}G"),
+        format!(
+            "{},size={size_gib}G",
+            crate::model::storage_of(&format!("{rootfs_storage}:")).map_or_else(
+                || format!("{rootfs_storage}:vm-{vmid}-disk-0"),
+                |s| s.volume(vmid, 0)
+            )
+        ),
     );
     config.insert(
         "unprivileged".to_owned(),
