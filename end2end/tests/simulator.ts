@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { homedir } from 'node:os';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { NodeDetails } from './helpers';
@@ -12,6 +13,7 @@ type ReadyLine = {
   token_id: string;
   token_secret: string;
   ssh_password: string;
+  ssh_host_public_keys: Record<string, string>;
 };
 
 /** A simulated cluster in its own process, so that a test can take it offline by ending it. */
@@ -22,7 +24,16 @@ export class SimulatedCluster {
   ) {}
 
   /** Starts `pve-sim` (built by `cargo test`) and waits for its ready line. */
-  static async start(args: string[]): Promise<SimulatedCluster> {
+  /** A fresh key pair for `ssh()`: the arguments that authorize it, and its folder. */
+  static withSshKey(): { args: string[]; keyDir: string } {
+    const keyDir = mkdtempSync(path.join(tmpdir(), 'pve-sim-key-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(keyDir, 'key')]);
+    return { args: ['--authorized-key-file', path.join(keyDir, 'key.pub')], keyDir };
+  }
+
+  private keyDir?: string;
+
+  static async start(args: string[], keyDir?: string): Promise<SimulatedCluster> {
     const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(homedir(), '.cache/corral/target');
     const bin = process.env.PVE_SIM_BIN ?? path.join(targetDir, 'debug/pve-sim');
     // Instant tasks unless the test asks for another speed.
@@ -34,7 +45,9 @@ export class SimulatedCluster {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`pve-sim exited with ${code} before it was ready`)));
     });
-    return new SimulatedCluster(child, JSON.parse(line) as ReadyLine);
+    const cluster = new SimulatedCluster(child, JSON.parse(line) as ReadyLine);
+    cluster.keyDir = keyDir;
+    return cluster;
   }
 
   /** The add-node form's values for one of this cluster's nodes. */
@@ -49,6 +62,25 @@ export class SimulatedCluster {
       tokenSecret: this.ready.token_secret,
       sshPassword: this.ready.ssh_password,
     };
+  }
+
+  /**
+   * Runs `command` on `node` as root over the real OpenSSH client, the host key pinned
+   * from the ready line (start the cluster with `withSshKey()`'s arguments); its output.
+   */
+  ssh(node: string, command: string): string {
+    if (!this.keyDir) throw new Error('start the cluster with SimulatedCluster.withSshKey()');
+    const address = this.ready.ssh_nodes[node];
+    const port = address.slice(address.lastIndexOf(':') + 1);
+    const host = address.slice(0, address.lastIndexOf(':'));
+    const knownHosts = path.join(this.keyDir, 'known_hosts');
+    writeFileSync(knownHosts, `[${host}]:${port} ${this.ready.ssh_host_public_keys[node]}\n`);
+    return execFileSync('ssh', [
+      '-F', '/dev/null', '-i', path.join(this.keyDir, 'key'), '-p', port,
+      '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+      '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'LogLevel=ERROR',
+      `root@${host}`, command,
+    ]).toString();
   }
 
   /** Ends the process: its nodes stop answering (connection refused). */

@@ -8,6 +8,7 @@ use model::snapshot::Snapshots;
 use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
 fn back_to_snapshots(node_id: &NodeId, vmid: Vmid) {
     crate::redirect::to(&format!("/containers/{node_id}/{vmid}#snapshots"));
 }

@@ -28,15 +28,33 @@ impl Actions {
         })
     }
 
-    fn done(self) -> Option<String> {
-        [
-            self.take.value().get(),
-            self.rollback.value().get(),
-            self.delete.value().get(),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(Result::ok)
+    /// The summary of the action that answered last: kept current in the browser (each
+    /// answer replaces the one before); on the server only the posted form has one.
+    fn done(self) -> Signal<Option<String>> {
+        let last = RwSignal::new(None::<String>);
+        for value in [
+            self.take.value(),
+            self.rollback.value(),
+            self.delete.value(),
+        ] {
+            Effect::new(move |_| {
+                if let Some(answer) = value.get() {
+                    last.set(answer.ok());
+                }
+            });
+        }
+        Signal::derive(move || {
+            last.get().or_else(|| {
+                [
+                    self.take.value().get(),
+                    self.rollback.value().get(),
+                    self.delete.value().get(),
+                ]
+                .into_iter()
+                .flatten()
+                .find_map(Result::ok)
+            })
+        })
     }
 
     fn pending(self) -> bool {
@@ -53,6 +71,7 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
         delete: ServerAction::new(),
     };
     let error = actions.error();
+    let done = actions.done();
     let node = node_id.clone();
     let snapshots = Resource::new(
         move || {
@@ -72,7 +91,7 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
     view! {
         <section class="card" id="snapshots" data-testid="snapshots">
             <h2>"Snapshots"</h2>
-            {move || actions.done().map(|message| view! { <Notice>{message}</Notice> })}
+            {move || done.get().map(|message| view! { <Notice>{message}</Notice> })}
             {move || actions.pending().then(|| view! {
                 <p class="muted" role="status">"Proxmox is working on it…"</p>
             })}

@@ -527,6 +527,7 @@ impl Simulator {
             "ssh": self.ssh_addresses[0].1.to_string(),
             "ssh_nodes": self.ssh_addresses.iter().map(|(n, a)| (n.clone(), a.to_string())).collect::<HashMap<_, _>>(),
             "ssh_host_key": self.ssh_host_key(&self.ssh_addresses[0].0),
+            "ssh_host_public_keys": self.ssh_addresses.iter().map(|(n, _)| (n.clone(), self.ssh_host_public_key(n))).collect::<HashMap<_, _>>(),
             "ssh_user": "root",
             "ssh_password": self.ssh_password(),
             "commands_refused": self.commands_refused(),

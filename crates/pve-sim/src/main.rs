@@ -41,6 +41,10 @@ struct Args {
     /// How often running cron and Grafana services log a line (0: never).
     #[arg(long, default_value_t = 30)]
     journal_activity_seconds: u64,
+    /// A public key (OpenSSH format, in this file) root may log in with, as
+    /// `~/.ssh/authorized_keys` on the nodes; repeatable.
+    #[arg(long)]
+    authorized_key_file: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -86,6 +90,19 @@ async fn main() -> std::process::ExitCode {
     };
     if let Some(reason) = simulator.commands_refused() {
         eprintln!("{reason}");
+    }
+    for file in &args.authorized_key_file {
+        let authorized = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|key| {
+                simulator
+                    .authorize_key(key.trim())
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(error) = authorized {
+            eprintln!("pve-sim: {}: {error}", file.display());
+            return std::process::ExitCode::FAILURE;
+        }
     }
     println!("{}", simulator.ready_line());
     // Interrupted or terminated, the simulator is dropped: its files are removed.

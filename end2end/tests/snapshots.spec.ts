@@ -1,0 +1,77 @@
+import { expect, test } from './fixtures';
+import { addNodeByHand, signIn } from './helpers';
+import { SimulatedCluster } from './simulator';
+
+// Its own simulated node ("theta") with one running Debian container (web-01, CT 100):
+// a snapshot, a file written in the guest after it (over the real OpenSSH client), a
+// rollback that loses the file and starts the container again, then a delete.
+test.describe.serial('snapshots', () => {
+  let node: SimulatedCluster;
+  let container = '';
+
+  test.beforeAll(async () => {
+    const key = SimulatedCluster.withSshKey();
+    node = await SimulatedCluster.start(['--nodes', '1', '--containers', '1', '--seed', '13', ...key.args], key.keyDir);
+  });
+
+  test.afterAll(async () => {
+    await node?.stop();
+  });
+
+  const inGuest = (command: string) => node.ssh('pve', `pct exec 100 -- sh -c '${command}'`);
+
+  test('take a snapshot, write a file, roll back: the file is gone', async ({ page }) => {
+    await signIn(page);
+    await addNodeByHand(page, 'theta', node.details('pve'));
+    await page.goto('/?q=node:theta');
+    await page.getByRole('link', { name: 'web-01' }).click();
+    container = new URL(page.url()).pathname;
+    const snapshots = page.getByTestId('snapshots');
+    await expect(snapshots).toContainText('No snapshots yet.');
+    await expect(page.getByTestId('actions')).toHaveAttribute('data-live', 'yes');
+
+    await snapshots.getByLabel('Name').fill('before-change');
+    await snapshots.getByLabel('Description').fill('Before the change');
+    await snapshots.getByRole('button', { name: 'Take snapshot' }).click();
+    await expect(snapshots.getByRole('status').or(snapshots.locator('.notice'))).toContainText(/working|taken/);
+    const row = snapshots.locator('[data-snapshot="before-change"]');
+    await expect(row).toContainText('Before the change');
+    await expect(snapshots.getByTestId('you-are-here')).toBeVisible();
+
+    inGuest('echo changed > /root/after.txt');
+    expect(inGuest('cat /root/after.txt')).toBe('changed\n');
+
+    await row.getByText('Roll back…').click();
+    await expect(row.locator('.warning')).toContainText('Rolling back to before-change loses everything written since it was taken.');
+    await expect(row.getByLabel('Start it again afterwards')).toBeChecked();
+    await row.getByLabel('I understand what is lost').check();
+    await row.getByRole('button', { name: 'Roll back to before-change' }).click();
+    await expect(snapshots.locator('.notice')).toContainText('Rolled back to before-change.', { timeout: 15_000 });
+    expect(inGuest('test -e /root/after.txt && echo present || echo gone')).toBe('gone\n');
+    await expect(page.getByTestId('live-status')).toContainText('running');
+
+    const again = snapshots.locator('[data-snapshot="before-change"]');
+    await again.getByText('Delete…').click();
+    await again.getByLabel(/Type before-change/).fill('before-change');
+    await again.getByRole('button', { name: 'Delete snapshot' }).click();
+    await expect(snapshots).toContainText('No snapshots yet.', { timeout: 15_000 });
+  });
+
+  test.describe('without JavaScript', () => {
+    test.use({ javaScriptEnabled: false });
+
+    test('a snapshot is taken and a bad name is refused with its reason', async ({ page }) => {
+      await signIn(page);
+      await page.goto(container);
+      const snapshots = page.getByTestId('snapshots');
+      await snapshots.getByLabel('Name').fill('nojs');
+      await snapshots.getByRole('button', { name: 'Take snapshot' }).click();
+      await expect(page).toHaveURL(/#snapshots$/);
+      await expect(page.getByTestId('snapshots').locator('[data-snapshot="nojs"]')).toBeVisible();
+      await page.screenshot({ path: '../docs/screenshots/container-snapshots.png', fullPage: true });
+      await page.getByTestId('snapshots').getByLabel('Name').fill('current');
+      await page.getByTestId('snapshots').getByRole('button', { name: 'Take snapshot' }).click();
+      await expect(page.getByTestId('snapshots')).toContainText('current is reserved by Proxmox');
+    });
+  });
+});
