@@ -28,7 +28,7 @@ pub async fn detail(
         PveError::NotFound { .. } => ServiceError::NotFound,
         other => access.upstream(&other),
     };
-    let (status, config) = tokio::try_join!(
+    let (status, config, pending) = tokio::try_join!(
         async {
             client
                 .lxc_status(&view.pve_node, vmid.get())
@@ -41,7 +41,22 @@ pub async fn detail(
                 .await
                 .map_err(not_found_or)
         },
+        async {
+            client
+                .lxc_pending(&view.pve_node, vmid.get())
+                .await
+                .map_err(not_found_or)
+        },
     )?;
+    let pending = pending
+        .into_iter()
+        .filter(pve::PendingEntry::is_pending)
+        .map(|entry| model::resources::PendingChange {
+            key: entry.key,
+            now: entry.value,
+            then: entry.pending,
+        })
+        .collect();
     let status_word = LxcStatus::parse(&status.status);
     let addresses = if status_word.is_running() {
         // DHCP addresses are only known to the running container; an error here is not
@@ -133,7 +148,22 @@ pub async fn detail(
         onboot: config.onboot,
         tags: config.tags.clone(),
         description: config.description.clone(),
+        cpulimit: config.cpulimit,
+        startup_order: config.startup.as_deref().and_then(startup_order),
+        digest: config.digest.clone(),
+        pending,
         addresses,
         events,
     })
+}
+
+/// The `order` of a `startup` property (`order=2,up=30` or a bare `2`).
+fn startup_order(startup: &str) -> Option<u32> {
+    startup
+        .split(',')
+        .find_map(|part| match part.split_once('=') {
+            Some(("order", value)) => value.parse().ok(),
+            None => part.parse().ok(),
+            _ => None,
+        })
 }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod container_config;
 pub mod container_logs;
 pub mod containers;
 pub mod dashboard;

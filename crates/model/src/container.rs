@@ -118,8 +118,45 @@ pub struct ContainerDetail {
     pub onboot: bool,
     pub tags: Vec<String>,
     pub description: Option<String>,
+    /// CPU time limit in cores; `None`: unlimited.
+    pub cpulimit: Option<f64>,
+    /// The `order` of its `startup` option.
+    pub startup_order: Option<u32>,
+    /// The config's digest: an edit made from this page is refused if it changed since.
+    pub digest: String,
+    /// Changes Proxmox keeps for the next start.
+    pub pending: Vec<crate::resources::PendingChange>,
     /// Addresses reported by the running container (`/interfaces`), loopback left out.
     pub addresses: Vec<String>,
     /// This container's entries in the audit log (actions and their Proxmox outcomes).
     pub events: Vec<AuditEntry>,
+}
+
+impl ContainerDetail {
+    /// What the Resources form edits, as the container has it now.
+    pub fn resources(&self) -> crate::resources::Resources {
+        crate::resources::Resources {
+            cores: self.cores.and_then(|c| u32::try_from(c).ok()).unwrap_or(1),
+            cpulimit: self.cpulimit,
+            memory_mib: self
+                .memory_mib
+                .and_then(|m| u32::try_from(m).ok())
+                .unwrap_or(512),
+            swap_mib: self
+                .swap_mib
+                .and_then(|m| u32::try_from(m).ok())
+                .unwrap_or(0),
+            onboot: self.onboot,
+            order: self.startup_order,
+            tags: self.tags.clone(),
+            notes: self.description.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The root disk's size in whole GiB (`8G` → 8, `512M` → 0), when known.
+    pub fn rootfs_gib(&self) -> Option<u32> {
+        self.rootfs_size
+            .as_deref()
+            .and_then(crate::resources::gib_of)
+    }
 }

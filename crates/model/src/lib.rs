@@ -14,6 +14,7 @@ pub mod job;
 pub mod logs;
 pub mod node;
 pub mod provision;
+pub mod resources;
 pub mod service;
 pub mod snapshot;
 pub mod system;

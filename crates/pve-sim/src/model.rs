@@ -167,6 +167,8 @@ pub struct Ct {
     pub load: f64,
     /// The UPID of the task holding this container's config lock file, if any.
     pub busy: Option<String>,
+    /// Changes made while it ran that apply at its next start (`None`: the key goes).
+    pub pending: BTreeMap<String, Option<String>>,
 }
 
 impl Ct {
@@ -265,6 +267,16 @@ pub struct LiveFigures {
 }
 
 /// `8G`, `512M`, `1T` to bytes.
+/// A size as PVE prints it in a volume: `12G`, `512M`, `1536K`.
+pub fn size_text(bytes: u64) -> String {
+    for (unit, factor) in [("T", GIB * 1024), ("G", GIB), ("M", MIB), ("K", 1024)] {
+        if bytes >= factor && bytes.is_multiple_of(factor) {
+            return format!("{}{unit}", bytes / factor);
+        }
+    }
+    bytes.to_string()
+}
+
 pub fn parse_size(size: &str) -> Option<u64> {
     let (digits, unit) = size.split_at(size.find(|c: char| !c.is_ascii_digit() && c != '.')?);
     let number: f64 = digits.parse().ok()?;
@@ -493,6 +505,7 @@ impl Cluster {
             ip_ready_at: None,
             load: self.rng.random_range(0.05..1.0),
             busy: None,
+            pending: BTreeMap::new(),
         }
     }
 

@@ -65,6 +65,12 @@ pub enum TaskKind {
     Console {
         vmid: u32,
     },
+    /// `resize`: `disk` (`rootfs`, `mp0` …) grows to `bytes`.
+    Resize {
+        vmid: u32,
+        disk: String,
+        bytes: u64,
+    },
 }
 
 impl TaskKind {
@@ -83,6 +89,7 @@ impl TaskKind {
             TaskKind::Rollback { .. } => "vzrollback",
             TaskKind::Download { .. } => "download",
             TaskKind::Console { .. } => "vncproxy",
+            TaskKind::Resize { .. } => "resize",
         }
     }
 
@@ -99,7 +106,8 @@ impl TaskKind {
             | TaskKind::Snapshot { vmid, .. }
             | TaskKind::DeleteSnapshot { vmid, .. }
             | TaskKind::Rollback { vmid, .. }
-            | TaskKind::Console { vmid } => Some(*vmid),
+            | TaskKind::Console { vmid }
+            | TaskKind::Resize { vmid, .. } => Some(*vmid),
             TaskKind::Download { .. } => None,
         }
     }
@@ -433,6 +441,13 @@ impl Runner {
             .ok_or_else(|| self.missing(vmid))?;
         match kind {
             TaskKind::Start { .. } | TaskKind::Resume { .. } | TaskKind::Reboot { .. } => {
+                // What waited for a restart applies now.
+                for (key, value) in std::mem::take(&mut ct.pending) {
+                    match value {
+                        Some(value) => ct.config.insert(key, value),
+                        None => ct.config.remove(&key),
+                    };
+                }
                 ct.running = true;
                 ct.started = Some(Instant::now());
                 ct.pid = pid;
@@ -486,6 +501,42 @@ impl Runner {
                 if ct.config.get("parent") == Some(&name) {
                     ct.config.remove("parent");
                 }
+            }
+            TaskKind::Resize { disk, bytes, .. } => {
+                let Some(volume) = ct.config.get(&disk).cloned() else {
+                    return Err(format!("disk '{disk}' does not exist"));
+                };
+                let before = crate::model::parse_size(
+                    volume
+                        .split(',')
+                        .find_map(|p| p.strip_prefix("size="))
+                        .unwrap_or("0"),
+                )
+                .unwrap_or(0);
+                let gib = |b: u64| b as f64 / crate::model::GIB as f64;
+                let name = volume.split(',').next().unwrap_or_default().to_owned();
+                let resized: Vec<String> = volume
+                    .split(',')
+                    .map(|part| {
+                        if part.starts_with("size=") {
+                            format!("size={}", crate::model::size_text(bytes))
+                        } else {
+                            part.to_owned()
+                        }
+                    })
+                    .collect();
+                ct.config.insert(disk, resized.join(","));
+                drop(cluster);
+                self.log(format!(
+                    "  Size of logical volume {name} changed from {:.2} GiB to {:.2} GiB.",
+                    gib(before),
+                    gib(bytes)
+                ));
+                self.log("resize2fs 1.47.0 (5-Feb-2023)");
+                self.log(format!(
+                    "The filesystem is now {} (4k) blocks long.",
+                    bytes / 4096
+                ));
             }
             TaskKind::Rollback { name, start, .. } => {
                 let snapshot = ct

@@ -21,7 +21,7 @@ pub use api::cluster::{
 };
 pub use api::lxc::{
     Consolidation, CreateSpec, DeleteOptions, Interface, IpAddress, LxcConfig, LxcEntry,
-    PowerAction, RootfsSpec, RrdSample, TermProxy, Timeframe,
+    PendingEntry, PowerAction, RootfsSpec, RrdSample, TermProxy, Timeframe,
 };
 pub use api::network::HostInterface;
 pub use api::snapshots::Snapshot;

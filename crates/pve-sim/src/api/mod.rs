@@ -194,6 +194,8 @@ async fn route(ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<Result<R
                 ["status", action] if post => lxc::power(ctx, node, vmid, action),
                 ["config"] if get => lxc::config(ctx, node, vmid),
                 ["config"] if put => lxc::update_config(ctx, node, vmid),
+                ["pending"] if get => lxc::pending(ctx, node, vmid),
+                ["resize"] if put => lxc::resize(ctx, node, vmid),
                 ["interfaces"] if get => lxc::interfaces(ctx, node, vmid),
                 ["rrddata"] if get => lxc::rrddata(ctx, node, vmid),
                 ["termproxy"] if post => lxc::termproxy(ctx, node, vmid),

@@ -191,6 +191,10 @@ pub struct LxcConfig {
     pub ostype: Option<String>,
     pub arch: Option<String>,
     pub cores: Option<u64>,
+    /// CPU time limit in cores (`0.5`); `None`: unlimited.
+    pub cpulimit: Option<f64>,
+    /// `order=1,up=30,down=60`.
+    pub startup: Option<String>,
     /// MiB.
     pub memory: Option<u64>,
     /// MiB.
@@ -248,6 +252,10 @@ impl LxcConfig {
             ostype: text("ostype"),
             arch: text("arch"),
             cores: number("cores"),
+            cpulimit: text("cpulimit")
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|limit| *limit > 0.0),
+            startup: text("startup"),
             memory: number("memory"),
             swap: number("swap"),
             rootfs: text("rootfs")
@@ -271,6 +279,26 @@ impl LxcConfig {
             digest: text("digest").unwrap_or_default(),
             raw,
         })
+    }
+}
+
+/// One key of `GET …/pending`: `value` now, `pending` after the next start, `delete` when
+/// the key goes then (1, or 2 when forced).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PendingEntry {
+    pub key: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub value: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub pending: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    pub delete: Option<u64>,
+}
+
+impl PendingEntry {
+    /// Whether this key changes at the next start.
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some() || self.delete.is_some_and(|d| d > 0)
     }
 }
 
@@ -468,6 +496,34 @@ impl Client {
         let path = format!("/nodes/{node}/lxc/{vmid}/config");
         let _: Option<serde_json::Value> = self.put(&path, &params).await?.data;
         Ok(())
+    }
+
+    /// `PUT /nodes/{node}/lxc/{vmid}/resize`: grows `disk` (`rootfs`, `mp0` …) to `size`
+    /// (`12G`, or `+2G` to add). Starts `resize`; `None` when the disk already has that
+    /// size. Proxmox refuses to shrink (`unable to shrink disk size`).
+    pub async fn lxc_resize(
+        &self,
+        node: &str,
+        vmid: u32,
+        disk: &str,
+        size: &str,
+        digest: Option<&str>,
+    ) -> Result<Option<Upid>, PveError> {
+        let node = api::node(node)?;
+        let params = Params::new()
+            .text("disk", disk)
+            .text("size", size)
+            .opt_text("digest", digest);
+        let path = format!("/nodes/{node}/lxc/{vmid}/resize");
+        Ok(self.put(&path, &params).await?.data)
+    }
+
+    /// `GET /nodes/{node}/lxc/{vmid}/pending`: each config key with its current value and
+    /// the change waiting for the next start, if any.
+    pub async fn lxc_pending(&self, node: &str, vmid: u32) -> Result<Vec<PendingEntry>, PveError> {
+        let node = api::node(node)?;
+        let path = format!("/nodes/{node}/lxc/{vmid}/pending");
+        Ok(self.get(&path, &Params::new()).await?.data)
     }
 
     /// `GET /nodes/{node}/lxc/{vmid}/interfaces`; `None` while the CT is stopped.

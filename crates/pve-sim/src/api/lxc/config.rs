@@ -60,12 +60,57 @@ pub fn config(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
             .find(|s| s.name == name)
             .map(|s| Reply::data(typed_config(&s.config)))
             .ok_or_else(|| ApiError::fail(format!("snapshot '{name}' does not exist"))),
-        None => Ok(Reply::data(typed_config(&ct.config))),
+        // Pending changes are merged in unless the current values are asked for.
+        None if ctx.params.flag("current") => Ok(Reply::data(typed_config(&ct.config))),
+        None => {
+            let mut merged = ct.config.clone();
+            for (key, value) in &ct.pending {
+                match value {
+                    Some(value) => merged.insert(key.clone(), value.clone()),
+                    None => merged.remove(key),
+                };
+            }
+            let mut typed = typed_config(&merged);
+            // The digest is the file's, pending section and all.
+            typed["digest"] = json!(ct.digest());
+            Ok(Reply::data(typed))
+        }
     }
 }
 
+/// Keys a running container cannot take at once: they wait for its next start.
+const NOT_HOT: [&str; 3] = ["features", "nameserver", "searchdomain"];
+
+/// `GET …/pending`: each key with its value now and, when one waits, the change.
+pub fn pending(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
+    ctx.params.check(&[])?;
+    ctx.require(&format!("/vms/{vmid}"), "VM.Audit")?;
+    let cluster = ctx.sim.cluster();
+    let ct = container(&cluster, node, vmid)?;
+    let mut keys: Vec<&String> = ct.config.keys().chain(ct.pending.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let list: Vec<Value> = keys
+        .into_iter()
+        .filter(|key| key.as_str() != "lock")
+        .map(|key| {
+            let mut entry = json!({ "key": key });
+            if let Some(value) = ct.config.get(key) {
+                entry["value"] = json!(value);
+            }
+            match ct.pending.get(key) {
+                Some(Some(value)) => entry["pending"] = json!(value),
+                Some(None) => entry["delete"] = json!(1),
+                None => {}
+            }
+            entry
+        })
+        .collect();
+    Ok(Reply::data(Value::Array(list)))
+}
+
 /// Keys `PUT …/config` may set.
-const CONFIG_KEYS: [&str; 17] = [
+const CONFIG_KEYS: [&str; 18] = [
     "hostname",
     "cores",
     "cpulimit",
@@ -83,6 +128,7 @@ const CONFIG_KEYS: [&str; 17] = [
     "tags",
     "description",
     "features",
+    "startup",
 ];
 
 pub fn update_config(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
@@ -156,11 +202,92 @@ pub fn update_config(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError
     let Some(ct) = cluster.containers.get_mut(&vmid) else {
         return Err(missing(node, vmid));
     };
+    let waits = |key: &str| ct.running && NOT_HOT.contains(&key);
     for key in deletes {
-        ct.config.remove(key);
+        if waits(key) {
+            ct.pending.insert(key.to_owned(), None);
+        } else {
+            ct.config.remove(key);
+        }
     }
     for (key, value) in changes {
-        ct.config.insert(key, value);
+        if waits(&key) {
+            ct.pending.insert(key, Some(value));
+        } else {
+            ct.pending.remove(&key);
+            ct.config.insert(key, value);
+        }
     }
     Ok(Reply::data(Value::Null))
+}
+
+const RESIZE: &[Field] = &[
+    super::super::params::req("disk", Kind::Text { max: 8 }),
+    super::super::params::req("size", Kind::Text { max: 32 }),
+    opt("digest", Kind::Text { max: 40 }),
+];
+
+/// `PUT …/resize`: grows a disk (`size` `12G`, or `+2G` to add; no unit is bytes) in a
+/// `resize` task. Shrinking is refused before the task, as Proxmox does; the same size is
+/// no task at all (`null`).
+pub fn resize(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
+    let p = &ctx.params;
+    p.check(RESIZE)?;
+    ctx.require(&format!("/vms/{vmid}"), "VM.Config.Disk")?;
+    let disk = p.get("disk").unwrap_or_default().to_owned();
+    if disk != "rootfs"
+        && !disk
+            .strip_prefix("mp")
+            .is_some_and(|n| n.parse::<u8>().is_ok())
+    {
+        return Err(ApiError::param(
+            "disk",
+            format!(
+                "value '{disk}' does not have a value in the enumeration 'rootfs, mp0, mp1, …'"
+            ),
+        ));
+    }
+    let text = p.get("size").unwrap_or_default();
+    let (relative, amount) = match text.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let bytes = if amount.chars().all(|c| c.is_ascii_digit()) {
+        amount.parse::<u64>().ok()
+    } else {
+        crate::model::parse_size(amount)
+    }
+    .ok_or_else(|| ApiError::param("size", "value does not match the regex pattern"))?;
+    let cluster = ctx.sim.cluster();
+    let ct = container(&cluster, node, vmid)?;
+    if let Some(lock) = ct.lock() {
+        return Err(ApiError::fail(format!("CT is locked ({lock})")));
+    }
+    if p.get("digest").is_some_and(|d| d != ct.digest()) {
+        return Err(ApiError::fail(
+            "detected modified configuration - file changed by other user? Try again.",
+        ));
+    }
+    let Some(volume) = ct.config.get(&disk) else {
+        return Err(ApiError::fail(format!("disk '{disk}' does not exist")));
+    };
+    let current = volume
+        .split(',')
+        .find_map(|part| part.strip_prefix("size="))
+        .and_then(crate::model::parse_size)
+        .unwrap_or(0);
+    let wanted = if relative { current + bytes } else { bytes };
+    if wanted < current {
+        return Err(ApiError::fail("unable to shrink disk size"));
+    }
+    if wanted == current {
+        return Ok(Reply::data(Value::Null));
+    }
+    drop(cluster);
+    let kind = crate::tasks::TaskKind::Resize {
+        vmid,
+        disk,
+        bytes: wanted,
+    };
+    Ok(Reply::data(json!(crate::tasks::start(ctx, node, kind))))
 }

@@ -11,7 +11,7 @@ use super::{ApiError, Ctx, Reply};
 use crate::model::Ct;
 use crate::tasks::{self, TaskKind};
 
-pub use config::{config, update_config};
+pub use config::{config, pending, resize, update_config};
 pub use create::create;
 use create::property_pairs;
 
