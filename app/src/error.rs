@@ -42,6 +42,15 @@ pub enum AppError {
     Request(String),
 }
 
+impl From<model::FieldError> for AppError {
+    fn from(error: model::FieldError) -> Self {
+        AppError::Validation {
+            field: error.field,
+            message: error.message,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

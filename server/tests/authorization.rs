@@ -93,7 +93,7 @@ async fn every_server_function_is_declared() {
         .collect();
     let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(registered, declared, "declared once each, all registered");
-    assert_eq!(endpoints().len(), 63);
+    assert_eq!(endpoints().len(), 66);
     let public: Vec<&str> = endpoints()
         .into_iter()
         .filter(|(_, access)| *access == Access::Public)
@@ -197,6 +197,13 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         ("vmid", "100".to_owned()),
         ("action", "start".to_owned()),
         ("service", "postgresql".to_owned()),
+        ("snapname", "before".to_owned()),
+        ("digest", "x".to_owned()),
+        ("form[cores]", "1".to_owned()),
+        ("form[memory]", "512".to_owned()),
+        ("form[swap]", "0".to_owned()),
+        ("size", "9".to_owned()),
+        ("tags", "x".to_owned()),
     ]);
     let body = form(&attempt);
     let acts_on_a_node = |path: &str| {

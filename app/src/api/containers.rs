@@ -78,3 +78,67 @@ pub async fn container_live(
 ) -> Result<Option<model::inventory::ContainerRow>, AppError> {
     Ok(backend::inventory::container(call.backend(), &call.caller, &node_id, vmid).await?)
 }
+
+/// Changes cores, CPU limit, memory, swap, start at boot and its order, tags and notes
+/// (`form[…]`, checked with the model's bounds); `digest` is the config's when the page
+/// was loaded (a change made since is refused). Answers what changed.
+#[action]
+#[server(endpoint = "containers/edit")]
+pub async fn edit_container(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+    digest: String,
+    form: model::resources::ResourcesForm,
+) -> Result<String, AppError> {
+    let wanted = form.check()?;
+    let (_, changed) = backend::container_config::edit(
+        call.backend(),
+        &call.caller,
+        &node_id,
+        vmid,
+        wanted,
+        &digest,
+    )
+    .await?;
+    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#resources"));
+    Ok(format!("Changed: {changed}."))
+}
+
+/// Grows the root disk to `size` GiB; `confirm` (`on`) after the new size was shown.
+#[action]
+#[server(endpoint = "containers/grow-disk")]
+pub async fn grow_disk(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+    size: String,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    backend::container_config::grow_rootfs(
+        call.backend(),
+        &call.caller,
+        &node_id,
+        vmid,
+        &size,
+        confirm.is_some(),
+    )
+    .await?;
+    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#resources"));
+    Ok(format!("The root disk is now {} GiB.", size.trim()))
+}
+
+/// Replaces the container's tags (`web, prod`; empty: none) from its dashboard row
+/// (without JavaScript the browser comes back to the page it posted from).
+#[action]
+#[server(endpoint = "containers/set-tags")]
+pub async fn set_tags(
+    call: Call<SignedIn>,
+    node_id: NodeId,
+    vmid: Vmid,
+    tags: String,
+) -> Result<String, AppError> {
+    let tags = model::provision::tags("tags", &tags)?;
+    backend::container_config::set_tags(call.backend(), &call.caller, &node_id, vmid, tags).await?;
+    Ok(format!("CT {vmid}: tags saved."))
+}

@@ -11,6 +11,35 @@ pub fn action_error<T>(value: Option<Result<T, AppError>>) -> Option<AppError> {
     value.and_then(Result::err)
 }
 
+/// The outcome of whichever of these actions answered last: each answer replaces the one
+/// before in the browser; on the server (a page answering a plain form post) only the
+/// posted action has one.
+pub fn latest_outcome<const N: usize>(
+    values: [Signal<Option<Result<String, AppError>>>; N],
+) -> Signal<Option<Result<String, AppError>>> {
+    let last = RwSignal::new(None::<Result<String, AppError>>);
+    for value in values {
+        Effect::new(move |_| {
+            if let Some(outcome) = value.get() {
+                last.set(Some(outcome));
+            }
+        });
+    }
+    Signal::derive(move || last.get().or_else(|| values.iter().find_map(|v| v.get())))
+}
+
+/// An action's answer as a plain signal (for [`latest_outcome`]).
+pub fn outcome_of<F>(action: ServerAction<F>) -> Signal<Option<Result<String, AppError>>>
+where
+    F: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    Signal::derive(move || action.value().get())
+}
+
 /// The form-wide message: shown for errors that do not belong to one field.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

@@ -101,6 +101,22 @@ pub fn lifecycle_submit(
     }
 }
 
+/// The `submit` listener for an element holding plain forms posting to `F`: such a form
+/// is dispatched to `action` instead of loading a page; other forms are left alone.
+pub fn dispatch_submit<F>(action: ServerAction<F>) -> impl Fn(SubmitEvent) + Clone + 'static
+where
+    F: ServerFn<Error = AppError> + leptos::form::FromFormData + Clone + Send + Sync + 'static,
+    F::Output: Send + Sync + 'static,
+{
+    move |event: SubmitEvent| {
+        if !event.default_prevented() && submitted_form_action(&event).as_deref() == Some(F::url())
+        {
+            event.prevent_default();
+            dispatch_from_form(&event, action);
+        }
+    }
+}
+
 /// The `action` attribute (as written, a path) of the form that was submitted.
 fn submitted_form_action(event: &SubmitEvent) -> Option<String> {
     use wasm_bindgen::JsCast;

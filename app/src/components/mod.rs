@@ -10,9 +10,9 @@ mod server_facts;
 pub use copy::CopyButton;
 pub use forms::{
     Field, FieldError, FormError, LoadFailed, NewPasswordFields, Notice, TestAndSaveButton,
-    TrustCheckbox, TypedConfirmation, action_error, live_marker,
+    TrustCheckbox, TypedConfirmation, action_error, latest_outcome, live_marker, outcome_of,
 };
-pub use lifecycle::{LifecycleButtons, LifecycleTarget, lifecycle_submit};
+pub use lifecycle::{LifecycleButtons, LifecycleTarget, dispatch_submit, lifecycle_submit};
 pub use live_clock::LiveClock;
 pub use live_form::LiveFieldErrors;
 pub use server_facts::ServerFacts;

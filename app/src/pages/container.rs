@@ -9,13 +9,15 @@ use model::audit::AuditOutcome;
 use model::container::ContainerDetail;
 use model::ids::{NodeId, Vmid};
 
-use crate::api::containers::{DeleteContainer, Power, container_live, get_container};
+use crate::api::containers::{
+    DeleteContainer, EditContainer, GrowDisk, Power, container_live, get_container,
+};
 use crate::components::{
     FieldError, FormError, LifecycleButtons, LifecycleTarget, LoadFailed, Notice, action_error,
-    lifecycle_submit, live_marker,
+    latest_outcome, lifecycle_submit, live_marker, outcome_of,
 };
 use crate::pages::dashboard::bytes;
-use crate::pages::{ServicesSection, SnapshotsSection, load_named, route_param};
+use crate::pages::{ResourcesSection, ServicesSection, SnapshotsSection, load_named, route_param};
 use crate::system::{human_duration, short_utc};
 
 /// The container page.
@@ -26,6 +28,8 @@ pub fn ContainerPage() -> impl IntoView {
     let vmid = move || route_param::<Vmid>(params, "vmid");
     let power = ServerAction::<Power>::new();
     let delete = ServerAction::<DeleteContainer>::new();
+    let edit = ServerAction::<EditContainer>::new();
+    let grow = ServerAction::<GrowDisk>::new();
     let reloaded = RwSignal::new(0_u32);
     let detail = Resource::new(
         move || {
@@ -34,19 +38,22 @@ pub fn ContainerPage() -> impl IntoView {
                 vmid(),
                 power.version().get(),
                 delete.version().get(),
+                edit.version().get(),
+                grow.version().get(),
                 reloaded.get(),
             )
         },
-        |(node, vmid, _, _, _)| {
+        |(node, vmid, ..)| {
             load_named(node.zip(vmid), async |(node, vmid)| {
                 get_container(node, vmid).await
             })
         },
     );
+    let latest = latest_outcome([outcome_of(power), outcome_of(edit), outcome_of(grow)]);
     let error = Signal::derive(move || {
-        action_error(power.value().get()).or_else(|| action_error(delete.value().get()))
+        action_error(latest.get()).or_else(|| action_error(delete.value().get()))
     });
-    let done = move || power.value().get().and_then(Result::ok);
+    let done = move || latest.get().and_then(Result::ok);
     view! {
         <Title text="Container" />
         {move || done().map(|message| view! { <Notice>{message}</Notice> })}
@@ -55,7 +62,7 @@ pub fn ContainerPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <Detail detail power delete reloaded /> }.into_any(),
+                    Ok(detail) => view! { <Detail detail power delete edit grow reloaded /> }.into_any(),
                     Err(error) => view! {
                         <LoadFailed
                             error
@@ -162,6 +169,8 @@ fn Detail(
     detail: ContainerDetail,
     power: ServerAction<Power>,
     delete: ServerAction<DeleteContainer>,
+    edit: ServerAction<EditContainer>,
+    grow: ServerAction<GrowDisk>,
     reloaded: RwSignal<u32>,
 ) -> impl IntoView {
     let title = detail
@@ -267,6 +276,7 @@ fn Detail(
             </table>
         </section>
         <ServicesSection node_id=detail.node_id.clone() vmid=detail.vmid running=detail.status.is_running() />
+        <ResourcesSection detail=detail.clone() edit grow />
         <SnapshotsSection node_id=detail.node_id.clone() vmid=detail.vmid />
         <section class="card">
             <h2>"Events"</h2>

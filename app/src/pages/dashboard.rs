@@ -5,18 +5,18 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use model::inventory::{ContainerRow, Dashboard, NodeHealth, SortKey};
 use model::service::ServiceLink;
 
-use crate::api::containers::{DeleteContainer, Power};
+use crate::api::containers::{DeleteContainer, Power, SetTags};
 use crate::api::inventory::fetch_dashboard;
 use crate::components::{
     FieldError, FormError, LifecycleButtons, LifecycleTarget, Notice, action_error,
-    lifecycle_submit,
+    dispatch_submit, latest_outcome, lifecycle_submit, outcome_of,
 };
-use crate::error::AppError;
 use crate::system::human_duration;
 
 /// How often the hydrated page asks again.
@@ -32,29 +32,23 @@ pub fn DashboardPage() -> impl IntoView {
     let since = RwSignal::new(0_u64);
     let power = ServerAction::<Power>::new();
     let delete = ServerAction::<DeleteContainer>::new();
-    let changes = move || (tick.get(), power.version().get(), delete.version().get());
+    let tags = ServerAction::<SetTags>::new();
+    let changes = move || {
+        (
+            tick.get(),
+            power.version().get(),
+            delete.version().get(),
+            tags.version().get(),
+        )
+    };
     let data = Resource::new(
         move || (search(), sort(), changes()),
         |(q, s, _)| fetch_dashboard(q, s),
     );
     // The outcome of whichever action ended last (browser; without JavaScript the page
     // reloads and an error comes back through the URL).
-    let last = RwSignal::new(None::<Result<String, AppError>>);
-    Effect::new(move |_| {
-        if let Some(outcome) = power.value().get() {
-            last.set(Some(outcome));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(outcome) = delete.value().get() {
-            last.set(Some(outcome));
-        }
-    });
-    let error = Signal::derive(move || {
-        action_error(last.get())
-            .or_else(|| action_error(power.value().get_untracked()))
-            .or_else(|| action_error(delete.value().get_untracked()))
-    });
+    let last = latest_outcome([outcome_of(power), outcome_of(delete), outcome_of(tags)]);
+    let error = Signal::derive(move || action_error(last.get()));
     let done = move || last.get().and_then(Result::ok);
 
     // Browser only: refresh while the tab is visible, and count seconds since the data.
@@ -100,14 +94,17 @@ pub fn DashboardPage() -> impl IntoView {
             <input type="hidden" name="sort" value=sort />
             <button type="submit">"Search"</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(dashboard) => view! { <Overview dashboard search=search() sort=sort() power delete /> }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        // Rows' tag forms are dispatched here (the table's own listener takes power and delete).
+        <div on:submit=dispatch_submit(tags)>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(dashboard) => view! { <Overview dashboard search=search() sort=sort() power delete /> }.into_any(),
+                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
     }
 }
 
@@ -247,6 +244,7 @@ fn ContainerTable(
     let body = rows
         .into_iter()
         .map(|row| {
+            let tags_cell = view! { <TagsCell row=row.clone() /> };
             let name = row.name.clone().unwrap_or_else(|| format!("CT {}", row.vmid));
             let status_class = if row.status.is_running() { "badge ok" } else { "badge" };
             let address = match row.addresses.as_slice() {
@@ -270,7 +268,7 @@ fn ContainerTable(
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
                     <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
                     <td data-testid="services">{services_cell(&row)}</td>
-                    <td>{row.tags.join(", ")}</td>
+                    <td data-testid="tags">{tags_cell}</td>
                     <td><div class="row-actions"><LifecycleButtons target=lifecycle_target(&row) /></div></td>
                 </tr>
             }
@@ -312,6 +310,24 @@ fn lifecycle_target(row: &ContainerRow) -> LifecycleTarget {
 }
 
 /// Up to three service names and how many more: `nginx, redis +2`.
+/// A row's tags and, folded, a form that replaces them.
+#[component]
+fn TagsCell(row: ContainerRow) -> impl IntoView {
+    let shown = row.tags.join(", ");
+    view! {
+        <span>{shown.clone()}</span>
+        <details class="confirm tags-edit">
+            <summary>"Tags…"</summary>
+            <form class="inline" method="post" action=SetTags::url()>
+                <input type="hidden" name="node_id" value=row.node_id.to_string() />
+                <input type="hidden" name="vmid" value=row.vmid.to_string() />
+                <input name="tags" value=shown aria-label="Tags" placeholder="web, prod" />
+                <button type="submit">"Save tags"</button>
+            </form>
+        </details>
+    }
+}
+
 /// Items a row's Services cell shows before "+N".
 const SERVICES_SHOWN: usize = 3;
 

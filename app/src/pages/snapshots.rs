@@ -8,7 +8,9 @@ use model::ids::{NodeId, Vmid};
 use model::snapshot::{SnapshotView, Snapshots};
 
 use crate::api::snapshots::{DeleteSnapshot, RollbackSnapshot, TakeSnapshot, list_snapshots};
-use crate::components::{FieldError, FormError, Notice, TypedConfirmation, action_error};
+use crate::components::{
+    FieldError, FormError, Notice, TypedConfirmation, action_error, latest_outcome, outcome_of,
+};
 use crate::system::short_utc;
 
 /// The three actions of the section, shared by its rows.
@@ -20,41 +22,13 @@ struct Actions {
 }
 
 impl Actions {
-    fn error(self) -> Signal<Option<crate::error::AppError>> {
-        Signal::derive(move || {
-            action_error(self.take.value().get())
-                .or_else(|| action_error(self.rollback.value().get()))
-                .or_else(|| action_error(self.delete.value().get()))
-        })
-    }
-
-    /// The summary of the action that answered last: kept current in the browser (each
-    /// answer replaces the one before); on the server only the posted form has one.
-    fn done(self) -> Signal<Option<String>> {
-        let last = RwSignal::new(None::<String>);
-        for value in [
-            self.take.value(),
-            self.rollback.value(),
-            self.delete.value(),
-        ] {
-            Effect::new(move |_| {
-                if let Some(answer) = value.get() {
-                    last.set(answer.ok());
-                }
-            });
-        }
-        Signal::derive(move || {
-            last.get().or_else(|| {
-                [
-                    self.take.value().get(),
-                    self.rollback.value().get(),
-                    self.delete.value().get(),
-                ]
-                .into_iter()
-                .flatten()
-                .find_map(Result::ok)
-            })
-        })
+    /// The outcome of the action that answered last.
+    fn latest(self) -> Signal<Option<Result<String, crate::error::AppError>>> {
+        latest_outcome([
+            outcome_of(self.take),
+            outcome_of(self.rollback),
+            outcome_of(self.delete),
+        ])
     }
 
     fn pending(self) -> bool {
@@ -70,8 +44,9 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
         rollback: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let error = actions.error();
-    let done = actions.done();
+    let latest = actions.latest();
+    let error = Signal::derive(move || action_error(latest.get()));
+    let done = Signal::derive(move || latest.get().and_then(Result::ok));
     let node = node_id.clone();
     let snapshots = Resource::new(
         move || {
@@ -140,7 +115,8 @@ fn Tree(snapshots: Snapshots, actions: Actions, target: Target) -> impl IntoView
     if snapshots.list.is_empty() {
         return view! { <p class="muted">"No snapshots yet."</p> }.into_any();
     }
-    let error = actions.error();
+    let latest = actions.latest();
+    let error = Signal::derive(move || action_error(latest.get()));
     let here = snapshots.current_parent.clone();
     let rows = snapshots
         .list

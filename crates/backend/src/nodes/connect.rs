@@ -223,11 +223,3 @@ pub async fn verify(access: &NodeAccess, pve_node: Option<&str>) -> ServiceResul
         ssh_latency,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unix_times_print_as_utc_dates() {}
-}

@@ -235,11 +235,10 @@ pub fn resize(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
     p.check(RESIZE)?;
     ctx.require(&format!("/vms/{vmid}"), "VM.Config.Disk")?;
     let disk = p.get("disk").unwrap_or_default().to_owned();
-    if disk != "rootfs"
-        && !disk
-            .strip_prefix("mp")
-            .is_some_and(|n| n.parse::<u8>().is_ok())
-    {
+    let mount_point = disk
+        .strip_prefix("mp")
+        .is_some_and(|n| n.parse::<u8>().is_ok());
+    if disk != "rootfs" && !mount_point {
         return Err(ApiError::param(
             "disk",
             format!(

@@ -2,10 +2,11 @@ import { expect, test } from './fixtures';
 import { addNodeByHand, signIn } from './helpers';
 import { SimulatedCluster } from './simulator';
 
-// Its own simulated node ("theta") with one running Debian container (web-01, CT 100):
-// a snapshot, a file written in the guest after it (over the real OpenSSH client), a
-// rollback that loses the file and starts the container again, then a delete.
-test.describe.serial('snapshots', () => {
+// Day-2 operations on their own simulated node ("theta") with one running Debian
+// container (web-01, CT 100): a snapshot, a file written in the guest after it (over the
+// real OpenSSH client), a rollback that loses the file and starts the container again, a
+// delete; then memory, tags and the root disk changed.
+test.describe.serial('day-2 operations', () => {
   let node: SimulatedCluster;
   let container = '';
 
@@ -55,6 +56,40 @@ test.describe.serial('snapshots', () => {
     await again.getByLabel(/Type before-change/).fill('before-change');
     await again.getByRole('button', { name: 'Delete snapshot' }).click();
     await expect(snapshots).toContainText('No snapshots yet.', { timeout: 15_000 });
+  });
+
+  test('memory, tags and the root disk change; a bad value is refused as typed', async ({ page }) => {
+    await signIn(page);
+    await page.goto(container);
+    await expect(page.getByTestId('actions')).toHaveAttribute('data-live', 'yes');
+    const resources = page.getByTestId('resources');
+    await resources.getByLabel('Memory (MiB)').fill('8');
+    await expect(resources.locator('[data-field="memory"]')).toHaveText('a whole number from 16 to 262144 MiB');
+    await resources.getByLabel('Memory (MiB)').fill('3072');
+    await expect(resources.locator('[data-field="memory"]')).toHaveCount(0);
+    await resources.getByLabel('Tags').fill('web, shop');
+    await resources.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.locator('.notice').first()).toHaveText('Changed: memory 3072 MiB, tags [shop, web].');
+    await expect(page.getByTestId('configuration')).toContainText('3072 MiB / 512 MiB');
+    await expect(page.getByTestId('configuration')).toContainText('shop, web');
+
+    await resources.getByLabel(/New size in GiB/).fill('12');
+    await expect(resources.getByTestId('grow-label')).toHaveText(' Grow the root disk from 8 GiB to 12 GiB (it cannot shrink again)');
+    await resources.getByTestId('grow-label').click();
+    await resources.getByRole('button', { name: 'Grow disk' }).click();
+    await expect(page.locator('.notice').first()).toHaveText('The root disk is now 12 GiB.');
+    await expect(page.getByTestId('configuration')).toContainText('12G');
+
+    // Tags from the dashboard row.
+    await page.goto('/?q=node:theta');
+    // The seconds counter only runs once the page is hydrated.
+    await expect(page.getByTestId('updated')).toHaveText(/updated \d+ s ago/);
+    const row = page.locator('tbody tr', { hasText: 'web-01' });
+    await row.getByText('Tags…').click();
+    await row.getByLabel('Tags').fill('db');
+    await row.getByRole('button', { name: 'Save tags' }).click();
+    await expect(row.getByTestId('tags')).toContainText('db');
+    await expect(page.locator('.notice')).toHaveText('CT 100: tags saved.');
   });
 
   test.describe('without JavaScript', () => {
