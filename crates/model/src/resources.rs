@@ -221,9 +221,12 @@ mod tests {
         );
     }
 
+    /// A field and how to spoil it.
+    type Spoiler = (&'static str, fn(&mut ResourcesForm));
+
     #[test]
     fn each_field_is_checked_against_its_bounds() {
-        let cases: [(&str, fn(&mut ResourcesForm)); 7] = [
+        let cases: [Spoiler; 7] = [
             ("cores", |f| f.cores = "0".into()),
             ("cpulimit", |f| f.cpulimit = "3".into()),
             ("cpulimit", |f| f.cpulimit = "0.123".into()),
