@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backups;
 pub mod container_config;
 pub mod container_logs;
 pub mod containers;

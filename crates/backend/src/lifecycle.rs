@@ -292,21 +292,46 @@ where
         pve_node,
         before,
     };
+    let result = match start(call).await {
+        Err(Stop::Refused(error)) => return Err(error),
+        Err(Stop::Failed(error)) => Err(error),
+        Ok(started) => follow_task(&client, started).await,
+    };
+    backend.inventory.forget(node_id);
+    conclude(backend, user, &view.name, target, audit, about, result).await
+}
+
+/// Follows a started Proxmox task to its end (`OK`, `WARNINGS: n`); a call that started
+/// none (a config change) is `OK` at once.
+pub(crate) async fn follow_task(
+    client: &pve::Client,
+    started: Option<pve::Upid>,
+) -> Result<String, PveError> {
     let options = WaitOptions {
         interval: Duration::from_millis(500),
         deadline: TASK_DEADLINE,
         ..WaitOptions::default()
     };
-    let result = match start(call).await {
-        Err(Stop::Refused(error)) => return Err(error),
-        Err(Stop::Failed(error)) => Err(error),
-        Ok(Some(upid)) => client
+    match started {
+        Some(upid) => client
             .wait_task(&upid, &options, |_| {})
             .await
             .map(|outcome| outcome.exitstatus),
-        Ok(None) => Ok("OK".to_owned()),
-    };
-    backend.inventory.forget(node_id);
+        None => Ok("OK".to_owned()),
+    }
+}
+
+/// Writes the audit entry of an operation that reached Proxmox and answers its outcome:
+/// the exit status, or Proxmox's message (with the task log's end) naming the node.
+pub(crate) async fn conclude(
+    backend: &Backend,
+    user: &User,
+    node_name: &str,
+    target: Target,
+    audit: AuditAction,
+    about: Option<String>,
+    result: Result<String, PveError>,
+) -> ServiceResult<Done> {
     let detail = |text: &str| match &about {
         Some(about) => format!("{about}: {text}"),
         None => text.to_owned(),
@@ -335,7 +360,7 @@ where
             )
             .await;
             Err(ServiceError::Upstream {
-                node: view.name,
+                node: node_name.to_owned(),
                 message,
             })
         }

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod container;
 pub mod ids;
 pub mod inventory;

@@ -267,6 +267,30 @@ pub struct LiveFigures {
 }
 
 /// `8G`, `512M`, `1T` to bytes.
+/// (year, month, day, hour, minute, second) in UTC of Unix seconds (Howard Hinnant's
+/// days-to-civil).
+pub fn civil(epoch: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let days = (epoch / 86_400) as i64;
+    let seconds = epoch % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        month,
+        day,
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    )
+}
+
 /// A size as PVE prints it in a volume: `12G`, `512M`, `1536K`.
 pub fn size_text(bytes: u64) -> String {
     for (unit, factor) in [("T", GIB * 1024), ("G", GIB), ("M", MIB), ("K", 1024)] {
@@ -357,6 +381,8 @@ pub struct Cluster {
     pub pools: BTreeMap<String, BTreeSet<u32>>,
     /// The containers' subnet on this machine (their addresses answer for real).
     pub guest_net: crate::guest_net::GuestNetwork,
+    /// Backup archives on the backup storages.
+    pub archives: Vec<crate::tasks::ArchiveDef>,
     next_pid: u32,
 }
 
@@ -416,6 +442,7 @@ impl Cluster {
             disk,
             pools: BTreeMap::new(),
             guest_net: crate::guest_net::GuestNetwork::claim()?,
+            archives: Vec::new(),
             next_pid: 0x0001_2A00,
         };
         for i in 0..config.containers {

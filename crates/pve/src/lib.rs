@@ -16,6 +16,7 @@ mod task;
 pub mod tls;
 mod upid;
 
+pub use api::backups::{BackupItem, BackupMode};
 pub use api::cluster::{
     ClusterResource, CpuInfo, NodeEntry, NodeStatus, ResourceKind, Usage, Version,
 };

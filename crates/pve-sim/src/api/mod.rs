@@ -1,6 +1,7 @@
 //! The API layer: routing, authentication, proxying between nodes, and the handlers.
 
 mod access;
+mod backups;
 mod cluster;
 mod lxc;
 mod nodes;
@@ -174,6 +175,13 @@ async fn route(ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<Result<R
         ["nodes", node, "storage", storage, "content"] if get => {
             nodes::storage_content(ctx, node, storage)
         }
+        ["nodes", node, "storage", storage, "content", volume] if put => {
+            backups::update_volume(ctx, node, storage, volume)
+        }
+        ["nodes", node, "storage", storage, "content", volume] if delete => {
+            backups::delete_volume(ctx, node, storage, volume)
+        }
+        ["nodes", node, "vzdump"] if post => backups::vzdump(ctx, node),
         ["nodes", node, "aplinfo"] if get => nodes::appliances(ctx, node),
         ["nodes", node, "aplinfo"] if post => nodes::download_appliance(ctx, node),
         ["nodes", node, "network"] if get => nodes::network(ctx, node),

@@ -147,6 +147,10 @@ pub fn storage_content(ctx: &Ctx, node: &str, storage: &str) -> Result<Reply, Ap
             }));
         }
     }
+    if wanted.is_none_or(|w| w == "backup") {
+        drop(cluster);
+        list.extend(super::backups::content(ctx, node, storage));
+    }
     Ok(Reply::data(Value::Array(list)))
 }
 

@@ -75,7 +75,7 @@ impl Disk {
             planned: std::collections::HashMap::new(),
             shifted,
         };
-        for dir in ["nodes", "state", "guests", "templates"] {
+        for dir in ["nodes", "state", "guests", "templates", "archives"] {
             fs::create_dir(disk.root.join(dir))?;
         }
         tools::install(&disk.root.join("tools"), speed, disk.shifted)?;
@@ -252,6 +252,38 @@ impl Disk {
 
     pub fn delete_snapshot(&self, vmid: u32, name: &str) -> io::Result<()> {
         remove_tree(&self.snapshot_dir(vmid, name))
+    }
+
+    fn archive_dir(&self, name: &str) -> PathBuf {
+        self.root.join("archives").join(name)
+    }
+
+    /// Copies container `vmid`'s files as backup archive `name` (kept when the container
+    /// goes).
+    pub fn archive(&mut self, vmid: u32, name: &str) -> io::Result<()> {
+        self.ensure(vmid)?;
+        let target = self.archive_dir(name);
+        remove_tree(&target)?;
+        copy_tree(&self.rootfs(vmid), &target)
+    }
+
+    /// Makes archive `name`'s files container `vmid`'s root file system (replacing any).
+    pub fn restore_archive(&mut self, vmid: u32, name: &str) -> io::Result<()> {
+        let source = self.archive_dir(name);
+        if !source.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "no files for that archive",
+            ));
+        }
+        self.planned.remove(&vmid);
+        remove_tree(&self.rootfs(vmid))?;
+        fs::create_dir_all(self.guest(vmid).join("snapshots"))?;
+        copy_tree(&source, &self.rootfs(vmid))
+    }
+
+    pub fn remove_archive(&self, name: &str) -> io::Result<()> {
+        remove_tree(&self.archive_dir(name))
     }
 
     /// A file inside container `vmid`, never following a link out of its root.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::Sim;
 use crate::disk::GUEST_ROOT_ID;
-use crate::model::unix_now;
+use crate::model::{civil, unix_now};
 
 /// Starts the ticker when the simulator's configuration asks for one; it ends with the
 /// simulator.
@@ -125,30 +125,6 @@ fn append(path: &Path, line: &str, shifted: bool) -> std::io::Result<()> {
         std::os::unix::fs::chown(path, Some(GUEST_ROOT_ID), Some(GUEST_ROOT_ID))?;
     }
     Ok(())
-}
-
-/// (year, month, day, hour, minute, second) in UTC.
-fn civil(epoch: u64) -> (i64, u32, u32, u64, u64, u64) {
-    let days = (epoch / 86_400) as i64;
-    let seconds = epoch % 86_400;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60,
-    )
 }
 
 /// `Dec  1 18:00:00`, as syslog stamps a line.

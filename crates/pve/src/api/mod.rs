@@ -1,5 +1,6 @@
 //! Typed Proxmox VE endpoints, as methods on [`crate::Client`], one module per area.
 
+pub mod backups;
 pub mod cluster;
 pub mod lxc;
 pub mod network;

@@ -54,6 +54,7 @@ const CREATE: &[Field] = &[
     opt("pool", TEXT),
     opt("timezone", TEXT),
     opt("force", BOOL),
+    opt("restore", BOOL),
     opt("unique", BOOL),
     opt(
         "ostype",
@@ -132,6 +133,9 @@ pub fn create(ctx: &Ctx, node: &str) -> Result<Reply, ApiError> {
     p.check(CREATE)?;
     let vmid: u32 = p.number("vmid").unwrap_or_default();
     ctx.require(&format!("/vms/{vmid}"), "VM.Allocate")?;
+    if p.flag("restore") {
+        return super::super::backups::restore(ctx, node);
+    }
     let mut errors = BTreeMap::new();
     if p.get("hostname").is_some_and(|h| !is_dns_name(h)) {
         errors.insert(

@@ -11,6 +11,10 @@ use crate::Sim;
 use crate::api::Ctx;
 use crate::model::unix_now;
 
+mod backup;
+
+pub(crate) use backup::{ArchiveDef, BackupMode};
+
 /// What a task does.
 #[derive(Debug, Clone)]
 pub enum TaskKind {
@@ -71,6 +75,27 @@ pub enum TaskKind {
         disk: String,
         bytes: u64,
     },
+    /// `vzdump` of one container to `storage`.
+    Vzdump {
+        vmid: u32,
+        storage: String,
+        mode: BackupMode,
+        notes: Option<String>,
+        protected: bool,
+    },
+    /// `vzrestore`: backup `volid` into `vmid` (its placeholder config exists already).
+    Restore {
+        vmid: u32,
+        volid: String,
+        storage: String,
+        start: bool,
+    },
+    /// `imgdel`: a volume removed from its storage.
+    RemoveVolume {
+        volid: String,
+        storage: String,
+        owner: Option<u32>,
+    },
 }
 
 impl TaskKind {
@@ -90,6 +115,9 @@ impl TaskKind {
             TaskKind::Download { .. } => "download",
             TaskKind::Console { .. } => "vncproxy",
             TaskKind::Resize { .. } => "resize",
+            TaskKind::Vzdump { .. } => "vzdump",
+            TaskKind::Restore { .. } => "vzrestore",
+            TaskKind::RemoveVolume { .. } => "imgdel",
         }
     }
 
@@ -107,14 +135,20 @@ impl TaskKind {
             | TaskKind::DeleteSnapshot { vmid, .. }
             | TaskKind::Rollback { vmid, .. }
             | TaskKind::Console { vmid }
-            | TaskKind::Resize { vmid, .. } => Some(*vmid),
-            TaskKind::Download { .. } => None,
+            | TaskKind::Resize { vmid, .. }
+            | TaskKind::Vzdump { vmid, .. }
+            | TaskKind::Restore { vmid, .. } => Some(*vmid),
+            TaskKind::Download { .. } | TaskKind::RemoveVolume { .. } => None,
         }
     }
 
     fn id(&self) -> String {
         match self {
             TaskKind::Download { template, .. } => template.clone(),
+            TaskKind::RemoveVolume { storage, owner, .. } => match owner {
+                Some(vmid) => format!("{vmid}@{storage}"),
+                None => storage.clone(),
+            },
             other => other.vmid().map(|v| v.to_string()).unwrap_or_default(),
         }
     }
@@ -154,24 +188,24 @@ fn start_as(sim: &Arc<Sim>, node: &str, user: &str, kind: TaskKind) -> String {
 }
 
 /// A task's error message (becomes `exitstatus`).
-type Outcome = Result<u32, String>;
+pub(crate) type Outcome = Result<u32, String>;
 
-struct Runner {
-    sim: Arc<Sim>,
+pub(crate) struct Runner {
+    pub sim: Arc<Sim>,
     upid: String,
-    node: String,
+    pub node: String,
     user: String,
 }
 
 impl Runner {
-    fn log(&self, line: impl Into<String>) {
+    pub fn log(&self, line: impl Into<String>) {
         if let Some(task) = self.sim.cluster().task_mut(&self.upid) {
             task.log.push(line.into());
         }
     }
 
     /// Waits a realistic duration scaled by the speed setting; fails on an interrupt.
-    async fn pause(&self, realistic_ms: u64) -> Result<(), String> {
+    pub async fn pause(&self, realistic_ms: u64) -> Result<(), String> {
         let wait = self
             .sim
             .config
@@ -219,7 +253,7 @@ impl Runner {
     }
 
     /// Takes the container's config lock, as `lock_config` does; contention times out.
-    async fn lock(&self, vmid: u32) -> Result<(), String> {
+    pub async fn lock(&self, vmid: u32) -> Result<(), String> {
         let taken = {
             let mut cluster = self.sim.cluster();
             match cluster.containers.get_mut(&vmid) {
@@ -240,7 +274,7 @@ impl Runner {
         ))
     }
 
-    fn missing(&self, vmid: u32) -> String {
+    pub fn missing(&self, vmid: u32) -> String {
         format!(
             "Configuration file 'nodes/{}/lxc/{vmid}.conf' does not exist",
             self.node
@@ -249,7 +283,10 @@ impl Runner {
 
     async fn body(&self, kind: TaskKind, injected: Option<String>) -> Outcome {
         if let Some(vmid) = kind.vmid()
-            && !matches!(kind, TaskKind::Create { .. } | TaskKind::Console { .. })
+            && !matches!(
+                kind,
+                TaskKind::Create { .. } | TaskKind::Console { .. } | TaskKind::Restore { .. }
+            )
         {
             self.lock(vmid).await?;
         }
@@ -270,6 +307,40 @@ impl Runner {
                 result.map(|()| 0)
             }
             TaskKind::Download { template, size } => self.download(&template, size, injected).await,
+            TaskKind::Vzdump {
+                vmid,
+                storage,
+                mode,
+                notes,
+                protected,
+            } => {
+                if let Some(message) = injected {
+                    return Err(message);
+                }
+                self.vzdump(vmid, &storage, mode, notes, protected).await
+            }
+            TaskKind::Restore {
+                vmid,
+                volid,
+                storage,
+                start,
+            } => {
+                let outcome = match injected {
+                    Some(message) => Err(message),
+                    None => self.restore(vmid, &volid, &storage, start).await,
+                };
+                self.sim
+                    .cluster()
+                    .containers
+                    .get_mut(&vmid)
+                    .map(|ct| ct.config.remove("lock"));
+                if outcome.is_err() {
+                    self.sim.cluster().remove_container(vmid);
+                }
+                crate::guest_net::reconcile(&self.sim, vmid);
+                outcome
+            }
+            TaskKind::RemoveVolume { volid, .. } => self.remove_volume(&volid).await,
             TaskKind::Console { .. } => {
                 self.pause(10_000).await?;
                 Err("connection timed out".into())
@@ -560,7 +631,12 @@ impl Runner {
                     self.log("starting container");
                 }
             }
-            TaskKind::Create { .. } | TaskKind::Download { .. } | TaskKind::Console { .. } => {}
+            TaskKind::Create { .. }
+            | TaskKind::Download { .. }
+            | TaskKind::Console { .. }
+            | TaskKind::Vzdump { .. }
+            | TaskKind::Restore { .. }
+            | TaskKind::RemoveVolume { .. } => {}
         }
         Ok(0)
     }

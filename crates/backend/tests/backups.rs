@@ -1,0 +1,193 @@
+//! Backups on the simulator: vzdump to each backup storage, the list with notes and
+//! protection, a restore into a new VMID and one over the stopped container (a file
+//! written after the backup is gone), refusals (a running container, a wrong
+//! confirmation, a protected backup, a storage without backups, another user), audit.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+mod support;
+
+use backend::ServiceError;
+use backend::backups::{self, BackupRequest, RestoreTarget};
+use model::audit::{AuditAction, AuditOutcome};
+use model::backup::BackupMode;
+use model::ids::Vmid;
+use pve_sim::Speed;
+use support::lab::lab;
+
+fn request(storage: &str, notes: &str, protected: bool) -> BackupRequest {
+    BackupRequest {
+        storage: storage.into(),
+        mode: BackupMode::Snapshot,
+        notes: notes.into(),
+        protected,
+    }
+}
+
+#[tokio::test]
+async fn back_up_list_restore_and_delete() {
+    let lab = lab(Speed::Instant).await;
+    let vmid = Vmid::new(lab.running_debian()).unwrap();
+    let (backend, admin, node) = (&lab.backend, &lab.admin, &lab.node_id);
+
+    let empty = backups::list(backend, admin, node, vmid).await.unwrap();
+    assert!(empty.list.is_empty());
+    assert_eq!(empty.storages, ["local", "nas"]);
+    assert!(empty.rootfs_storages.contains(&"local-lvm".to_owned()));
+
+    backups::create(
+        backend,
+        admin,
+        node,
+        vmid,
+        request("nas", "before the change", false),
+    )
+    .await
+    .unwrap();
+    lab.on_node(&format!(
+        "pct exec {vmid} -- sh -c 'echo later > /root/after.txt'"
+    ))
+    .await;
+    let listed = backups::list(backend, admin, node, vmid).await.unwrap();
+    assert_eq!(listed.list.len(), 1);
+    let first = listed.list[0].clone();
+    assert_eq!(
+        (first.storage.as_str(), first.format.as_str()),
+        ("nas", "tar.zst")
+    );
+    assert_eq!(first.notes, "before the change");
+    assert!(first.size > 0 && first.created_at.is_some() && !first.protected);
+
+    let refused =
+        backups::create(backend, admin, node, vmid, request("local-lvm", "", false)).await;
+    assert!(
+        matches!(&refused, Err(ServiceError::Validation(e)) if e.field == "storage"),
+        "{refused:?}"
+    );
+
+    // Into a new VMID: the backup's files, not what was written since.
+    let new = Vmid::new(150).unwrap();
+    let target = RestoreTarget {
+        new_vmid: new,
+        storage: "local-lvm".into(),
+        start: true,
+    };
+    backups::restore_new(backend, admin, node, vmid, &first.volid, target)
+        .await
+        .unwrap();
+    assert_eq!(lab.sim.container_state(150).map(|(_, up)| up), Some(true));
+    assert_eq!(lab.sim.guest_file(150, "/root/after.txt"), None);
+    let taken = RestoreTarget {
+        new_vmid: vmid,
+        storage: "local-lvm".into(),
+        start: false,
+    };
+    let taken = backups::restore_new(backend, admin, node, vmid, &first.volid, taken).await;
+    assert!(
+        matches!(&taken, Err(ServiceError::Validation(e)) if e.field == "new_vmid"),
+        "{taken:?}"
+    );
+
+    // Over the container itself: only stopped, only confirmed.
+    let running = backups::restore_over(
+        backend,
+        admin,
+        node,
+        vmid,
+        &first.volid,
+        "local-lvm",
+        "web-01",
+    )
+    .await;
+    assert!(
+        matches!(&running, Err(ServiceError::Conflict(m)) if m.contains("stop it first")),
+        "{running:?}"
+    );
+    backend::lifecycle::run(
+        backend,
+        admin,
+        node,
+        vmid,
+        backend::lifecycle::Action::power(model::container::PowerAction::Stop, None, false),
+        None,
+    )
+    .await
+    .unwrap();
+    let unconfirmed = backups::restore_over(
+        backend,
+        admin,
+        node,
+        vmid,
+        &first.volid,
+        "local-lvm",
+        "nope",
+    )
+    .await;
+    assert!(matches!(&unconfirmed, Err(ServiceError::Validation(e)) if e.field == "confirm"));
+    backups::restore_over(
+        backend,
+        admin,
+        node,
+        vmid,
+        &first.volid,
+        "local-lvm",
+        &vmid.to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(lab.sim.guest_file(vmid.get(), "/root/after.txt"), None);
+
+    // A protected backup stays; another goes once its name is typed.
+    backups::create(backend, admin, node, vmid, request("local", "", true))
+        .await
+        .unwrap();
+    let both = backups::list(backend, admin, node, vmid).await.unwrap();
+    assert_eq!(both.list.len(), 2);
+    let protected = both.list.iter().find(|b| b.protected).unwrap().clone();
+    let kept = backups::delete(
+        backend,
+        admin,
+        node,
+        vmid,
+        &protected.volid,
+        protected.file_name(),
+    )
+    .await;
+    assert!(
+        matches!(&kept, Err(ServiceError::Conflict(m)) if m.contains("protected")),
+        "{kept:?}"
+    );
+    let other_volume = format!("local-lvm:vm-{vmid}-disk-0");
+    let not_a_backup =
+        backups::delete(backend, admin, node, vmid, &other_volume, &other_volume).await;
+    assert!(matches!(&not_a_backup, Err(ServiceError::Validation(e)) if e.field == "volid"));
+    backups::delete(backend, admin, node, vmid, &first.volid, first.file_name())
+        .await
+        .unwrap();
+    assert_eq!(
+        backups::list(backend, admin, node, vmid)
+            .await
+            .unwrap()
+            .list
+            .len(),
+        1
+    );
+
+    let bob = support::user(backend, admin, "bob").await;
+    assert!(matches!(
+        backups::list(backend, &bob, node, vmid).await,
+        Err(ServiceError::NotFound)
+    ));
+
+    let audit = backend::audit::list(backend, admin, 1, 50).await.unwrap();
+    let seen = |action| {
+        audit
+            .entries
+            .iter()
+            .filter(|e| e.action == action && e.outcome == AuditOutcome::Ok)
+            .count()
+    };
+    assert_eq!(seen(AuditAction::BackupCreate), 2);
+    assert_eq!(seen(AuditAction::BackupRestore), 2);
+    assert_eq!(seen(AuditAction::BackupDelete), 1);
+}
