@@ -92,6 +92,30 @@ test.describe.serial('day-2 operations', () => {
     await expect(page.locator('.notice')).toHaveText('CT 100: tags saved.');
   });
 
+  test('back up now, see it listed, restore it into a new VMID', async ({ page }) => {
+    test.setTimeout(60_000);
+    await signIn(page);
+    await page.goto(container);
+    await expect(page.getByTestId('actions')).toHaveAttribute('data-live', 'yes');
+    const backups = page.getByTestId('backups');
+    await expect(backups.getByTestId('newest-backup')).toHaveText('No backup yet.');
+    await backups.getByLabel('Storage').selectOption('nas');
+    await backups.getByLabel('Notes').fill('before the move');
+    await backups.getByRole('button', { name: 'Back up now' }).click();
+    await expect(backups.locator('.notice')).toHaveText('Backed up to nas.', { timeout: 20_000 });
+    const row = backups.getByTestId('backup-list').locator('tbody tr').first();
+    await expect(row).toContainText('before the move');
+    await expect(row).toContainText('nas');
+    await expect(backups.getByTestId('newest-backup')).toContainText('Newest backup:');
+
+    await row.getByText('Restore…').click();
+    await row.getByLabel('Into the new container (VMID)').fill('150');
+    await row.getByRole('button', { name: 'Restore as a new container' }).click();
+    await expect(backups.locator('.notice')).toHaveText('Restored into CT 150.', { timeout: 20_000 });
+    await page.goto('/?q=node:theta');
+    await expect(page.locator('tbody tr[data-vmid="150"]')).toContainText('web-01');
+  });
+
   test.describe('without JavaScript', () => {
     test.use({ javaScriptEnabled: false });
 

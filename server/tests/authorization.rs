@@ -93,7 +93,7 @@ async fn every_server_function_is_declared() {
         .collect();
     let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(registered, declared, "declared once each, all registered");
-    assert_eq!(endpoints().len(), 66);
+    assert_eq!(endpoints().len(), 71);
     let public: Vec<&str> = endpoints()
         .into_iter()
         .filter(|(_, access)| *access == Access::Public)
@@ -204,6 +204,9 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         ("form[swap]", "0".to_owned()),
         ("size", "9".to_owned()),
         ("tags", "x".to_owned()),
+        ("storage", "nas".to_owned()),
+        ("volid", "nas:backup/x.tar.zst".to_owned()),
+        ("new_vmid", "150".to_owned()),
     ]);
     let body = form(&attempt);
     let acts_on_a_node = |path: &str| {

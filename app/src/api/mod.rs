@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod containers;
 pub mod inventory;
 pub mod jobs;

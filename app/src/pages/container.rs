@@ -17,7 +17,9 @@ use crate::components::{
     latest_outcome, lifecycle_submit, live_marker, outcome_of,
 };
 use crate::pages::dashboard::bytes;
-use crate::pages::{ResourcesSection, ServicesSection, SnapshotsSection, load_named, route_param};
+use crate::pages::{
+    BackupsSection, ResourcesSection, ServicesSection, SnapshotsSection, load_named, route_param,
+};
 use crate::system::{human_duration, short_utc};
 
 /// The container page.
@@ -177,6 +179,10 @@ fn Detail(
         .hostname
         .clone()
         .unwrap_or_else(|| format!("CT {}", detail.vmid));
+    let lifecycle_name = detail
+        .hostname
+        .clone()
+        .unwrap_or_else(|| detail.vmid.to_string());
     let lifecycle = LifecycleTarget {
         node_id: detail.node_id.clone(),
         vmid: detail.vmid,
@@ -278,6 +284,7 @@ fn Detail(
         <ServicesSection node_id=detail.node_id.clone() vmid=detail.vmid running=detail.status.is_running() />
         <ResourcesSection detail=detail.clone() edit grow />
         <SnapshotsSection node_id=detail.node_id.clone() vmid=detail.vmid />
+        <BackupsSection node_id=detail.node_id.clone() vmid=detail.vmid name=lifecycle_name.clone() />
         <section class="card">
             <h2>"Events"</h2>
             {if detail.events.is_empty() {

@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+mod backups;
 mod container;
 pub(crate) mod dashboard;
 mod job;
@@ -20,6 +21,7 @@ mod wizard;
 
 pub use account::AccountPage;
 pub use audit::AuditLogPage;
+pub use backups::BackupsSection;
 pub use container::ContainerPage;
 pub use dashboard::DashboardPage;
 pub use job::JobProgressPage;
