@@ -114,6 +114,11 @@ test.describe.serial('day-2 operations', () => {
     await expect(backups.locator('.notice')).toHaveText('Restored into CT 150.', { timeout: 20_000 });
     await page.goto('/?q=node:theta');
     await expect(page.locator('tbody tr[data-vmid="150"]')).toContainText('web-01');
+    await expect(page.locator('tbody tr[data-vmid="100"]').getByTestId('backup')).toHaveText(/just now|min ago/);
+    await expect(page.locator('tbody tr[data-vmid="150"]').getByTestId('backup')).toHaveText('never');
+    await page.goto('/?q=node:theta backup:none');
+    await expect(page.locator('tbody tr[data-vmid="100"]')).toHaveCount(0);
+    await expect(page.locator('tbody tr[data-vmid="150"]')).toHaveCount(1);
   });
 
   test.describe('without JavaScript', () => {

@@ -40,12 +40,13 @@ pub async fn create_backup(
     notes: Option<String>,
     protected: Option<String>,
 ) -> Result<String, AppError> {
-    let mode = model::backup::BackupMode::parse(mode.as_deref().unwrap_or_default()).ok_or_else(|| {
-        AppError::Validation {
-            field: "mode".into(),
-            message: "snapshot, suspend or stop".into(),
-        }
-    })?;
+    let mode =
+        model::backup::BackupMode::parse(mode.as_deref().unwrap_or_default()).ok_or_else(|| {
+            AppError::Validation {
+                field: "mode".into(),
+                message: "snapshot, suspend or stop".into(),
+            }
+        })?;
     let request = backend::backups::BackupRequest {
         storage: storage.clone(),
         mode,

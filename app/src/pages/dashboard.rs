@@ -88,7 +88,7 @@ pub fn DashboardPage() -> impl IntoView {
                 name="q"
                 type="search"
                 value=search
-                placeholder="Search: status:running node:pve1 tag:web svc:nginx words"
+                placeholder="Search: status:running node:pve1 tag:web svc:nginx backup:>7d words"
                 aria-label="Search containers"
             />
             <input type="hidden" name="sort" value=sort />
@@ -245,6 +245,12 @@ fn ContainerTable(
         .into_iter()
         .map(|row| {
             let tags_cell = view! { <TagsCell row=row.clone() /> };
+            // A week without a backup is worth noticing.
+            let (backup, backup_class) = match row.backup_age_s {
+                None => ("never".to_owned(), "stale"),
+                Some(age) if age > 7 * 86_400 => (crate::system::ago(age), "stale"),
+                Some(age) => (crate::system::ago(age), ""),
+            };
             let name = row.name.clone().unwrap_or_else(|| format!("CT {}", row.vmid));
             let status_class = if row.status.is_running() { "badge ok" } else { "badge" };
             let address = match row.addresses.as_slice() {
@@ -268,6 +274,7 @@ fn ContainerTable(
                     <td class="num">{format!("{} / {}", bytes(row.disk), bytes(row.maxdisk))}</td>
                     <td>{if row.uptime == 0 { "—".to_owned() } else { human_duration(row.uptime) }}</td>
                     <td data-testid="services">{services_cell(&row)}</td>
+                    <td data-testid="backup" class=backup_class>{backup}</td>
                     <td data-testid="tags">{tags_cell}</td>
                     <td><div class="row-actions"><LifecycleButtons target=lifecycle_target(&row) /></div></td>
                 </tr>
@@ -289,6 +296,7 @@ fn ContainerTable(
                     {header(SortKey::Disk, "disk", "Disk")}
                     {header(SortKey::Uptime, "uptime", "Uptime")}
                     <th>"Services"</th>
+                    <th title="Its newest backup on any backup storage of its node">"Backup"</th>
                     <th>"Tags"</th>
                     <th>"Actions"</th>
                 </tr>

@@ -192,6 +192,7 @@ pub async fn restore_new(
         Err(error) => Err(error),
     };
     backend.inventory.forget(node_id);
+    backend.backup_ages.forget(node_id);
     let target = Target::container(node_id, &view.name, new_vmid, &format!("CT {new_vmid}"));
     let about = Some(format!("from {}", backup.file_name()));
     lifecycle::conclude(
@@ -294,6 +295,7 @@ pub async fn delete(
         Ok(upid) => lifecycle::follow_task(&client, Some(upid)).await,
         Err(error) => Err(error),
     };
+    backend.backup_ages.forget(node_id);
     let target = Target::container(node_id, &view.name, vmid, &format!("CT {vmid}"));
     let about = Some(backup.file_name().to_owned());
     lifecycle::conclude(

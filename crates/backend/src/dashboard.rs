@@ -7,7 +7,7 @@ use model::inventory::{Dashboard, Search, SortKey};
 use crate::Backend;
 use crate::accounts::User;
 use crate::error::ServiceResult;
-use crate::{discovery, inventory, jobs};
+use crate::{backup_ages, discovery, inventory, jobs};
 
 /// The dashboard for `search` (`status:running node:pve tag:web svc:nginx words`) sorted by `sort`
 /// (`name`, `-cpu`, …; anything else is by node). The totals count every container,
@@ -18,12 +18,19 @@ pub async fn query(
     search: &str,
     sort: &str,
 ) -> ServiceResult<Dashboard> {
-    let (mut snapshot, jobs, services) = tokio::try_join!(
+    let (mut snapshot, jobs, services, backups) = tokio::try_join!(
         inventory::for_user(backend, user, inventory::DEFAULT_NODE_TIMEOUT),
         jobs::active(backend, user),
         discovery::running_services(backend, user),
+        backup_ages::newest(backend, user),
     )?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     for row in &mut snapshot.containers {
+        row.backup_age_s = backups
+            .get(&(row.node_id.to_string(), row.vmid.get()))
+            .map(|at| now.saturating_sub(*at));
         if let Some(found) = services.get(&(row.node_id.to_string(), row.vmid.get())) {
             row.services = found.names.clone();
             row.web = found.links.clone();

@@ -389,6 +389,7 @@ fn row(
         addresses: addresses.get(&entry.vmid).cloned().unwrap_or_default(),
         services: Vec::new(),
         web: Vec::new(),
+        backup_age_s: None,
     })
 }
 

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup_ages;
 pub mod backups;
 pub mod container_config;
 pub mod container_logs;
@@ -59,6 +60,8 @@ pub struct Backend {
     pub inventory: inventory::Inventory,
     /// Containers with a lifecycle action in progress.
     pub locks: lifecycle::Locks,
+    /// Each node's newest backup per container (a minute's cache, for the dashboard).
+    pub backup_ages: backup_ages::BackupAges,
     /// Live subscribers to job events.
     pub job_bus: jobs::JobBus,
     /// Wakes the job runner when a job is queued.
@@ -85,6 +88,7 @@ impl Backend {
             login_limiter: Arc::new(LoginLimiter::new(limits)),
             inventory: inventory::Inventory::default(),
             locks: lifecycle::Locks::default(),
+            backup_ages: backup_ages::BackupAges::default(),
             job_bus: jobs::JobBus::default(),
             job_wakeup: Arc::default(),
             node_ranges_flag: None,

@@ -173,6 +173,21 @@ async fn back_up_list_restore_and_delete() {
         1
     );
 
+    // The dashboard knows how old each container's newest backup is.
+    let never = backend::dashboard::query(backend, admin, "backup:none", "")
+        .await
+        .unwrap();
+    let ids: Vec<u32> = never.containers.iter().map(|c| c.vmid.get()).collect();
+    assert!(!ids.contains(&vmid.get()) && !ids.is_empty(), "{ids:?}");
+    let recent = backend::dashboard::query(backend, admin, &vmid.to_string(), "")
+        .await
+        .unwrap();
+    assert!(
+        recent.containers[0]
+            .backup_age_s
+            .is_some_and(|age| age < 600)
+    );
+
     let bob = support::user(backend, admin, "bob").await;
     assert!(matches!(
         backups::list(backend, &bob, node, vmid).await,

@@ -67,6 +67,9 @@ pub struct ContainerRow {
     /// Their web UIs, from the same discovery.
     #[serde(default)]
     pub web: Vec<crate::service::ServiceLink>,
+    /// Seconds since its newest backup on any backup storage of its node; `None`: none.
+    #[serde(default)]
+    pub backup_age_s: Option<u64>,
 }
 
 /// How one node answered.
@@ -93,7 +96,44 @@ pub struct Search {
     pub tags: Vec<String>,
     /// `svc:nginx`: a running service whose name contains it.
     pub services: Vec<String>,
+    /// `backup:none` or `backup:>7d`.
+    pub backup: Option<BackupFilter>,
     pub words: Vec<String>,
+}
+
+/// The `backup:` qualifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupFilter {
+    /// `backup:none`: never backed up.
+    None,
+    /// `backup:>7d` (also `h`, `m`): no backup newer than this many seconds.
+    OlderThan(u64),
+}
+
+impl BackupFilter {
+    fn parse(value: &str) -> Option<BackupFilter> {
+        if value == "none" {
+            return Some(BackupFilter::None);
+        }
+        let amount = value.strip_prefix('>')?;
+        let (digits, unit) = amount.split_at(amount.len().checked_sub(1)?);
+        let count: u64 = digits.parse().ok()?;
+        let seconds = match unit {
+            "d" => 86_400,
+            "h" => 3_600,
+            "m" => 60,
+            _ => return None,
+        };
+        Some(BackupFilter::OlderThan(count.saturating_mul(seconds)))
+    }
+
+    fn matches(self, age_s: Option<u64>) -> bool {
+        match (self, age_s) {
+            (BackupFilter::None, age) => age.is_none(),
+            (BackupFilter::OlderThan(_), None) => true,
+            (BackupFilter::OlderThan(limit), Some(age)) => age > limit,
+        }
+    }
 }
 
 impl Search {
@@ -109,6 +149,9 @@ impl Search {
                 Some(("node", value)) if !value.is_empty() => search.node = Some(value.to_owned()),
                 Some(("tag", value)) if !value.is_empty() => search.tags.push(value.to_owned()),
                 Some(("svc", value)) if !value.is_empty() => search.services.push(value.to_owned()),
+                Some(("backup", value)) if BackupFilter::parse(value).is_some() => {
+                    search.backup = BackupFilter::parse(value);
+                }
                 _ => search.words.push(lower),
             }
         }
@@ -144,7 +187,8 @@ impl Search {
                 .iter()
                 .any(|s| s.to_lowercase().contains(wanted.as_str()))
         });
-        status_ok && node_ok && tags_ok && services_ok && words_ok
+        let backup_ok = self.backup.is_none_or(|b| b.matches(row.backup_age_s));
+        status_ok && node_ok && tags_ok && services_ok && backup_ok && words_ok
     }
 }
 
@@ -275,6 +319,7 @@ mod tests {
                 Vec::new()
             },
             web: Vec::new(),
+            backup_age_s: (vmid == 101).then_some(10 * 86_400),
         }
     }
 
@@ -302,6 +347,15 @@ mod tests {
         assert_eq!(hits("101"), [101]);
         assert_eq!(hits("10.0.0.2"), [102], "the start of an address");
         assert_eq!(hits("status:paused"), Vec::<u32>::new());
+        // 101's newest backup is 10 days old; the others have none.
+        assert_eq!(hits("backup:none"), [100, 102]);
+        assert_eq!(hits("backup:>7d"), [100, 101, 102]);
+        assert_eq!(hits("backup:>11d"), [100, 102]);
+        assert_eq!(
+            hits("backup:>240h"),
+            [100, 102],
+            "exactly 10 days is not older"
+        );
         assert_eq!(
             hits("colour:red"),
             Vec::<u32>::new(),
