@@ -121,6 +121,22 @@ test.describe.serial('day-2 operations', () => {
     await expect(page.locator('tbody tr[data-vmid="150"]')).toHaveCount(1);
   });
 
+  test('the node page charts its history and answers the pointer', async ({ page }) => {
+    await signIn(page);
+    await page.goto(container);
+    await page.getByTestId('overview').getByRole('link', { name: 'theta' }).click();
+    await expect(page).toHaveURL(/\/settings\/nodes\//);
+    const history = page.getByTestId('history');
+    await expect(history.locator('figure.chart')).toHaveCount(4);
+    const cpu = history.locator('figure[data-chart="CPU"]');
+    const box = (await cpu.locator('svg').boundingBox())!;
+    // Hydrated, the readout follows the pointer (a node's history has no gaps).
+    await expect(async () => {
+      await cpu.locator('svg').hover({ position: { x: box.width / 2, y: box.height / 2 } });
+      await expect(cpu.getByTestId('readout')).toContainText(/UTC — CPU \d+\.\d %/, { timeout: 1_000 });
+    }).toPass({ timeout: 10_000 });
+  });
+
   test.describe('without JavaScript', () => {
     test.use({ javaScriptEnabled: false });
 
@@ -136,6 +152,20 @@ test.describe.serial('day-2 operations', () => {
       await page.getByTestId('snapshots').getByLabel('Name').fill('current');
       await page.getByTestId('snapshots').getByRole('button', { name: 'Take snapshot' }).click();
       await expect(page.getByTestId('snapshots')).toContainText('current is reserved by Proxmox');
+    });
+
+    test('the history charts are drawn on the server, for each timeframe', async ({ page }) => {
+      await signIn(page);
+      await page.goto(container);
+      const history = page.getByTestId('history');
+      await expect(history.locator('figure.chart')).toHaveCount(4);
+      await expect(history.locator('figure[data-chart="CPU"] path.line')).toHaveAttribute('d', /^M/);
+      await history.getByRole('link', { name: 'week', exact: true }).click();
+      await expect(page).toHaveURL(/history=week&cf=average#history$/);
+      await expect(page.getByTestId('history').locator('figure.chart')).toHaveCount(4);
+      await page.getByTestId('history').getByRole('link', { name: 'Show peaks' }).click();
+      await expect(page).toHaveURL(/history=week&cf=max#history$/);
+      await page.screenshot({ path: '../docs/screenshots/container-history.png', fullPage: true });
     });
   });
 });

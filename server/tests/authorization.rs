@@ -93,7 +93,7 @@ async fn every_server_function_is_declared() {
         .collect();
     let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(registered, declared, "declared once each, all registered");
-    assert_eq!(endpoints().len(), 71);
+    assert_eq!(endpoints().len(), 73);
     let public: Vec<&str> = endpoints()
         .into_iter()
         .filter(|(_, access)| *access == Access::Public)
@@ -207,6 +207,8 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         ("storage", "nas".to_owned()),
         ("volid", "nas:backup/x.tar.zst".to_owned()),
         ("new_vmid", "150".to_owned()),
+        ("timeframe", "hour".to_owned()),
+        ("cf", "average".to_owned()),
     ]);
     let body = form(&attempt);
     let acts_on_a_node = |path: &str| {
@@ -223,6 +225,9 @@ async fn another_users_node_is_not_found_and_nothing_leaks() {
         .any(|name| path == format!("/api/nodes/{name}"))
             || path.starts_with("/api/containers/")
             || path.starts_with("/api/services/")
+            || path.starts_with("/api/snapshots/")
+            || path.starts_with("/api/backups/")
+            || path.starts_with("/api/history/")
             || path == "/api/wizard/choices"
             || path == "/api/wizard/check-vmid"
     };

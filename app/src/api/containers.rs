@@ -92,7 +92,7 @@ pub async fn edit_container(
     form: model::resources::ResourcesForm,
 ) -> Result<String, AppError> {
     let wanted = form.check()?;
-    let (_, changed) = backend::container_config::edit(
+    let done = backend::container_config::edit(
         call.backend(),
         &call.caller,
         &node_id,
@@ -102,7 +102,7 @@ pub async fn edit_container(
     )
     .await?;
     crate::redirect::to(&format!("/containers/{node_id}/{vmid}#resources"));
-    Ok(format!("Changed: {changed}."))
+    Ok(format!("Changed: {}.", done.about.unwrap_or_default()))
 }
 
 /// Grows the root disk to `size` GiB; `confirm` (`on`) after the new size was shown.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod containers;
+pub mod history;
 pub mod inventory;
 pub mod jobs;
 pub mod nodes;

@@ -1,5 +1,6 @@
 //! Reusable pieces of pages.
 
+mod chart;
 mod copy;
 mod forms;
 mod lifecycle;
@@ -7,6 +8,7 @@ mod live_clock;
 pub mod live_form;
 mod server_facts;
 
+pub use chart::HistoryChart;
 pub use copy::CopyButton;
 pub use forms::{
     Field, FieldError, FormError, LoadFailed, NewPasswordFields, Notice, TestAndSaveButton,

@@ -18,7 +18,8 @@ use crate::components::{
 };
 use crate::pages::dashboard::bytes;
 use crate::pages::{
-    BackupsSection, ResourcesSection, ServicesSection, SnapshotsSection, load_named, route_param,
+    BackupsSection, HistorySection, ResourcesSection, ServicesSection, SnapshotsSection, Subject,
+    load_named, route_param,
 };
 use crate::system::{human_duration, short_utc};
 
@@ -285,6 +286,10 @@ fn Detail(
         <ResourcesSection detail=detail.clone() edit grow />
         <SnapshotsSection node_id=detail.node_id.clone() vmid=detail.vmid />
         <BackupsSection node_id=detail.node_id.clone() vmid=detail.vmid name=lifecycle_name.clone() />
+        <HistorySection
+            subject=Subject::Container(detail.node_id.clone(), detail.vmid)
+            path=format!("/containers/{}/{}", detail.node_id, detail.vmid)
+        />
         <section class="card">
             <h2>"Events"</h2>
             {if detail.events.is_empty() {

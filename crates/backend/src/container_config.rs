@@ -108,11 +108,10 @@ pub async fn edit(
     vmid: Vmid,
     wanted: Resources,
     digest: &str,
-) -> ServiceResult<(Done, String)> {
+) -> ServiceResult<Done> {
     let digest = digest.trim().to_owned();
-    let (summary, summary_out) = tokio::sync::oneshot::channel::<String>();
-    let done = lifecycle::operate(backend, user, node_id, vmid, AuditAction::ContainerConfig, None, move |call: Call| async move {
-        let Call { client, pve_node, .. } = call;
+    lifecycle::operate(backend, user, node_id, vmid, AuditAction::ContainerConfig, None, move |call: Call| async move {
+        let Call { client, pve_node, note, .. } = call;
         let current = client.lxc_config(&pve_node, vmid.get()).await?;
         if !digest.is_empty() && digest != current.digest {
             return Err(Stop::Refused(ServiceError::Conflict(
@@ -140,11 +139,10 @@ pub async fn edit(
                 }
                 other => Stop::Failed(other),
             })?;
-        let _ = summary.send(words.join(", "));
+        note.set(words.join(", "));
         Ok(None)
     })
-    .await?;
-    Ok((done, summary_out.await.unwrap_or_default()))
+    .await
 }
 
 /// Sets the user's container's tags (the dashboard row's quick edit): the rest stays.

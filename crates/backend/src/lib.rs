@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod discovery;
 pub mod drafts;
 pub mod error;
+pub mod history;
 pub mod housekeeping;
 pub mod ids;
 pub mod installation;

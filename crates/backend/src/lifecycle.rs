@@ -126,6 +126,23 @@ impl Locks {
 pub struct Done {
     /// `OK` or `WARNINGS: n`.
     pub exitstatus: String,
+    /// What the operation did, in words (as the audit entry says it), when it said.
+    pub about: Option<String>,
+}
+
+/// Where an operation says what it did once it knows (a config change names the keys it
+/// changed): the audit entry and [`Done::about`] carry it.
+#[derive(Debug, Clone, Default)]
+pub struct Note(Arc<Mutex<Option<String>>>);
+
+impl Note {
+    pub fn set(&self, text: impl Into<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.into());
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }
 
 /// How long a lifecycle task may run before Corral stops waiting.
@@ -154,6 +171,7 @@ pub async fn run(
                 client,
                 pve_node,
                 before,
+                ..
             } = call;
             let vmid_text = vmid.to_string();
             match action {
@@ -212,6 +230,8 @@ pub struct Call {
     /// The Proxmox node name for API paths.
     pub pve_node: String,
     pub before: Before,
+    /// Says what the operation did, for the audit entry.
+    pub note: Note,
 }
 
 /// Why an operation did not go through: refused before anything was asked of Proxmox
@@ -287,10 +307,12 @@ where
         running: LxcStatus::parse(&status.status).is_running(),
     };
     let target = Target::container(node_id, &view.name, vmid, &before.name);
+    let note = Note::default();
     let call = Call {
         client: client.clone(),
         pve_node,
         before,
+        note: note.clone(),
     };
     let result = match start(call).await {
         Err(Stop::Refused(error)) => return Err(error),
@@ -298,6 +320,7 @@ where
         Ok(started) => follow_task(&client, started).await,
     };
     backend.inventory.forget(node_id);
+    let about = note.take().or(about);
     conclude(backend, user, &view.name, target, audit, about, result).await
 }
 
@@ -343,7 +366,7 @@ pub(crate) async fn conclude(
                 Entry::ok(user, audit, target).detail(detail(&exitstatus)),
             )
             .await;
-            Ok(Done { exitstatus })
+            Ok(Done { exitstatus, about })
         }
         Err(error) => {
             let message = match &error {

@@ -32,7 +32,7 @@ async fn resources_tags_and_the_disk_change_as_asked() {
     form.order = "2".into();
     form.tags = "web, shop".into();
     form.notes = "Serves the shop.".into();
-    let (_, summary) = container_config::edit(
+    let done = container_config::edit(
         backend,
         admin,
         node,
@@ -43,7 +43,7 @@ async fn resources_tags_and_the_disk_change_as_asked() {
     .await
     .unwrap();
     assert_eq!(
-        summary,
+        done.about.as_deref().unwrap_or_default(),
         "cores 3, CPU limit 1.5, memory 3072 MiB, start at boot on, start-up order 2, tags [shop, web], notes"
     );
     let after = containers::detail(backend, admin, node, vmid)

@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod backup;
 pub mod container;
+pub mod history;
 pub mod ids;
 pub mod inventory;
 pub mod job;

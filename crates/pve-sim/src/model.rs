@@ -169,6 +169,8 @@ pub struct Ct {
     pub busy: Option<String>,
     /// Changes made while it ran that apply at its next start (`None`: the key goes).
     pub pending: BTreeMap<String, Option<String>>,
+    /// When a stopped container last ran (Unix seconds, from, to): its history.
+    pub last_run: Option<(u64, u64)>,
 }
 
 impl Ct {
@@ -188,6 +190,17 @@ impl Ct {
         match (self.running, self.started) {
             (true, Some(started)) => started.elapsed().as_secs(),
             _ => 0,
+        }
+    }
+
+    /// Whether it ran during the `step` seconds from Unix time `t` (now it runs since its
+    /// start; stopped, during its last run), as an RRD step with any sample has a value.
+    pub fn ran_during(&self, t: u64, step: u64, now: u64) -> bool {
+        let end = t + step;
+        if self.running {
+            end > now.saturating_sub(self.uptime())
+        } else {
+            self.last_run.is_some_and(|(from, to)| end > from && t <= to)
         }
     }
 
@@ -458,7 +471,10 @@ impl Cluster {
             let ostype = if alpine { "alpine" } else { "debian" };
             let plan = seeded_plan(ostype, &hostname, HOSTNAMES[i % HOSTNAMES.len()]);
             cluster.disk.plan(vmid, plan)?;
-            if i % 4 != 3 {
+            if i % 4 == 3 {
+                // Stopped two hours ago after three days of running.
+                ct.last_run = Some((now - 3 * 86_400 - 7_200, now - 7_200));
+            } else {
                 ct.running = true;
                 ct.started = Some(
                     Instant::now() - Duration::from_secs(cluster.rng.random_range(600..900_000)),
@@ -533,6 +549,7 @@ impl Cluster {
             load: self.rng.random_range(0.05..1.0),
             busy: None,
             pending: BTreeMap::new(),
+            last_run: None,
         }
     }
 

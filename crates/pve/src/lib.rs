@@ -22,7 +22,7 @@ pub use api::cluster::{
 };
 pub use api::lxc::{
     Consolidation, CreateSpec, DeleteOptions, Interface, IpAddress, LxcConfig, LxcEntry,
-    PendingEntry, PowerAction, RootfsSpec, RrdSample, TermProxy, Timeframe,
+    NodeRrdSample, PendingEntry, PowerAction, RootfsSpec, RrdSample, TermProxy, Timeframe,
 };
 pub use api::network::HostInterface;
 pub use api::snapshots::Snapshot;

@@ -3,6 +3,8 @@
 //! JavaScript; the changes are form posts.
 
 use leptos::prelude::*;
+
+use crate::pages::{HistorySection, Subject};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use model::ids::NodeId;
@@ -58,6 +60,10 @@ pub fn NodePage() -> impl IntoView {
                             <ConnectionCard id=node.id.clone() />
                             <PinsCard node=node.clone() repin />
                         </div>
+                        <HistorySection
+                            subject=Subject::Node(node.id.clone())
+                            path=format!("/settings/nodes/{}", node.id)
+                        />
                         <EditCard node=node.clone() update />
                         <DeleteCard node />
                     }.into_any(),

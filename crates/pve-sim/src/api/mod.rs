@@ -7,6 +7,7 @@ mod lxc;
 mod nodes;
 mod params;
 mod reply;
+mod rrd;
 mod snapshots;
 mod tasks;
 
@@ -185,6 +186,7 @@ async fn route(ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<Result<R
         ["nodes", node, "aplinfo"] if get => nodes::appliances(ctx, node),
         ["nodes", node, "aplinfo"] if post => nodes::download_appliance(ctx, node),
         ["nodes", node, "network"] if get => nodes::network(ctx, node),
+        ["nodes", node, "rrddata"] if get => rrd::node_history(ctx, node),
         ["nodes", node, "tasks"] if get => tasks::list(ctx, node),
         ["nodes", node, "tasks", upid, "status"] if get => tasks::status(ctx, node, upid),
         ["nodes", node, "tasks", upid, "log"] if get => tasks::log(ctx, node, upid),
@@ -205,7 +207,7 @@ async fn route(ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<Result<R
                 ["pending"] if get => lxc::pending(ctx, node, vmid),
                 ["resize"] if put => lxc::resize(ctx, node, vmid),
                 ["interfaces"] if get => lxc::interfaces(ctx, node, vmid),
-                ["rrddata"] if get => lxc::rrddata(ctx, node, vmid),
+                ["rrddata"] if get => rrd::container_history(ctx, node, vmid),
                 ["termproxy"] if post => lxc::termproxy(ctx, node, vmid),
                 ["snapshot"] if get => snapshots::list(ctx, node, vmid),
                 ["snapshot"] if post => snapshots::create(ctx, node, vmid),

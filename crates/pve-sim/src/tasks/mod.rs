@@ -525,6 +525,8 @@ impl Runner {
                 ct.ip_ready_at = Some(Instant::now() + network_delay);
             }
             TaskKind::Stop { .. } | TaskKind::Shutdown { .. } | TaskKind::Suspend { .. } => {
+                let now = unix_now();
+                ct.last_run = Some((now.saturating_sub(ct.uptime()), now));
                 ct.running = false;
                 ct.started = None;
             }

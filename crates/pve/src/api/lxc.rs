@@ -359,6 +359,27 @@ pub enum Timeframe {
     Year,
 }
 
+impl Timeframe {
+    fn as_str(self) -> &'static str {
+        match self {
+            Timeframe::Hour => "hour",
+            Timeframe::Day => "day",
+            Timeframe::Week => "week",
+            Timeframe::Month => "month",
+            Timeframe::Year => "year",
+        }
+    }
+}
+
+impl Consolidation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Consolidation::Average => "AVERAGE",
+            Consolidation::Max => "MAX",
+        }
+    }
+}
+
 /// RRD consolidation function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consolidation {
@@ -392,6 +413,27 @@ pub struct RrdSample {
     pub diskread: Option<f64>,
     #[serde(default, deserialize_with = "lenient::opt_f64")]
     pub diskwrite: Option<f64>,
+}
+
+/// One sample of a node's `GET /nodes/{node}/rrddata`; rates in bytes per second.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NodeRrdSample {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub time: u64,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub cpu: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub maxcpu: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub loadavg: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub memused: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub memtotal: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub netin: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    pub netout: Option<f64>,
 }
 
 /// `POST /nodes/{node}/lxc/{vmid}/termproxy`: where and how to open a console.
@@ -546,20 +588,28 @@ impl Client {
         cf: Consolidation,
     ) -> Result<Vec<RrdSample>, PveError> {
         let node = api::node(node)?;
-        let timeframe = match timeframe {
-            Timeframe::Hour => "hour",
-            Timeframe::Day => "day",
-            Timeframe::Week => "week",
-            Timeframe::Month => "month",
-            Timeframe::Year => "year",
-        };
-        let cf = match cf {
-            Consolidation::Average => "AVERAGE",
-            Consolidation::Max => "MAX",
-        };
-        let params = Params::new().text("timeframe", timeframe).text("cf", cf);
+        let params = Params::new()
+            .text("timeframe", timeframe.as_str())
+            .text("cf", cf.as_str());
         let path = format!("/nodes/{node}/lxc/{vmid}/rrddata");
         Ok(self.get(&path, &params).await?.data)
+    }
+
+    /// `GET /nodes/{node}/rrddata`, oldest sample first.
+    pub async fn node_rrddata(
+        &self,
+        node: &str,
+        timeframe: Timeframe,
+        cf: Consolidation,
+    ) -> Result<Vec<NodeRrdSample>, PveError> {
+        let node = api::node(node)?;
+        let params = Params::new()
+            .text("timeframe", timeframe.as_str())
+            .text("cf", cf.as_str());
+        Ok(self
+            .get(&format!("/nodes/{node}/rrddata"), &params)
+            .await?
+            .data)
     }
 
     /// `POST /nodes/{node}/lxc/{vmid}/termproxy`: opens a console session.

@@ -6,7 +6,7 @@ mod create;
 
 use serde_json::{Value, json};
 
-use super::params::{BOOL, COUNT, Field, Kind, opt, req};
+use super::params::{BOOL, COUNT, Field, opt};
 use super::{ApiError, Ctx, Reply};
 use crate::model::Ct;
 use crate::tasks::{self, TaskKind};
@@ -232,55 +232,6 @@ pub fn interfaces(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
         list.push(eth);
     }
     Ok(Reply::data(Value::Array(list)))
-}
-
-const RRD: &[Field] = &[
-    req(
-        "timeframe",
-        Kind::OneOf(&["hour", "day", "week", "month", "year"]),
-    ),
-    opt("cf", Kind::OneOf(&["AVERAGE", "MAX"])),
-];
-
-pub fn rrddata(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
-    ctx.params.check(RRD)?;
-    ctx.require(&format!("/vms/{vmid}"), "VM.Audit")?;
-    let cluster = ctx.sim.cluster();
-    let ct = container(&cluster, node, vmid)?;
-    let (step, count) = match ctx.params.get("timeframe").unwrap_or("hour") {
-        "hour" => (60, 60),
-        "day" => (60, 1440),
-        "week" => (1800, 336),
-        "month" => (1800, 1440),
-        _ => (21_600, 1440),
-    };
-    let now = crate::model::unix_now() / step * step;
-    let host_cpus = cluster.node(node).map_or(8, |n| n.cpus);
-    let (maxcpu, maxmem, maxdisk) = (
-        ct.cores(host_cpus) as f64,
-        ct.maxmem() as f64,
-        ct.maxdisk() as f64,
-    );
-    let uptime = ct.uptime();
-    let samples: Vec<Value> = (0..count)
-        .map(|i| {
-            let time = now - (count - 1 - i) * step;
-            let age = now - time;
-            let mut sample = json!({"time": time, "maxcpu": maxcpu, "maxmem": maxmem, "maxdisk": maxdisk,
-                                    "disk": maxdisk * (0.2 + 0.3 * ct.load)});
-            if ct.running && age <= uptime {
-                let wave = ((time as f64 / 600.0) + ct.load * 10.0).sin().abs();
-                sample["cpu"] = json!((0.02 + 0.3 * ct.load * wave).min(1.0));
-                sample["mem"] = json!(maxmem * (0.15 + 0.25 * ct.load + 0.05 * wave));
-                sample["netin"] = json!(2_000.0 * (1.0 + ct.load) * (0.5 + wave));
-                sample["netout"] = json!(900.0 * (1.0 + ct.load) * (0.5 + wave));
-                sample["diskread"] = json!(4_000.0 * ct.load * wave);
-                sample["diskwrite"] = json!(1_500.0 * ct.load * wave);
-            }
-            sample
-        })
-        .collect();
-    Ok(Reply::data(Value::Array(samples)))
 }
 
 pub fn termproxy(ctx: &Ctx, node: &str, vmid: u32) -> Result<Reply, ApiError> {
