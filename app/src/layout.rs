@@ -47,6 +47,7 @@ fn Sidebar(user: UserView) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/" exact=true>"Dashboard"</A>
                 <A href="/templates">"Templates"</A>
+                <A href="/jobs">"Jobs"</A>
                 <A href="/settings/nodes">"Nodes"</A>
                 <A href="/audit">"Audit log"</A>
                 {user.is_admin.then(|| view! { <A href="/users">"Users"</A> })}

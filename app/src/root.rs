@@ -8,9 +8,9 @@ use leptos_router::{SsrMode, path};
 use crate::layout::Layout;
 use crate::pages::{
     AccountPage, AddNodePage, AuditLogPage, BucketsPage, ContainerPage, CredentialsPage,
-    DashboardPage, EditTemplatePage, ImportTemplatesPage, JobProgressPage, LoginPage, LogsPage,
-    NewTemplatePage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage, TemplatePage,
-    TemplatesPage, UsersPage, WizardPage, WizardStartPage,
+    DashboardPage, EditTemplatePage, ImportTemplatesPage, JobProgressPage, JobsPage, LoginPage,
+    LogsPage, NewTemplatePage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage,
+    TemplatePage, TemplatesPage, UsersPage, WizardPage, WizardStartPage,
 };
 
 /// The whole HTML document; the server renders it around [`App`].
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/:node/:vmid/credentials/:service") view=CredentialsPage ssr=SsrMode::Async />
                     <Route path=path!("/containers/:node/:vmid/logs") view=LogsPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=JobProgressPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/templates/new") view=NewTemplatePage ssr=SsrMode::Async />

@@ -157,6 +157,30 @@ test.describe.serial('services', () => {
     await expect(page.getByTestId('follow-status')).toHaveText('Stopped following.');
   });
 
+  test('the job history lists both jobs and filters them; the container links its job', async ({ page }) => {
+    await signIn(page);
+    await page.goto(web);
+    await page.getByTestId('created-by').getByRole('link').click();
+    await expect(page.getByTestId('job-state')).toHaveText('succeeded');
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await expect(page).toHaveURL(/\/jobs$/);
+    const filters = page.getByTestId('job-filters');
+    await filters.getByLabel('Node').selectOption({ label: 'eta' });
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    const jobs = page.getByTestId('jobs');
+    await expect(jobs.locator('tbody tr')).toHaveCount(2);
+    await expect(jobs.locator('tbody tr').first()).toContainText('CT 156 (e2e-web)', { timeout: 10_000 });
+    await filters.getByLabel('Template').fill('nginx');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await expect(page).toHaveURL(/template=nginx/);
+    await expect(page.getByTestId('jobs').locator('tbody tr')).toHaveCount(1);
+    await page.getByTestId('job-filters').getByLabel('State').selectOption('failed');
+    await page.getByTestId('job-filters').getByRole('button', { name: 'Filter' }).click();
+    await expect(page.getByText('No jobs match.')).toBeVisible();
+    await page.goto('/jobs?from=not-a-day');
+    await expect(page.getByTestId('jobs-error')).toHaveText('a day as YYYY-MM-DD');
+  });
+
   test.describe('without JavaScript', () => {
     test.use({ javaScriptEnabled: false });
 

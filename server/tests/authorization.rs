@@ -93,7 +93,7 @@ async fn every_server_function_is_declared() {
         .collect();
     let declared: BTreeSet<String> = endpoints().iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(registered, declared, "declared once each, all registered");
-    assert_eq!(endpoints().len(), 73);
+    assert_eq!(endpoints().len(), 74);
     let public: Vec<&str> = endpoints()
         .into_iter()
         .filter(|(_, access)| *access == Access::Public)

@@ -36,3 +36,33 @@ pub async fn reveal_root_password(
     let password = backend::jobs::reveal_root_password(call.backend(), &call.caller, &id).await?;
     Ok(password.map(|p| p.as_str().to_owned()))
 }
+
+/// The job history, newest first: the caller's jobs (an administrator's: everyone's),
+/// filtered by `state`, `node` (id), `template` (part of its name), `from`/`to`
+/// (`YYYY-MM-DD`), a page of 50 at a time.
+#[action]
+#[server(endpoint = "jobs/history")]
+pub async fn job_history(
+    call: Call<SignedIn>,
+    state: Option<String>,
+    node: Option<String>,
+    template: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+) -> Result<model::job::JobHistory, AppError> {
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let filter = model::job::JobFilter::parse(
+        &text(&state),
+        &text(&node),
+        &text(&template),
+        &text(&from),
+        &text(&to),
+        &text(&page),
+    )
+    .map_err(|(field, message)| AppError::Validation {
+        field: field.to_owned(),
+        message,
+    })?;
+    Ok(backend::jobs::history(call.backend(), &call.caller, &filter).await?)
+}

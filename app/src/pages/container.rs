@@ -272,6 +272,13 @@ fn Detail(
                     <dt>"Features"</dt><dd>{if detail.features.is_empty() { "—".to_owned() } else { detail.features.join(", ") }}</dd>
                     <dt>"Start at boot"</dt><dd>{if detail.onboot { "yes" } else { "no" }}</dd>
                     <dt>"Tags"</dt><dd>{detail.tags.join(", ")}</dd>
+                    <dt>"Created by"</dt>
+                    <dd data-testid="created-by">
+                        {match &detail.created_by {
+                            Some(job) => view! { <a href=format!("/jobs/{job}")>"its creation job"</a> }.into_any(),
+                            None => view! { <span class="muted">"not made by Corral"</span> }.into_any(),
+                        }}
+                    </dd>
                 </dl>
             </section>
         </div>

@@ -106,6 +106,7 @@ pub async fn detail(
         features.push(format!("mount={}", config.features.mount.join(";")));
     }
     let events = audit::for_container(backend, user, node_id, vmid, EVENTS).await?;
+    let created_by = crate::jobs::creator_of(backend, user, node_id, vmid).await?;
     Ok(ContainerDetail {
         node_id: view.id.clone(),
         node_name: view.name.clone(),
@@ -152,6 +153,7 @@ pub async fn detail(
         startup_order: config.startup.as_deref().and_then(startup_order),
         digest: config.digest.clone(),
         pending,
+        created_by,
         addresses,
         events,
     })

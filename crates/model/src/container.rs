@@ -126,6 +126,8 @@ pub struct ContainerDetail {
     pub digest: String,
     /// Changes Proxmox keeps for the next start.
     pub pending: Vec<crate::resources::PendingChange>,
+    /// The creation job that made it, when Corral made it.
+    pub created_by: Option<crate::ids::JobId>,
     /// Addresses reported by the running container (`/interfaces`), loopback left out.
     pub addresses: Vec<String>,
     /// This container's entries in the audit log (actions and their Proxmox outcomes).

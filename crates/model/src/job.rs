@@ -265,3 +265,154 @@ mod tests {
         assert!(JobState::Cancelled.finished());
     }
 }
+
+/// The job history's filters, as the `/jobs` page keeps them in its URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFilter {
+    pub state: Option<JobState>,
+    pub node: Option<NodeId>,
+    /// Part of the template's name (case aside).
+    pub template: Option<String>,
+    /// `YYYY-MM-DD`: created on or after this day (UTC).
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`: created on or before this day (UTC).
+    pub to: Option<String>,
+    /// From 1.
+    pub page: u32,
+}
+
+/// Why a filter was refused: the field and the message.
+pub type JobFilterError = (&'static str, String);
+
+impl JobFilter {
+    /// Jobs per page.
+    pub const PER_PAGE: u32 = 50;
+
+    /// Reads the page's parameters (empty means "any").
+    pub fn parse(
+        state: &str,
+        node: &str,
+        template: &str,
+        from: &str,
+        to: &str,
+        page: &str,
+    ) -> Result<JobFilter, JobFilterError> {
+        let state = match state.trim() {
+            "" => None,
+            word => Some(
+                [
+                    JobState::Queued,
+                    JobState::Running,
+                    JobState::Succeeded,
+                    JobState::Failed,
+                    JobState::Cancelled,
+                ]
+                .into_iter()
+                .find(|s| s.as_str() == word)
+                .ok_or((
+                    "state",
+                    "queued, running, succeeded, failed or cancelled".to_owned(),
+                ))?,
+            ),
+        };
+        let node = match node.trim() {
+            "" => None,
+            id => Some(NodeId::parse(id).ok_or(("node", "not a node".to_owned()))?),
+        };
+        let template = Some(template.trim().to_lowercase()).filter(|t| !t.is_empty());
+        if template.as_ref().is_some_and(|t| t.len() > 100) {
+            return Err(("template", "at most 100 characters".to_owned()));
+        }
+        let day = |field: &'static str, text: &str| -> Result<Option<String>, JobFilterError> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let shaped = text.len() == 10
+                && text.chars().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
+            let (month, day) = (text.get(5..7), text.get(8..10));
+            let sensible = matches!(month.and_then(|m| m.parse::<u8>().ok()), Some(1..=12))
+                && matches!(day.and_then(|d| d.parse::<u8>().ok()), Some(1..=31));
+            if shaped && sensible {
+                Ok(Some(text.to_owned()))
+            } else {
+                Err((field, "a day as YYYY-MM-DD".to_owned()))
+            }
+        };
+        let page = match page.trim() {
+            "" => 1,
+            text => text
+                .parse::<u32>()
+                .ok()
+                .filter(|p| (1..=100_000).contains(p))
+                .ok_or(("page", "a page number".to_owned()))?,
+        };
+        Ok(JobFilter {
+            state,
+            node,
+            template,
+            from: day("from", from)?,
+            to: day("to", to)?,
+            page,
+        })
+    }
+}
+
+/// One row of the job history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRow {
+    pub job: JobView,
+    /// Whose job (administrators see everyone's).
+    pub owner: String,
+}
+
+/// A page of the job history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobHistory {
+    pub rows: Vec<JobRow>,
+    /// Jobs matching the filter, on every page.
+    pub total: u64,
+    pub page: u32,
+    /// Every user's jobs (an administrator's view).
+    pub everyone: bool,
+    /// The nodes to filter by: (id, name).
+    pub nodes: Vec<(NodeId, String)>,
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_read_and_checked() {
+        let filter = JobFilter::parse("failed", "", " Nginx ", "2026-12-01", "", "2").unwrap();
+        assert_eq!(filter.state, Some(JobState::Failed));
+        assert_eq!(filter.template.as_deref(), Some("nginx"));
+        assert_eq!(
+            (filter.from.as_deref(), filter.page),
+            (Some("2026-12-01"), 2)
+        );
+        assert_eq!(
+            JobFilter::parse("", "", "", "", "", "").unwrap(),
+            JobFilter {
+                page: 1,
+                ..JobFilter::default()
+            }
+        );
+        for (args, field) in [
+            (["done", "", "", "", "", ""], "state"),
+            (["", "", "", "12/01/2026", "", ""], "from"),
+            (["", "", "", "", "2026-13-01", ""], "to"),
+            (["", "", "", "", "", "0"], "page"),
+        ] {
+            let [a, b, c, d, e, f] = args;
+            assert_eq!(JobFilter::parse(a, b, c, d, e, f).unwrap_err().0, field);
+        }
+    }
+}

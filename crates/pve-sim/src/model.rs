@@ -200,7 +200,8 @@ impl Ct {
         if self.running {
             end > now.saturating_sub(self.uptime())
         } else {
-            self.last_run.is_some_and(|(from, to)| end > from && t <= to)
+            self.last_run
+                .is_some_and(|(from, to)| end > from && t <= to)
         }
     }
 

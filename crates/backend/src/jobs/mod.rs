@@ -6,6 +6,7 @@
 
 pub mod bus;
 pub mod events;
+mod history;
 mod pipeline;
 mod record;
 pub mod root_password;
@@ -19,30 +20,41 @@ use crate::Backend;
 use crate::accounts::User;
 use crate::audit::{self, AuditAction, Entry, Target};
 use crate::error::{ServiceError, ServiceResult};
-use crate::nodes;
 use crate::store::retry_conflicts;
-use record::{StoredJob, owned, unfinished};
+use record::{StoredJob, owned, unfinished, viewable};
 
 pub use bus::{JobBus, StreamPermit, Subscription};
 pub use events::NewEvent;
+pub use history::history;
 pub use root_password::{reseal_all, reveal as reveal_root_password};
 pub use submit::{create_from_draft, submit};
 
-/// The display name of the user's node `node_id`, or a word for a node that is gone.
-async fn node_name(backend: &Backend, user: &User, node_id: &NodeId) -> String {
-    nodes::get(backend, user, node_id)
-        .await
-        .map_or_else(|_| "(removed node)".to_owned(), |n| n.name)
+/// The display name of node `node_id` (a job's: whoever may see the job may see its
+/// node's name), or a word for a node that is gone.
+async fn node_name(backend: &Backend, node_id: &NodeId) -> String {
+    let name: Option<String> = async {
+        backend
+            .store
+            .db()
+            .query("SELECT VALUE name FROM ONLY type::record('node', $id)")
+            .bind(("id", node_id.to_string()))
+            .await
+            .ok()?
+            .take(0)
+            .ok()?
+    }
+    .await;
+    name.unwrap_or_else(|| "(removed node)".to_owned())
 }
 
-async fn view(backend: &Backend, user: &User, job: &StoredJob) -> ServiceResult<JobView> {
-    job.view(node_name(backend, user, &job.node()?).await)
+async fn view(backend: &Backend, job: &StoredJob) -> ServiceResult<JobView> {
+    job.view(node_name(backend, &job.node()?).await)
 }
 
-/// The user's job `job_id`.
+/// Job `job_id`, for its owner or an administrator.
 pub async fn get(backend: &Backend, user: &User, job_id: &JobId) -> ServiceResult<JobView> {
-    let job = owned(backend, user, job_id).await?;
-    view(backend, user, &job).await
+    let job = viewable(backend, user, job_id).await?;
+    view(backend, &job).await
 }
 
 /// The user's job `job_id` and one page of its log: the newest lines (the progress
@@ -73,7 +85,7 @@ pub async fn events_after(
     job_id: &JobId,
     after_seq: u64,
 ) -> ServiceResult<Vec<JobEvent>> {
-    owned(backend, user, job_id).await?;
+    viewable(backend, user, job_id).await?;
     events::after(backend, job_id, after_seq).await
 }
 
@@ -87,17 +99,44 @@ pub async fn follow(
     job_id: &JobId,
     after_seq: u64,
 ) -> ServiceResult<(Subscription, Vec<JobEvent>)> {
-    owned(backend, user, job_id).await?;
+    viewable(backend, user, job_id).await?;
     let live = backend.job_bus.subscribe(job_id);
     let stored = events::after(backend, job_id, after_seq).await?;
     Ok((live, stored))
+}
+
+/// The newest job that made container `vmid` on node `node_id`, if the user may see it.
+pub async fn creator_of(
+    backend: &Backend,
+    user: &User,
+    node_id: &NodeId,
+    vmid: model::ids::Vmid,
+) -> ServiceResult<Option<JobId>> {
+    let id: Option<String> = backend
+        .store
+        .db()
+        .query(
+            "SELECT VALUE record::id(id) FROM job
+              WHERE node = type::record('node', $node) AND vmid = $vmid AND state = $succeeded
+                AND ($everyone OR owner = type::record('user', $owner))
+              ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(("node", node_id.to_string()))
+        .bind(("vmid", i64::from(vmid.get())))
+        .bind(("succeeded", JobState::Succeeded.as_str()))
+        .bind(("everyone", user.is_admin))
+        .bind(("owner", user.id.to_string()))
+        .await?
+        .check()?
+        .take(0)?;
+    Ok(id.as_deref().and_then(JobId::parse))
 }
 
 /// The user's jobs that have not ended, oldest first (the dashboard lists them).
 pub async fn active(backend: &Backend, user: &User) -> ServiceResult<Vec<JobView>> {
     let mut views = Vec::new();
     for job in unfinished(backend, user).await? {
-        views.push(view(backend, user, &job).await?);
+        views.push(view(backend, &job).await?);
     }
     Ok(views)
 }
@@ -139,7 +178,7 @@ pub async fn cancel(backend: &Backend, user: &User, job_id: &JobId) -> ServiceRe
     let node_id = job.node()?;
     let target = Target::container(
         &node_id,
-        &node_name(backend, user, &node_id).await,
+        &node_name(backend, &node_id).await,
         job.vmid()?,
         &job.hostname,
     )

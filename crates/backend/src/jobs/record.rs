@@ -166,6 +166,21 @@ pub(crate) async fn owned(
     }
 }
 
+/// Reads job `job_id` for a user who may look at it: its owner, or an administrator
+/// (who sees every job's progress and log, not its root password); others get "not found".
+pub(crate) async fn viewable(
+    backend: &Backend,
+    user: &User,
+    job_id: &JobId,
+) -> ServiceResult<StoredJob> {
+    let job = load(backend, job_id).await?;
+    if job.owner()? == user.id || user.is_admin {
+        Ok(job)
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
 /// The user's jobs that have not ended, oldest first.
 pub(crate) async fn unfinished(backend: &Backend, user: &User) -> ServiceResult<Vec<StoredJob>> {
     let stored: Vec<StoredJob> = backend

@@ -90,7 +90,7 @@ async fn queue(
              CREATE type::record('job', $id) CONTENT {
                  owner: type::record('user', $owner), node: type::record('node', $node),
                  vmid: $vmid, hostname: $hostname, spec: $spec, root_password: $password,
-                 state: $state, phase: $phase, next_seq: 2
+                 state: $state, phase: $phase, next_seq: 2, template_name: $template_name
              };
              CREATE job_event CONTENT {
                  job: type::record('job', $id), seq: 1, phase: $phase, level: $level,
@@ -108,6 +108,10 @@ async fn queue(
         .bind(("vmid", i64::from(spec.vmid.get())))
         .bind(("hostname", spec.hostname.clone()))
         .bind(("spec", spec_json))
+        .bind((
+            "template_name",
+            spec.template.as_ref().map(|t| t.name.clone()),
+        ))
         .bind(("password", sealed))
         .bind(("state", JobState::Queued.as_str()))
         .bind(("phase", Phase::Queued.as_str()))

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "discovery address",
         sql: include_str!("../../migrations/0008_discovery_address.surql"),
     },
+    Migration {
+        version: 9,
+        name: "job template",
+        sql: include_str!("../../migrations/0009_job_template.surql"),
+    },
 ];
 
 /// What [`apply`] did.
