@@ -206,3 +206,44 @@ async fn back_up_list_restore_and_delete() {
     assert_eq!(seen(AuditAction::BackupRestore), 2);
     assert_eq!(seen(AuditAction::BackupDelete), 1);
 }
+
+#[tokio::test]
+async fn a_node_that_goes_away_mid_backup_gets_a_clear_message_and_an_audit_entry() {
+    // Tasks take a fifth of their real time: the backup runs for about a second.
+    let lab = lab(Speed::Scaled(0.2)).await;
+    let vmid = Vmid::new(lab.running_debian()).unwrap();
+    let (backend, admin, node) = (lab.backend.clone(), lab.admin.clone(), lab.node_id.clone());
+    let backing_up = tokio::spawn(async move {
+        backups::create(&backend, &admin, &node, vmid, request("nas", "", false)).await
+    });
+    // Once the backup holds the container, the node stops answering.
+    for _ in 0..100 {
+        if lab.sim.container_lock(vmid.get()).as_deref() == Some("backup") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    lab.sim.set_offline("pve", true).await.unwrap();
+    let failed = backing_up.await.unwrap();
+    assert!(
+        matches!(&failed, Err(ServiceError::Upstream { node, message }) if node == "pve lab" && !message.is_empty()),
+        "{failed:?}"
+    );
+    lab.sim.set_offline("pve", false).await.unwrap();
+    // The container is free again and its page reads as before.
+    let detail = backend::containers::detail(&lab.backend, &lab.admin, &lab.node_id, vmid)
+        .await
+        .unwrap();
+    assert_eq!(detail.vmid, vmid);
+    assert!(!lab.backend.locks.is_held(&lab.node_id, vmid));
+    let audit = backend::audit::list(&lab.backend, &lab.admin, 1, 20)
+        .await
+        .unwrap();
+    assert!(audit.entries.iter().any(|e| {
+        e.action == AuditAction::BackupCreate
+            && e.outcome == AuditOutcome::Failed
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("to nas: "))
+    }));
+}

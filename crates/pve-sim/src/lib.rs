@@ -513,6 +513,15 @@ impl Simulator {
             .map(|ct| (ct.node.clone(), ct.running))
     }
 
+    /// The lock Proxmox holds on container `vmid` (`backup`, `create` …), if any.
+    pub fn container_lock(&self, vmid: u32) -> Option<String> {
+        let cluster = self.sim.cluster();
+        cluster
+            .containers
+            .get(&vmid)
+            .and_then(|ct| ct.lock().map(str::to_owned))
+    }
+
     /// The JSON object the `pve-sim` binary prints once ready.
     pub fn ready_line(&self) -> serde_json::Value {
         let (token_id, token_secret) = self.token();
