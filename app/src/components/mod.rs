@@ -1,6 +1,7 @@
 //! Reusable pieces of pages.
 
 mod chart;
+mod container_fields;
 mod copy;
 mod forms;
 mod lifecycle;
@@ -9,6 +10,7 @@ pub mod live_form;
 mod server_facts;
 
 pub use chart::HistoryChart;
+pub use container_fields::{ContainerFields, FormTarget};
 pub use copy::CopyButton;
 pub use forms::{
     Field, FieldError, FormError, LoadFailed, NewPasswordFields, Notice, TestAndSaveButton,

@@ -11,7 +11,8 @@ use crate::api::backups::{
     CreateBackup, DeleteBackup, RestoreBackupNew, RestoreBackupOver, list_backups,
 };
 use crate::components::{
-    FieldError, FormError, Notice, TypedConfirmation, action_error, latest_outcome, outcome_of,
+    ContainerFields, FieldError, FormError, FormTarget, Notice, TypedConfirmation, action_error,
+    latest_outcome, outcome_of,
 };
 use crate::pages::dashboard::bytes;
 use crate::system::{Ago, short_utc};
@@ -30,21 +31,6 @@ impl Actions {
             || self.restore_new.pending().get()
             || self.restore_over.pending().get()
             || self.delete.pending().get()
-    }
-}
-
-/// The container a form acts on.
-#[derive(Debug, Clone)]
-struct Target {
-    node_id: String,
-    vmid: String,
-}
-
-#[component]
-fn TargetFields(target: Target) -> impl IntoView {
-    view! {
-        <input type="hidden" name="node_id" value=target.node_id />
-        <input type="hidden" name="vmid" value=target.vmid />
     }
 }
 
@@ -83,7 +69,7 @@ pub fn BackupsSection(node_id: NodeId, vmid: Vmid, name: String) -> impl IntoVie
         },
         move |_| list_backups(node.clone(), vmid),
     );
-    let target = Target {
+    let target = FormTarget {
         node_id: node_id.to_string(),
         vmid: vmid.to_string(),
     };
@@ -114,7 +100,7 @@ pub fn BackupsSection(node_id: NodeId, vmid: Vmid, name: String) -> impl IntoVie
 fn List(
     backups: Backups,
     actions: Actions,
-    target: Target,
+    target: FormTarget,
     name: String,
     error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
@@ -138,7 +124,7 @@ fn List(
     view! {
         <p data-testid="newest-backup">{age}</p>
         <ActionForm action=actions.create attr:class="row wrap">
-            <TargetFields target=create_target.clone() />
+            <ContainerFields target=create_target.clone() />
             <label>"Storage" <select name="storage">{options(&storages)}</select></label>
             <label>"Mode"
                 <select name="mode">
@@ -164,7 +150,7 @@ fn List(
 fn Row(
     backup: BackupView,
     actions: Actions,
-    target: Target,
+    target: FormTarget,
     name: String,
     rootfs_storages: Vec<String>,
     error: Signal<Option<crate::error::AppError>>,
@@ -185,7 +171,7 @@ fn Row(
             <details class="confirm">
                 <summary>"Delete…"</summary>
                 <ActionForm action=actions.delete>
-                    <TargetFields target=delete_target.clone() />
+                    <ContainerFields target=delete_target.clone() />
                     <input type="hidden" name="volid" value=volid_delete.clone() />
                     <TypedConfirmation name=file.clone() purpose="to delete this backup" />
                     <button type="submit" class="danger">"Delete backup"</button>
@@ -208,7 +194,7 @@ fn Row(
                     <details class="confirm">
                         <summary>"Restore…"</summary>
                         <ActionForm action=actions.restore_new>
-                            <TargetFields target=new_target.clone() />
+                            <ContainerFields target=new_target.clone() />
                             <input type="hidden" name="volid" value=volid_new.clone() />
                             <label>"Into the new container (VMID)"
                                 <input name="new_vmid" inputmode="numeric" required placeholder="e.g. 150" />
@@ -219,7 +205,7 @@ fn Row(
                             <button type="submit">"Restore as a new container"</button>
                         </ActionForm>
                         <ActionForm action=actions.restore_over>
-                            <TargetFields target=over_target.clone() />
+                            <ContainerFields target=over_target.clone() />
                             <input type="hidden" name="volid" value=volid_over.clone() />
                             <p class="warning">"Or over this container: everything it holds now is replaced. It must be stopped."</p>
                             <label>"Root disk on" <select name="storage">{options(&storages_over)}</select></label>

@@ -9,7 +9,8 @@ use model::snapshot::{SnapshotView, Snapshots};
 
 use crate::api::snapshots::{DeleteSnapshot, RollbackSnapshot, TakeSnapshot, list_snapshots};
 use crate::components::{
-    FieldError, FormError, Notice, TypedConfirmation, action_error, latest_outcome, outcome_of,
+    ContainerFields, FieldError, FormError, FormTarget, Notice, TypedConfirmation, action_error,
+    latest_outcome, outcome_of,
 };
 use crate::system::short_utc;
 
@@ -58,7 +59,7 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
         },
         move |_| list_snapshots(node.clone(), vmid),
     );
-    let target = Target {
+    let target = FormTarget {
         node_id: node_id.to_string(),
         vmid: vmid.to_string(),
     };
@@ -72,7 +73,7 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
             })}
             <FormError error />
             <ActionForm action=actions.take attr:class="row wrap">
-                <TargetFields target=take_target.clone() />
+                <ContainerFields target=take_target.clone() />
                 <label>"Name"
                     <input name="snapname" required maxlength="40" pattern="[A-Za-z][A-Za-z0-9_\\-]{1,39}" placeholder="before-upgrade" />
                     <FieldError error field="snapname" />
@@ -95,23 +96,8 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
     }
 }
 
-/// The container a form acts on, as its hidden fields carry it.
-#[derive(Debug, Clone)]
-struct Target {
-    node_id: String,
-    vmid: String,
-}
-
 #[component]
-fn TargetFields(target: Target) -> impl IntoView {
-    view! {
-        <input type="hidden" name="node_id" value=target.node_id />
-        <input type="hidden" name="vmid" value=target.vmid />
-    }
-}
-
-#[component]
-fn Tree(snapshots: Snapshots, actions: Actions, target: Target) -> impl IntoView {
+fn Tree(snapshots: Snapshots, actions: Actions, target: FormTarget) -> impl IntoView {
     if snapshots.list.is_empty() {
         return view! { <p class="muted">"No snapshots yet."</p> }.into_any();
     }
@@ -151,7 +137,7 @@ fn Row(
     lost: Vec<String>,
     running: bool,
     actions: Actions,
-    target: Target,
+    target: FormTarget,
     error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let name = snapshot.name.clone();
@@ -176,7 +162,7 @@ fn Row(
                 <details class="confirm">
                     <summary>"Roll back…"</summary>
                     <ActionForm action=actions.rollback>
-                        <TargetFields target=rollback_target.clone() />
+                        <ContainerFields target=rollback_target.clone() />
                         <input type="hidden" name="snapname" value=rollback_name.clone() />
                         <p class="warning">{format!("Rolling back to {rollback_name} loses {loses}.")}{stopping}</p>
                         <label class="check"><input type="checkbox" name="start" value="on" checked=running />" Start it again afterwards"</label>
@@ -188,7 +174,7 @@ fn Row(
                 <details class="confirm">
                     <summary>"Delete…"</summary>
                     <ActionForm action=actions.delete>
-                        <TargetFields target=delete_target.clone() />
+                        <ContainerFields target=delete_target.clone() />
                         <input type="hidden" name="snapname" value=delete_name.clone() />
                         <TypedConfirmation name=delete_name.clone() purpose="to delete this snapshot" />
                         <button type="submit" class="danger">"Delete snapshot"</button>

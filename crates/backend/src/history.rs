@@ -35,6 +35,42 @@ fn series(label: &str, values: Vec<Option<f64>>) -> Series {
     }
 }
 
+/// CPU use from fractions (0..1) to percent.
+fn cpu_chart(fractions: Vec<Option<f64>>) -> Chart {
+    Chart {
+        title: "CPU".into(),
+        unit: Unit::Percent,
+        series: vec![series(
+            "CPU",
+            fractions
+                .into_iter()
+                .map(|c| c.map(|c| c * 100.0))
+                .collect(),
+        )],
+        ceiling: Some(100.0),
+    }
+}
+
+fn memory_chart(used: Vec<Option<f64>>, ceiling: Option<f64>) -> Chart {
+    Chart {
+        title: "Memory".into(),
+        unit: Unit::Bytes,
+        series: vec![series("used", used)],
+        ceiling,
+    }
+}
+
+/// Two rates (bytes per second) in one chart.
+fn rates_chart(title: &str, labels: [&str; 2], values: [Vec<Option<f64>>; 2]) -> Chart {
+    let [first, second] = values;
+    Chart {
+        title: title.into(),
+        unit: Unit::BytesPerSecond,
+        series: vec![series(labels[0], first), series(labels[1], second)],
+        ceiling: None,
+    }
+}
+
 /// The user's container's history.
 pub async fn container(
     backend: &Backend,
@@ -61,36 +97,18 @@ pub async fn container(
         consolidation,
         times: samples.iter().map(|s| s.time).collect(),
         charts: vec![
-            Chart {
-                title: "CPU".into(),
-                unit: Unit::Percent,
-                series: vec![series("CPU", pick(|s| s.cpu.map(|c| c * 100.0)))],
-                ceiling: Some(100.0),
-            },
-            Chart {
-                title: "Memory".into(),
-                unit: Unit::Bytes,
-                series: vec![series("used", pick(|s| s.mem))],
-                ceiling,
-            },
-            Chart {
-                title: "Network".into(),
-                unit: Unit::BytesPerSecond,
-                series: vec![
-                    series("in", pick(|s| s.netin)),
-                    series("out", pick(|s| s.netout)),
-                ],
-                ceiling: None,
-            },
-            Chart {
-                title: "Disk I/O".into(),
-                unit: Unit::BytesPerSecond,
-                series: vec![
-                    series("read", pick(|s| s.diskread)),
-                    series("write", pick(|s| s.diskwrite)),
-                ],
-                ceiling: None,
-            },
+            cpu_chart(pick(|s| s.cpu)),
+            memory_chart(pick(|s| s.mem), ceiling),
+            rates_chart(
+                "Network",
+                ["in", "out"],
+                [pick(|s| s.netin), pick(|s| s.netout)],
+            ),
+            rates_chart(
+                "Disk I/O",
+                ["read", "write"],
+                [pick(|s| s.diskread), pick(|s| s.diskwrite)],
+            ),
         ],
     })
 }
@@ -118,33 +136,19 @@ pub async fn node(
         consolidation,
         times: samples.iter().map(|s| s.time).collect(),
         charts: vec![
-            Chart {
-                title: "CPU".into(),
-                unit: Unit::Percent,
-                series: vec![series("CPU", pick(|s| s.cpu.map(|c| c * 100.0)))],
-                ceiling: Some(100.0),
-            },
+            cpu_chart(pick(|s| s.cpu)),
             Chart {
                 title: "Load average".into(),
                 unit: Unit::Number,
                 series: vec![series("load", pick(|s| s.loadavg))],
                 ceiling: None,
             },
-            Chart {
-                title: "Memory".into(),
-                unit: Unit::Bytes,
-                series: vec![series("used", pick(|s| s.memused))],
-                ceiling,
-            },
-            Chart {
-                title: "Network".into(),
-                unit: Unit::BytesPerSecond,
-                series: vec![
-                    series("in", pick(|s| s.netin)),
-                    series("out", pick(|s| s.netout)),
-                ],
-                ceiling: None,
-            },
+            memory_chart(pick(|s| s.memused), ceiling),
+            rates_chart(
+                "Network",
+                ["in", "out"],
+                [pick(|s| s.netin), pick(|s| s.netout)],
+            ),
         ],
     })
 }

@@ -64,24 +64,13 @@ fn sha256_hex(content: &[u8]) -> String {
 
 /// `name.backup-YYYYMMDD-HHMMSS` in UTC, for `path`.
 fn backup_path(path: &str, unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
-    let seconds = unix_seconds % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{path}.backup-{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-        seconds / 3_600,
-        seconds % 3_600 / 60,
-        seconds % 60
-    )
+    // `2026-12-01T18:05:09Z` → `20261201-180509`.
+    let stamp: String = model::time::rfc3339(unix_seconds)
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .map(|c| if c == 'T' { '-' } else { c })
+        .collect();
+    format!("{path}.backup-{stamp}")
 }
 
 /// Reads the target's state: `missing`, or its SHA-256; a directory or device is an error.
