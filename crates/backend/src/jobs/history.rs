@@ -29,6 +29,8 @@ pub async fn history(
     user: &User,
     filter: &JobFilter,
 ) -> ServiceResult<JobHistory> {
+    // Ordered by the stored time (`created_at` is shown to the second, too coarse to
+    // order jobs made in the same second).
     let conditions = "($everyone OR owner = type::record('user', $owner))
         AND ($state = NONE OR state = $state)
         AND ($node = NONE OR node = type::record('node', $node))
@@ -39,10 +41,10 @@ pub async fn history(
         .store
         .db()
         .query(format!(
-            "SELECT {JOB_VALUE} FROM job
-              WHERE {conditions} ORDER BY created_at DESC, id DESC LIMIT $limit START $start;
-             SELECT node.name AS node_name, owner.username AS owner_name, created_at, id FROM job
-              WHERE {conditions} ORDER BY created_at DESC, id DESC LIMIT $limit START $start;
+            "SELECT {JOB_VALUE}, created_at AS made_at FROM job
+              WHERE {conditions} ORDER BY made_at DESC, id DESC LIMIT $limit START $start;
+             SELECT node.name AS node_name, owner.username AS owner_name, created_at AS made_at, id
+              FROM job WHERE {conditions} ORDER BY made_at DESC, id DESC LIMIT $limit START $start;
              SELECT count() AS total FROM job WHERE {conditions} GROUP ALL;"
         ))
         .bind(("everyone", user.is_admin))

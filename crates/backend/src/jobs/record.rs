@@ -187,9 +187,9 @@ pub(crate) async fn unfinished(backend: &Backend, user: &User) -> ServiceResult<
         .store
         .db()
         .query(format!(
-            "SELECT {JOB_VALUE} FROM job
+            "SELECT {JOB_VALUE}, created_at AS made_at FROM job
               WHERE owner = type::record('user', $owner) AND state IN $unfinished
-              ORDER BY created_at"
+              ORDER BY made_at"
         ))
         .bind(("owner", user.id.to_string()))
         .bind(("unfinished", unfinished_states()))
