@@ -113,7 +113,9 @@ impl<C: Caller> Call<C> {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{Declared, FieldSpec, attach_caller, declared, gate, run, undeclared};
+pub use server::{
+    Declared, FieldSpec, attach_caller, declared, gate, is_html_form, run, undeclared,
+};
 
 #[cfg(feature = "ssr")]
 use backend::accounts::User;
@@ -241,7 +243,7 @@ mod server {
 
     /// Whether the request is a plain HTML form post (no JavaScript): it gets a redirect
     /// back to the form instead of a status, as leptos_axum answers it.
-    fn is_html_form(headers: &axum::http::HeaderMap) -> bool {
+    pub fn is_html_form(headers: &axum::http::HeaderMap) -> bool {
         headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())

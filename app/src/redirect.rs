@@ -7,6 +7,17 @@ pub fn to(path: &str) {
     leptos_axum::redirect(&header_safe(path));
 }
 
+/// Sends a plain form post (no JavaScript) to `path` — a section of the page it came from
+/// (`…#snapshots`). A hydrated page's call is left alone: it updates in place, and a
+/// long action must not take the browser back to the page once the user went elsewhere.
+pub fn to_section(path: &str) {
+    let plain_form = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| crate::action::is_html_form(&parts.headers));
+    if plain_form {
+        to(path);
+    }
+}
+
 /// `path` with every byte outside visible ASCII percent-encoded.
 pub fn header_safe(path: &str) -> String {
     let mut safe = String::with_capacity(path.len());

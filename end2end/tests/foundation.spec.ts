@@ -17,6 +17,7 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
       'Dashboard',
       'Templates',
+      'Jobs',
       'Nodes',
       'Audit log',
       'Users',

@@ -12,7 +12,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 fn back_to_backups(node_id: &NodeId, vmid: Vmid) {
-    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#backups"));
+    crate::redirect::to_section(&format!("/containers/{node_id}/{vmid}#backups"));
 }
 
 /// The container's backups on every backup storage of its node, newest first, and the

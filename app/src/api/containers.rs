@@ -101,7 +101,7 @@ pub async fn edit_container(
         &digest,
     )
     .await?;
-    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#resources"));
+    crate::redirect::to_section(&format!("/containers/{node_id}/{vmid}#resources"));
     Ok(format!("Changed: {}.", done.about.unwrap_or_default()))
 }
 
@@ -124,7 +124,7 @@ pub async fn grow_disk(
         confirm.is_some(),
     )
     .await?;
-    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#resources"));
+    crate::redirect::to_section(&format!("/containers/{node_id}/{vmid}#resources"));
     Ok(format!("The root disk is now {} GiB.", size.trim()))
 }
 

@@ -30,7 +30,7 @@ pub async fn refresh_services(
     vmid: Vmid,
 ) -> Result<Discovery, AppError> {
     let found = backend::discovery::refresh(call.backend(), &call.caller, &node_id, vmid).await?;
-    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#services"));
+    crate::redirect::to_section(&format!("/containers/{node_id}/{vmid}#services"));
     Ok(found)
 }
 

@@ -10,7 +10,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 fn back_to_snapshots(node_id: &NodeId, vmid: Vmid) {
-    crate::redirect::to(&format!("/containers/{node_id}/{vmid}#snapshots"));
+    crate::redirect::to_section(&format!("/containers/{node_id}/{vmid}#snapshots"));
 }
 
 /// The container's snapshots as a tree, and which one its present state grew from.

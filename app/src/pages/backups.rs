@@ -184,7 +184,7 @@ fn Row(
         <tr data-backup=file.clone()>
             <td class="mono">{backup.created_at.as_deref().map(short_utc)}</td>
             <td>{backup.storage.clone()}</td>
-            <td class="num">{bytes(backup.size)}</td>
+            <td class="num">{bytes(backup.size)} " " <span class="muted">{backup.format.clone()}</span></td>
             <td>
                 {backup.notes.clone()}
                 {backup.protected.then(|| view! { " " <span class="badge">"protected"</span> })}
