@@ -148,7 +148,6 @@ test.describe.serial('day-2 operations', () => {
       await snapshots.getByRole('button', { name: 'Take snapshot' }).click();
       await expect(page).toHaveURL(/#snapshots$/);
       await expect(page.getByTestId('snapshots').locator('[data-snapshot="nojs"]')).toBeVisible();
-      await page.screenshot({ path: '../docs/screenshots/container-snapshots.png', fullPage: true });
       await page.getByTestId('snapshots').getByLabel('Name').fill('current');
       await page.getByTestId('snapshots').getByRole('button', { name: 'Take snapshot' }).click();
       await expect(page.getByTestId('snapshots')).toContainText('current is reserved by Proxmox');
@@ -165,7 +164,6 @@ test.describe.serial('day-2 operations', () => {
       await expect(page.getByTestId('history').locator('figure.chart')).toHaveCount(4);
       await page.getByTestId('history').getByRole('link', { name: 'Show peaks' }).click();
       await expect(page).toHaveURL(/history=week&cf=max#history$/);
-      await page.screenshot({ path: '../docs/screenshots/container-history.png', fullPage: true });
     });
   });
 });
