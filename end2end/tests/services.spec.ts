@@ -132,7 +132,7 @@ test.describe.serial('services', () => {
     await expect(page.getByTestId('log-lines')).toContainText('Started nginx.service');
     await expect(page.getByTestId('log-source')).toContainText('From journal');
     await page.getByLabel('Service').selectOption({ label: 'Whole container' });
-    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
     const logs = page.getByTestId('logs');
     await expect(logs).toHaveAttribute('data-live', 'yes');
     const lines = page.getByTestId('log-lines');
@@ -199,7 +199,7 @@ test.describe.serial('services', () => {
       await page.goto(`${web}/logs?unit=nginx&lines=50`);
       await expect(page.getByTestId('log-lines')).toContainText('Started nginx.service');
       await page.getByLabel('Filter').fill('Started');
-      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
       await expect(page).toHaveURL(/filter=Started/);
       const download = page.getByTestId('download-link');
       await expect(download).toHaveAttribute('href', /logs\/download\?unit=nginx&lines=50&filter=Started$/);
