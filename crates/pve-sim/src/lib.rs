@@ -14,6 +14,7 @@
 //! ```
 
 mod api;
+mod catalog;
 pub mod config;
 mod disk;
 mod guest_net;

@@ -21,10 +21,11 @@ pub use api::cluster::{
     ClusterResource, CpuInfo, NodeEntry, NodeStatus, ResourceKind, Usage, Version,
 };
 pub use api::lxc::{
-    Consolidation, CreateSpec, DeleteOptions, Interface, IpAddress, LxcConfig, LxcEntry,
-    NodeRrdSample, PendingEntry, PowerAction, RootfsSpec, RrdSample, TermProxy, Timeframe,
+    CreateSpec, DeleteOptions, Interface, IpAddress, LxcConfig, LxcEntry, PendingEntry,
+    PowerAction, RootfsSpec, TermProxy,
 };
 pub use api::network::HostInterface;
+pub use api::rrd::{Consolidation, NodeRrdSample, RrdSample, Timeframe};
 pub use api::snapshots::Snapshot;
 pub use api::storage::{Appliance, Storage, StorageItem};
 pub use api::tasks::{LogLine, LogPage, TaskEntry, TaskFilter, TaskStatus};

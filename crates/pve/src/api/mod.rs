@@ -4,6 +4,7 @@ pub mod backups;
 pub mod cluster;
 pub mod lxc;
 pub mod network;
+pub mod rrd;
 pub mod snapshots;
 pub mod storage;
 pub mod tasks;
