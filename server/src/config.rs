@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use backend::store::{Database, DatabaseCredentials};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// How Corral is configured: every flag has an environment variable twin.
@@ -54,6 +55,14 @@ pub struct Config {
     /// Password of that user; prefer the environment variable over the flag.
     #[arg(long, env = "CORRAL_DATABASE_PASSWORD", hide_env_values = true)]
     pub database_password: Option<Hidden>,
+
+    /// Namespace inside the database (several installs can share one SurrealDB server).
+    #[arg(long, env = "CORRAL_DATABASE_NAMESPACE", default_value = "corral")]
+    pub database_namespace: String,
+
+    /// Database name inside that namespace.
+    #[arg(long, env = "CORRAL_DATABASE_NAME", default_value = "corral")]
+    pub database_name: String,
 
     /// Key file with the master keys for stored secrets (default: <data-dir>/master.key,
     /// generated on the first start).
@@ -186,6 +195,21 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("surrealkv://{}", self.data_dir.join("db").display()),
         }
+    }
+
+    /// The database in force: [`Self::effective_database_url`] with the credentials,
+    /// namespace and name configured.
+    pub fn database(&self) -> Database {
+        let credentials = match (&self.database_user, &self.database_password) {
+            (Some(username), Some(password)) => Some(DatabaseCredentials {
+                username: username.clone(),
+                password: password.expose().to_owned(),
+            }),
+            _ => None,
+        };
+        Database::at(self.effective_database_url())
+            .with_credentials(credentials)
+            .named(&self.database_namespace, &self.database_name)
     }
 
     /// Whether the session cookie must be `Secure` (Corral is reached over https).

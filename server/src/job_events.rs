@@ -2,8 +2,9 @@
 //! events after `Last-Event-ID` (or `?after=`), then streams new ones as the runner
 //! appends them, each exactly once, and ends with an `end` event when the job has ended.
 //! The session and the job's owner are checked here: this route is not a server function.
-//! Events come from this process's bus at once, and from the database once a second,
-//! so a job run by another dashboard process on the same database streams too.
+//! Events come from this process's bus, which the database's change feed fills
+//! (`LIVE SELECT`), so a job run by another dashboard process on the same database
+//! streams the same way and as fast as one run here.
 //!
 //! Bounded: nothing is set up for a job the caller does not own; stored events are read
 //! a page at a time; a user may hold [`backend::jobs::bus::STREAMS_PER_USER`] streams; a
@@ -21,16 +22,13 @@ use axum::response::{IntoResponse, Response};
 use backend::ServiceError;
 use backend::accounts::User;
 use backend::jobs::events::EVENTS_PER_READ;
-use backend::jobs::{self, StreamPermit, Subscription};
+use backend::jobs::{self, Delivery, StreamPermit, Subscription};
 use futures_util::stream::{self, Stream};
 use model::ids::JobId;
 use model::job::JobEvent;
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 use tower_sessions::Session;
-
-/// How often a stream also reads the database (for jobs run by another process).
-const DATABASE_POLL: Duration = Duration::from_secs(1);
 
 /// `?after=N`: the first connection's starting point (reconnects send Last-Event-ID).
 #[derive(Debug, Deserialize)]
@@ -188,25 +186,23 @@ impl Followed {
         }
     }
 
-    /// The live part: the bus at once, the database once a second.
+    /// The live part: each event as the change feed delivers it; the database for a
+    /// gap, a resync or the end.
     async fn follow(&mut self, last: &mut u64) -> Result<(), Gone> {
-        // The job may be run by another dashboard process sharing the database: its
-        // events never reach this process's bus, so the database is also read.
-        let mut poll = tokio::time::interval(DATABASE_POLL);
-        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let ended = tokio::select! {
-                received = self.live.recv() => match received {
-                    Ok(event) if event.seq <= *last => continue,
-                    Ok(event) if event.seq == *last + 1 => {
-                        self.send(vec![event], last).await?;
-                        continue;
-                    }
-                    // A gap (this subscriber lagged behind) or the end: read the database.
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => false,
-                    Err(broadcast::error::RecvError::Closed) => true,
-                },
-                _ = poll.tick() => self.finished().await,
+            let ended = match self.live.recv().await {
+                Ok(Delivery::Event(event)) if event.seq <= *last => continue,
+                Ok(Delivery::Event(event)) if event.seq == *last + 1 => {
+                    self.send(vec![event], last).await?;
+                    continue;
+                }
+                // A gap (this subscriber lagged behind, or the feed was re-established):
+                // read the database, and whether the job ended meanwhile.
+                Ok(Delivery::Event(_)) => false,
+                Ok(Delivery::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.finished().await
+                }
+                Err(broadcast::error::RecvError::Closed) => true,
             };
             self.catch_up(last).await?;
             if ended {

@@ -26,7 +26,7 @@ use std::time::Instant;
 use app::state::{AppState, SessionPolicy};
 use backend::Backend;
 use backend::login_limit::LoginLimits;
-use backend::store::{DatabaseCredentials, Store, StoreError};
+use backend::store::{Store, StoreError};
 use backend::vault::{KeyRing, KeySource, VaultError, load_keys};
 use leptos::config::get_configuration;
 use tokio::net::TcpListener;
@@ -108,6 +108,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         .discovery_refresh()
         .map(|policy| backend::discovery::refresher::spawn(state.backend.clone(), policy));
     let bus = state.backend.job_bus.clone();
+    let feed = bus.clone();
     let app = router::build(
         state,
         router::HttpSecurity {
@@ -150,6 +151,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     // its lease until it expires, then is taken over.
     let grace = std::time::Duration::from_secs(config.shutdown_grace_secs.into());
     runner.shut_down(grace).await;
+    // The job change feed (ended with the streams) lets go of the database.
+    feed.feed_stopped().await;
+    drop(feed);
     drop(demo);
     // The router and its copies of the state are gone; let the database flush and close.
     if let Err(error) = store.close().await {
@@ -188,14 +192,7 @@ async fn open_store(config: &Config) -> Result<Store, StartError> {
     if url.starts_with("surrealkv://") {
         data_dir::ensure_data_dir(config)?;
     }
-    let credentials = match (&config.database_user, &config.database_password) {
-        (Some(username), Some(password)) => Some(DatabaseCredentials {
-            username: username.clone(),
-            password: password.expose().to_owned(),
-        }),
-        _ => None,
-    };
-    let (store, report) = Store::open(&url, credentials.as_ref()).await?;
+    let (store, report) = Store::open(&config.database()).await?;
     tracing::info!(
         engine = store.engine(),
         schema_version = report.current_version,

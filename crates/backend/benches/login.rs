@@ -11,7 +11,7 @@ use backend::Backend;
 use backend::accounts;
 use backend::login_limit::LoginLimits;
 use backend::password::{self, HashPolicy};
-use backend::store::Store;
+use backend::store::{Database, Store};
 use backend::vault::KeyRing;
 use criterion::{Criterion, criterion_group, criterion_main};
 use zeroize::Zeroizing;
@@ -25,7 +25,7 @@ fn secret(text: &str) -> Zeroizing<String> {
 fn login(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let backend = runtime.block_on(async {
-        let (store, _) = Store::open("mem://", None).await.unwrap();
+        let (store, _) = Store::open(&Database::for_tests()).await.unwrap();
         let limits = LoginLimits {
             per_username_burst: u32::MAX,
             per_address_burst: u32::MAX,

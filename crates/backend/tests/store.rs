@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
 
-use backend::store::{MIGRATIONS, Migration, Store, StoreError};
+use backend::store::{Database, MIGRATIONS, Migration, Store, StoreError};
 use surrealdb::types::SurrealValue;
 
 const GOOD: Migration = Migration {
@@ -11,8 +11,26 @@ const GOOD: Migration = Migration {
     sql: "DEFINE TABLE gadget SCHEMAFULL; DEFINE FIELD label ON gadget TYPE string;",
 };
 
-fn surrealkv_url(dir: &tempfile::TempDir) -> String {
-    format!("surrealkv://{}", dir.path().join("db").display())
+/// A database that keeps its data between opens: a database of its own on the test
+/// server when the suite runs against one, else the embedded file engine in a temporary
+/// directory (kept while the answer's first half lives).
+fn kept_database() -> (tempfile::TempDir, Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let database = if Database::tests_use_a_server() {
+        Database::for_tests()
+    } else {
+        Database::at(format!("surrealkv://{}", dir.path().join("db").display()))
+    };
+    (dir, database)
+}
+
+/// The engine [`Database::for_tests`] and [`kept_database`] answer.
+fn engine(kept: bool) -> &'static str {
+    match (Database::tests_use_a_server(), kept) {
+        (true, _) => "ws",
+        (false, true) => "surrealkv",
+        (false, false) => "mem",
+    }
 }
 
 async fn count(store: &Store, table: &str) -> usize {
@@ -30,24 +48,23 @@ async fn count(store: &Store, table: &str) -> usize {
 
 #[tokio::test]
 async fn a_fresh_memory_database_gets_every_migration() {
-    let (store, report) = Store::open("mem://", None).await.unwrap();
+    let (store, report) = Store::open(&Database::for_tests()).await.unwrap();
     let all: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
     assert_eq!(report.applied, all);
     assert_eq!(report.current_version, MIGRATIONS.len() as u32);
-    assert_eq!(store.engine(), "mem");
+    assert_eq!(store.engine(), engine(false));
     store.ping().await.unwrap();
     assert_eq!(count(&store, "instance").await, 1);
 }
 
 #[tokio::test]
 async fn a_second_start_applies_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = surrealkv_url(&dir);
-    let (store, first) = Store::open(&url, None).await.unwrap();
+    let (_dir, database) = kept_database();
+    let (store, first) = Store::open(&database).await.unwrap();
     assert_eq!(first.applied.len(), MIGRATIONS.len());
-    assert_eq!(store.engine(), "surrealkv");
+    assert_eq!(store.engine(), engine(true));
     store.close().await.unwrap();
-    let (store, second) = Store::open(&url, None).await.unwrap();
+    let (store, second) = Store::open(&database).await.unwrap();
     assert!(second.applied.is_empty(), "applied again: {second:?}");
     assert_eq!(second.current_version, MIGRATIONS.len() as u32);
     assert_eq!(count(&store, "instance").await, 1, "instance created twice");
@@ -60,7 +77,7 @@ async fn a_syntax_error_stops_start_up_with_a_clear_message() {
         name: "broken",
         sql: "DEFINE TABLE oops SCHEMAFULL; DEFINE FELD x ON oops TYPE string;",
     };
-    let error = Store::open_with_migrations("mem://", None, &[GOOD, bad])
+    let error = Store::open_with_migrations(&Database::for_tests(), &[GOOD, bad])
         .await
         .err()
         .expect("a broken migration must stop start-up");
@@ -77,14 +94,13 @@ async fn a_syntax_error_stops_start_up_with_a_clear_message() {
 
 #[tokio::test]
 async fn a_failing_migration_leaves_nothing_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = surrealkv_url(&dir);
+    let (_dir, database) = kept_database();
     let failing = Migration {
         version: 2,
         name: "half",
         sql: "DEFINE TABLE half SCHEMALESS; CREATE half:one; THROW 'the second step broke';",
     };
-    let error = Store::open_with_migrations(&url, None, &[GOOD, failing])
+    let error = Store::open_with_migrations(&database, &[GOOD, failing])
         .await
         .err()
         .expect("a failing migration must stop start-up");
@@ -94,7 +110,7 @@ async fn a_failing_migration_leaves_nothing_behind() {
     );
 
     // Reopen with only the good migration: it is recorded, the failed one left no rows.
-    let (store, report) = Store::open_with_migrations(&url, None, &[GOOD])
+    let (store, report) = Store::open_with_migrations(&database, &[GOOD])
         .await
         .unwrap();
     assert!(report.applied.is_empty());
@@ -116,9 +132,8 @@ async fn a_failing_migration_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn an_edited_migration_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = surrealkv_url(&dir);
-    Store::open_with_migrations(&url, None, &[GOOD])
+    let (_dir, database) = kept_database();
+    Store::open_with_migrations(&database, &[GOOD])
         .await
         .unwrap()
         .0
@@ -129,7 +144,7 @@ async fn an_edited_migration_is_refused() {
         sql: "DEFINE TABLE gadget SCHEMALESS;",
         ..GOOD
     };
-    let error = Store::open_with_migrations(&url, None, &[edited])
+    let error = Store::open_with_migrations(&database, &[edited])
         .await
         .err()
         .expect("an edited migration must be refused");
@@ -142,21 +157,20 @@ async fn an_edited_migration_is_refused() {
 
 #[tokio::test]
 async fn a_database_from_a_newer_build_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = surrealkv_url(&dir);
+    let (_dir, database) = kept_database();
     let newer = Migration {
         version: 2,
         name: "future",
         sql: "DEFINE TABLE future SCHEMALESS;",
     };
-    Store::open_with_migrations(&url, None, &[GOOD, newer])
+    Store::open_with_migrations(&database, &[GOOD, newer])
         .await
         .unwrap()
         .0
         .close()
         .await
         .unwrap();
-    let error = Store::open_with_migrations(&url, None, &[GOOD])
+    let error = Store::open_with_migrations(&database, &[GOOD])
         .await
         .err()
         .expect("a newer schema must be refused");
@@ -168,7 +182,10 @@ async fn a_database_from_a_newer_build_is_refused() {
 
 #[tokio::test]
 async fn unknown_engines_are_named_in_the_error() {
-    let error = Store::open("rocksdb:///tmp/x", None).await.err().unwrap();
+    let error = Store::open(&Database::at("rocksdb:///tmp/x"))
+        .await
+        .err()
+        .unwrap();
     assert!(
         error.to_string().contains("unsupported database URL"),
         "{error}"
@@ -177,7 +194,7 @@ async fn unknown_engines_are_named_in_the_error() {
 
 #[tokio::test]
 async fn the_instance_records_when_it_was_installed() {
-    let (store, _) = Store::open("mem://", None).await.unwrap();
+    let (store, _) = Store::open(&Database::for_tests()).await.unwrap();
     let facts = backend::installation::facts(&store).await.unwrap();
     assert_eq!(facts.schema_version, MIGRATIONS.len() as i64);
     assert!(facts.installed_at.starts_with("20"), "{facts:?}");
@@ -186,7 +203,7 @@ async fn the_instance_records_when_it_was_installed() {
 #[tokio::test]
 async fn failures_are_classified_from_the_engine_itself() {
     use backend::store::QueryFailure;
-    let (store, _) = Store::open_with_migrations("mem://", None, &[GOOD])
+    let (store, _) = Store::open_with_migrations(&Database::for_tests(), &[GOOD])
         .await
         .unwrap();
     let failure = |sql: &'static str| {
@@ -240,9 +257,8 @@ async fn failures_are_classified_from_the_engine_itself() {
 
 #[tokio::test]
 async fn audit_entries_from_before_migration_4_learn_their_node_vmid_and_job() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = surrealkv_url(&dir);
-    let (store, _) = Store::open_with_migrations(&url, None, &MIGRATIONS[..3])
+    let (_dir, database) = kept_database();
+    let (store, _) = Store::open_with_migrations(&database, &MIGRATIONS[..3])
         .await
         .unwrap();
     store
@@ -269,7 +285,7 @@ async fn audit_entries_from_before_migration_4_learn_their_node_vmid_and_job() {
         .unwrap();
     store.close().await.unwrap();
 
-    let (store, report) = Store::open_with_migrations(&url, None, &MIGRATIONS[..4])
+    let (store, report) = Store::open_with_migrations(&database, &MIGRATIONS[..4])
         .await
         .unwrap();
     assert_eq!(report.applied, [4]);

@@ -13,7 +13,7 @@ use backend::Backend;
 use backend::inventory::Inventory;
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
-use backend::store::Store;
+use backend::store::{Database, Store};
 use backend::vault::KeyRing;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
@@ -111,7 +111,7 @@ async fn server_built(
     std::fs::write(pkg.join("corral.css"), "body { color: red }").unwrap();
     std::fs::write(pkg.join("corral.css.br"), b"brotli bytes").unwrap();
     std::fs::write(pkg.join("corral.css.gz"), b"gzip bytes").unwrap();
-    let (store, _) = Store::open("mem://", None).await.unwrap();
+    let (store, _) = Store::open(&Database::for_tests()).await.unwrap();
     let leptos_options = LeptosOptions::builder()
         .output_name("corral")
         .site_root(site.path().display().to_string())

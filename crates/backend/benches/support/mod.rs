@@ -4,14 +4,14 @@ use backend::Backend;
 use backend::accounts::{self, User};
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
-use backend::store::Store;
+use backend::store::{Database, Store};
 use backend::vault::KeyRing;
 use zeroize::Zeroizing;
 
 /// An in-memory backend (cheap password hashing: the code path is the same) and its
 /// first account, `bench`.
 pub async fn account() -> (Backend, User) {
-    let (store, _) = Store::open("mem://", None).await.unwrap();
+    let (store, _) = Store::open(&Database::for_tests()).await.unwrap();
     let cheap = HashPolicy {
         memory_kib: 64,
         passes: 1,

@@ -1,7 +1,9 @@
 //! The in-process bus that hands each new job event to live subscribers (the progress
 //! page's SSE streams), bounded: a job's channel exists only while someone listens (it
 //! goes with its last subscription), a user may hold a limited number of streams, and a
-//! shutdown ends every stream at once.
+//! shutdown ends every stream at once. What it hands out comes from the database's
+//! change feed ([`super::feed`]), so a job run by any process sharing the database
+//! reaches this process's subscribers the same way.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use model::ids::{JobId, UserId};
 use model::job::JobEvent;
 use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
 
 /// Events kept for a slow subscriber before it must catch up from the database.
 const BUS_CAPACITY: usize = 1024;
@@ -16,9 +19,20 @@ const BUS_CAPACITY: usize = 1024;
 /// Event streams one user may have open at once (tabs showing a job's progress).
 pub const STREAMS_PER_USER: usize = 16;
 
+/// What a subscriber receives.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// The job's next event (a subscriber may see one twice, or miss one: it keeps track
+    /// of numbers and reads the database for a gap).
+    Event(JobEvent),
+    /// Events may have been missed (the change feed was re-established): read the
+    /// database for anything after the last event seen, and whether the job has ended.
+    Resync,
+}
+
 #[derive(Default)]
 struct Channels {
-    senders: HashMap<JobId, broadcast::Sender<JobEvent>>,
+    senders: HashMap<JobId, broadcast::Sender<Delivery>>,
     streams: HashMap<UserId, usize>,
 }
 
@@ -27,6 +41,8 @@ struct Channels {
 pub struct JobBus {
     channels: Arc<Mutex<Channels>>,
     closing: watch::Sender<bool>,
+    /// The change feed feeding this bus, once started ([`super::feed::ensure`]).
+    feed: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Default for JobBus {
@@ -34,20 +50,21 @@ impl Default for JobBus {
         JobBus {
             channels: Arc::default(),
             closing: watch::Sender::new(false),
+            feed: Arc::default(),
         }
     }
 }
 
 /// A subscription to one job's events; the job's channel goes with its last one.
 pub struct Subscription {
-    receiver: Option<broadcast::Receiver<JobEvent>>,
+    receiver: Option<broadcast::Receiver<Delivery>>,
     bus: JobBus,
     job_id: JobId,
 }
 
 impl Subscription {
-    /// The next event (see [`broadcast::Receiver::recv`]).
-    pub async fn recv(&mut self) -> Result<JobEvent, broadcast::error::RecvError> {
+    /// The next delivery (see [`broadcast::Receiver::recv`]).
+    pub async fn recv(&mut self) -> Result<Delivery, broadcast::error::RecvError> {
         match self.receiver.as_mut() {
             Some(receiver) => receiver.recv().await,
             None => Err(broadcast::error::RecvError::Closed),
@@ -108,13 +125,29 @@ impl JobBus {
         }
     }
 
-    pub(crate) fn publish(&self, job_id: &JobId, event: &JobEvent) {
+    pub(crate) fn publish(&self, job_id: &JobId, event: JobEvent) {
         let mut channels = self.channels();
         if let Some(sender) = channels.senders.get(job_id)
-            && sender.send(event.clone()).is_err()
+            && sender.send(Delivery::Event(event)).is_err()
         {
             // Nobody listens any more.
             channels.senders.remove(job_id);
+        }
+    }
+
+    /// Tells every subscriber to read the database again (events may have been missed).
+    pub(crate) fn resync_all(&self) {
+        let channels = self.channels();
+        for sender in channels.senders.values() {
+            let _ = sender.send(Delivery::Resync);
+        }
+    }
+
+    /// Starts the change feed with `start` unless it runs already.
+    pub(crate) fn start_feed_once(&self, start: impl FnOnce() -> JoinHandle<()>) {
+        let mut feed = self.feed.lock().unwrap_or_else(|e| e.into_inner());
+        if feed.is_none() && !*self.closing.borrow() {
+            *feed = Some(start());
         }
     }
 
@@ -142,9 +175,18 @@ impl JobBus {
         self.channels().senders.len()
     }
 
-    /// Ends every stream: for a shutdown.
+    /// Ends every stream and the change feed: for a shutdown.
     pub fn shut_down(&self) {
         self.closing.send_replace(true);
+    }
+
+    /// After [`Self::shut_down`]: waits until the change feed has let go of the database
+    /// (the embedded engine closes only when nothing holds it).
+    pub async fn feed_stopped(&self) {
+        let feed = self.feed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(feed) = feed {
+            let _ = feed.await;
+        }
     }
 
     /// Resolves once [`Self::shut_down`] was called.

@@ -1,5 +1,5 @@
-//! A job's log: `job_event` rows numbered from 1, handed to live subscribers through the
-//! [`super::bus`] as they are written.
+//! A job's log: `job_event` rows numbered from 1; the database's change feed
+//! ([`super::feed`]) hands each to live subscribers, in whichever process they are.
 //!
 //! Only the runner holding a job's lease may take numbers for new lines (checked in the
 //! transaction that takes them), so a runner that lost its lease can never write a
@@ -50,7 +50,9 @@ impl NewEvent {
 }
 
 #[derive(Debug, SurrealValue)]
-struct StoredEvent {
+pub(super) struct StoredEvent {
+    /// The job's id, when the query asked for it (the change feed does).
+    pub(super) job: Option<String>,
     seq: i64,
     at: String,
     phase: String,
@@ -61,7 +63,7 @@ struct StoredEvent {
 }
 
 impl StoredEvent {
-    fn into_event(self) -> JobEvent {
+    pub(super) fn into_event(self) -> JobEvent {
         JobEvent {
             seq: u64::try_from(self.seq).unwrap_or(0),
             at: self.at,
@@ -74,10 +76,10 @@ impl StoredEvent {
     }
 }
 
-const EVENT_VALUE: &str = "seq, time::format(at, '%Y-%m-%dT%H:%M:%S%.3fZ') AS at, phase, \
+pub(super) const EVENT_VALUE: &str = "seq, time::format(at, '%Y-%m-%dT%H:%M:%S%.3fZ') AS at, phase, \
      level, message, percent, script";
 
-/// Appends an event to job `job_id` and tells live subscribers. With `lease`, only while
+/// Appends an event to job `job_id` (the change feed tells live subscribers). With `lease`, only while
 /// that runner holds the job ([`ServiceError::LeaseLost`] otherwise). The job's phase and
 /// percentage follow the event (output lines keep the percentage).
 pub(crate) async fn append(
@@ -112,7 +114,7 @@ struct Appended {
     events: Vec<StoredEvent>,
 }
 
-/// Appends `batch` to job `job_id`, numbered in order, and tells live subscribers; as
+/// Appends `batch` to job `job_id`, numbered in order; as
 /// [`append`] for the lease, the phase and the percentage (the last event's). Two short
 /// steps: a transaction takes the numbers under the lease (and moves the job's phase and
 /// percentage); one `INSERT` writes the lines, without touching the job record, so a
@@ -154,18 +156,14 @@ pub(crate) async fn append_all(
         return Err(StoreError::Query(failure).into());
     }
     let appended: Option<Appended> = last_value(&mut response);
-    let events: Vec<JobEvent> = appended
+    Ok(appended
         .ok_or_else(|| {
             StoreError::Corrupt(format!("the events of job {job_id} were not read back"))
         })?
         .events
         .into_iter()
         .map(StoredEvent::into_event)
-        .collect();
-    for event in &events {
-        backend.job_bus.publish(job_id, event);
-    }
-    Ok(events)
+        .collect())
 }
 
 /// Takes `count` numbers for job `job_id`'s next events (under `lease` when given) and

@@ -6,6 +6,7 @@
 
 pub mod bus;
 pub mod events;
+mod feed;
 mod history;
 mod pipeline;
 mod record;
@@ -23,7 +24,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::store::retry_conflicts;
 use record::{StoredJob, owned, unfinished, viewable};
 
-pub use bus::{JobBus, StreamPermit, Subscription};
+pub use bus::{Delivery, JobBus, StreamPermit, Subscription};
 pub use events::NewEvent;
 pub use history::history;
 pub use root_password::{reseal_all, reveal as reveal_root_password};
@@ -100,6 +101,7 @@ pub async fn follow(
     after_seq: u64,
 ) -> ServiceResult<(Subscription, Vec<JobEvent>)> {
     viewable(backend, user, job_id).await?;
+    feed::ensure(backend);
     let live = backend.job_bus.subscribe(job_id);
     let stored = events::after(backend, job_id, after_seq).await?;
     Ok((live, stored))

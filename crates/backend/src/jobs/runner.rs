@@ -75,6 +75,8 @@ pub struct Runner {
 impl Runner {
     /// Starts claiming and running jobs in the background.
     pub fn start(backend: Backend, config: RunnerConfig) -> Runner {
+        // Jobs queued by other processes wake this runner through the change feed.
+        super::feed::ensure(&backend);
         let stopping = watch::Sender::new(false);
         Runner {
             task: tokio::spawn(run(backend, config, stopping.subscribe())),

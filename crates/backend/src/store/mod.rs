@@ -2,8 +2,10 @@
 //! and the one place that classifies its errors ([`QueryFailure`]).
 //!
 //! `mem://` gives a fresh in-memory database (tests), `surrealkv://<path>` the embedded
-//! file engine (the default), `ws://host:port` a SurrealDB server shared by replicas.
+//! file engine (the default), `ws://host:port` a SurrealDB server shared by several
+//! Corral processes ([`Database`] says which, and where inside it).
 
+mod database;
 mod failure;
 mod migrations;
 
@@ -15,15 +17,11 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 
+pub use database::{Database, DatabaseCredentials};
 pub use failure::{LEASE_LOST, QueryFailure, last_value, retry_conflicts};
 pub use migrations::{MIGRATIONS, Migration, MigrationReport};
 
 use model::ids::{Id, Table};
-
-/// Namespace and database every Corral install uses inside SurrealDB.
-pub const NAMESPACE: &str = "corral";
-/// See [`NAMESPACE`].
-pub const DATABASE: &str = "corral";
 
 /// What can go wrong while opening or using the store.
 #[derive(Debug, thiserror::Error)]
@@ -78,22 +76,6 @@ pub fn record_id<T: Table>(key: &str) -> Result<Id<T>, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("{}:{key} is not a record id", T::NAME)))
 }
 
-/// Root credentials for a SurrealDB server (`ws://`); embedded engines need none.
-#[derive(Clone)]
-pub struct DatabaseCredentials {
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for DatabaseCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseCredentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
-
 /// The shared database handle. Cloning is cheap and shares one SurrealDB session.
 #[derive(Clone)]
 pub struct Store {
@@ -104,27 +86,24 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the database at `url` and applies every pending migration of [`MIGRATIONS`].
-    pub async fn open(
-        url: &str,
-        credentials: Option<&DatabaseCredentials>,
-    ) -> Result<(Self, MigrationReport), StoreError> {
-        Self::open_with_migrations(url, credentials, MIGRATIONS).await
+    /// Opens `database` and applies every pending migration of [`MIGRATIONS`].
+    pub async fn open(database: &Database) -> Result<(Self, MigrationReport), StoreError> {
+        Self::open_with_migrations(database, MIGRATIONS).await
     }
 
     /// Like [`Store::open`] with an explicit migration list (tests use this).
     pub async fn open_with_migrations(
-        url: &str,
-        credentials: Option<&DatabaseCredentials>,
+        database: &Database,
         migrations: &[Migration],
     ) -> Result<(Self, MigrationReport), StoreError> {
+        let url = database.url.as_str();
         let engine = engine_of(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
         let connect_error = |source| StoreError::Connect {
             url: url.to_owned(),
             source: Box::new(source),
         };
         let db = any::connect(url).await.map_err(connect_error)?;
-        if let Some(credentials) = credentials {
+        if let Some(credentials) = &database.credentials {
             db.signin(Root {
                 username: credentials.username.clone(),
                 password: credentials.password.clone(),
@@ -132,8 +111,8 @@ impl Store {
             .await
             .map_err(connect_error)?;
         }
-        db.use_ns(NAMESPACE)
-            .use_db(DATABASE)
+        db.use_ns(database.namespace.as_str())
+            .use_db(database.name.as_str())
             .await
             .map_err(connect_error)?;
         let store = Store {
@@ -235,14 +214,5 @@ mod tests {
         assert_eq!(engine_of("rocksdb://x"), None);
         assert_eq!(engine_of("postgres://x"), None);
         assert_eq!(engine_of("no scheme"), None);
-    }
-
-    #[test]
-    fn credentials_never_print_the_password() {
-        let credentials = DatabaseCredentials {
-            username: "root".into(),
-            password: "hunter2-secret".into(),
-        };
-        assert!(!format!("{credentials:?}").contains("hunter2"));
     }
 }

@@ -9,7 +9,7 @@ use backend::Backend;
 use backend::accounts::{self, User};
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
-use backend::store::Store;
+use backend::store::{Database, Store};
 use backend::vault::KeyRing;
 use model::node::NodeForm;
 use pve_sim::Simulator;
@@ -39,7 +39,7 @@ pub async fn backend() -> Backend {
 }
 
 pub async fn backend_with(limits: LoginLimits) -> Backend {
-    let (store, _) = Store::open("mem://", None).await.unwrap();
+    let (store, _) = Store::open(&Database::for_tests()).await.unwrap();
     Backend::new(store, KeyRing::generate(), limits).with_password_policy(CHEAP)
 }
 
