@@ -7,6 +7,7 @@ mod caller;
 pub mod client_address;
 pub mod config;
 pub mod container_logs;
+pub mod dashboard_events;
 mod data_dir;
 pub mod demo;
 pub mod headers;

@@ -86,6 +86,10 @@ pub fn build(state: AppState, security: HttpSecurity) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/jobs/{id}/events", get(crate::job_events::stream))
         .route(
+            "/api/dashboard/events",
+            get(crate::dashboard_events::stream),
+        )
+        .route(
             "/api/templates/import",
             axum::routing::post(crate::template_files::import_archive),
         )

@@ -1,6 +1,8 @@
 //! `/`: every container on every node, with each node's health. Search (`?q=`) and sort
-//! (`?sort=`) live in the URL and work without JavaScript; once hydrated, the page
-//! refreshes itself every 10 s while the tab is visible.
+//! (`?sort=`) live in the URL and work without JavaScript; once hydrated, the server
+//! pushes a note when the user's dashboard changed (`/api/dashboard/events`) and the
+//! page asks for its rows again; while that stream is down it asks every 10 s instead
+//! (only while the tab is visible either way).
 
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ use crate::components::{
 };
 use crate::system::human_duration;
 
-/// How often the hydrated page asks again.
+/// How often the hydrated page asks again while the push stream is down.
 const REFRESH: Duration = Duration::from_secs(10);
 
 /// The dashboard.
@@ -30,6 +32,10 @@ pub fn DashboardPage() -> impl IntoView {
     let sort = move || query.read().get("sort").unwrap_or_default();
     let tick = RwSignal::new(0_u64);
     let since = RwSignal::new(0_u64);
+    let live = Live {
+        streaming: RwSignal::new(false),
+        stale: RwSignal::new(false),
+    };
     let power = ServerAction::<Power>::new();
     let delete = ServerAction::<DeleteContainer>::new();
     let tags = ServerAction::<SetTags>::new();
@@ -51,12 +57,16 @@ pub fn DashboardPage() -> impl IntoView {
     let error = Signal::derive(move || action_error(last.get()));
     let done = move || last.get().and_then(Result::ok);
 
-    // Browser only: refresh while the tab is visible, and count seconds since the data.
+    // Browser only: count seconds since the data; refresh when a push said so (once the
+    // tab is visible), or every 10 s while the push stream is down.
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
                 since.update(|s| *s += 1);
-                if since.get_untracked() >= REFRESH.as_secs() && !tab_hidden() {
+                let polling =
+                    !live.streaming.get_untracked() && since.get_untracked() >= REFRESH.as_secs();
+                if (live.stale.get_untracked() || polling) && !tab_hidden() {
+                    live.stale.set(false);
                     since.set(0);
                     tick.update(|t| *t += 1);
                 }
@@ -67,13 +77,14 @@ pub fn DashboardPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
+    follow_pushes(live, tick, since);
 
     view! {
         <Title text="Dashboard" />
         <div class="page-head">
             <h1>"Dashboard"</h1>
             <a class="button primary" href="/containers/new">"New container"</a>
-            <span class="muted" data-testid="updated">
+            <span class="muted" data-testid="updated" data-push=move || if live.streaming.get() { "on" } else { "off" }>
                 {move || match since.get() {
                     0 => "updated just now".to_owned(),
                     s => format!("updated {s} s ago"),
@@ -106,6 +117,55 @@ pub fn DashboardPage() -> impl IntoView {
             </Transition>
         </div>
     }
+}
+
+/// The push stream's state, as the page sees it.
+#[derive(Clone, Copy)]
+struct Live {
+    /// The stream is open: no need to poll.
+    streaming: RwSignal<bool>,
+    /// A change was pushed while the tab was hidden: refresh when it shows again.
+    stale: RwSignal<bool>,
+}
+
+/// Browser only: opens the push stream; a `changed` event refreshes the rows at once (or
+/// once the tab is visible). The browser reconnects a broken stream by itself; meanwhile
+/// the page polls.
+fn follow_pushes(live: Live, tick: RwSignal<u64>, since: RwSignal<u64>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+
+        let Ok(source) = web_sys::EventSource::new("/api/dashboard/events") else {
+            return;
+        };
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            live.streaming.set(true);
+        });
+        let on_changed = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+            if tab_hidden() {
+                live.stale.set(true);
+            } else {
+                since.set(0);
+                tick.update(|t| *t += 1);
+            }
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            live.streaming.set(false);
+        });
+        let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("changed", on_changed.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+        on_open.forget();
+        on_changed.forget();
+        on_error.forget();
+        let closing = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || closing.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (live, tick, since);
 }
 
 /// Whether the browser tab is in the background (never on the server).

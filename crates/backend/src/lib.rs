@@ -65,6 +65,8 @@ pub struct Backend {
     pub backup_ages: backup_ages::BackupAges,
     /// Live subscribers to job events.
     pub job_bus: jobs::JobBus,
+    /// Open dashboards told when their user's dashboard changed.
+    pub dashboard_push: dashboard::push::DashboardPush,
     /// Wakes the job runner when a job is queued.
     pub job_wakeup: Arc<tokio::sync::Notify>,
     /// The address ranges nodes may be added in, when `--node-address-ranges` fixes them
@@ -91,6 +93,7 @@ impl Backend {
             locks: lifecycle::Locks::default(),
             backup_ages: backup_ages::BackupAges::default(),
             job_bus: jobs::JobBus::default(),
+            dashboard_push: dashboard::push::DashboardPush::default(),
             job_wakeup: Arc::default(),
             node_ranges_flag: None,
             setup_code: setup_code::SetupCode::default(),

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::Backend;
+use backend::dashboard::push::DashboardPush;
 use backend::inventory::Inventory;
 use backend::login_limit::LoginLimits;
 use backend::password::HashPolicy;
@@ -74,6 +75,15 @@ pub async fn server_with(sessions: SessionPolicy) -> TestServer {
 /// As [`server`], with other session lifetimes and inventory caches.
 pub async fn server_tuned(sessions: SessionPolicy, inventory: Inventory) -> TestServer {
     server_built(sessions, inventory, roomy(), |_| {}).await
+}
+
+/// As [`server_tuned`], with dashboard pushes at another interval.
+pub async fn server_pushing(inventory: Inventory, push: DashboardPush) -> TestServer {
+    let mut server = server_tuned(SessionPolicy::default(), inventory).await;
+    server.state.backend.dashboard_push = push;
+    let security = HttpSecurity::local(server::sessions::store(&server.state.backend.store));
+    server.router = build(server.state.clone(), security);
+    server
 }
 
 /// As [`server`], with these sign-in limits and HTTP settings (public URL, proxies).

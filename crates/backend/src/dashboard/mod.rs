@@ -1,6 +1,9 @@
 //! The dashboard's one answer: every container of the user's nodes that matches the
 //! search (its services from the last discovery included), sorted, the counts over all of
-//! them, each node's health, and the user's jobs that have not ended.
+//! them, each node's health, and the user's jobs that have not ended; and its pushes
+//! to open tabs ([`push`]).
+
+pub mod push;
 
 use model::inventory::{Dashboard, Search, SortKey};
 
