@@ -5,6 +5,7 @@
 #   scripts/tools.sh            wasm target, cargo-leptos, wasm-bindgen-cli, Debian bubblewrap
 #   scripts/tools.sh --e2e      ... plus Debian chromium, openssh-server and the Playwright npm packages
 #   scripts/tools.sh --release  ... plus wasm-opt (npm binaryen) for release builds
+#   scripts/tools.sh --surreal  ... plus the SurrealDB server the tests also run against
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -12,11 +13,13 @@ source scripts/env.sh
 CARGO_LEPTOS_VERSION=0.3.10
 want_e2e=false
 want_release=false
+want_surreal=false
 for arg in "$@"; do
   case "$arg" in
     --e2e) want_e2e=true ;;
     --release) want_release=true ;;
-    *) echo "usage: scripts/tools.sh [--e2e] [--release]" >&2; exit 2 ;;
+    --surreal) want_surreal=true ;;
+    *) echo "usage: scripts/tools.sh [--e2e] [--release] [--surreal]" >&2; exit 2 ;;
   esac
 done
 
@@ -102,5 +105,23 @@ if $want_release; then
   # 6. wasm-opt from npm binaryen (Debian's is too old for current rustc output).
   npm_install tools
   say "wasm-opt: $(tools/node_modules/.bin/wasm-opt --version)"
+fi
+if $want_surreal; then
+  # 7. The SurrealDB server (tools/surreal: upstream's server from the surrealdb-server
+  # crate, at the version of the surrealdb crate in Cargo.lock), built outside the
+  # workspace with its own target directory so the corral build is not touched.
+  surreal_version=$(awk '/^name = "surrealdb"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  grep -q "surrealdb-server = { version = \"=$surreal_version\"" tools/surreal/Cargo.toml \
+    || { say "tools/surreal/Cargo.toml does not build SurrealDB $surreal_version (Cargo.lock's)"; exit 1; }
+  source_sum=$(cat tools/surreal/Cargo.toml tools/surreal/Cargo.lock tools/surreal/src/main.rs | sha256sum | cut -d' ' -f1)
+  stamp="$CORRAL_SURREAL_ROOT/.corral-source-sha256"
+  if [ -x "$CORRAL_SURREAL_BIN" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$source_sum" ]; then
+    say "SurrealDB server $surreal_version: present ($CORRAL_SURREAL_BIN)"
+  else
+    say "building the SurrealDB server $surreal_version (tools/surreal; about 25 minutes on 2 cores, once)"
+    cargo install --path tools/surreal --locked --force --root "$CORRAL_SURREAL_ROOT" \
+      --target-dir "$HOME/.cache/corral/surreal-target"
+    echo "$source_sum" > "$stamp"
+  fi
 fi
 say "done"

@@ -104,6 +104,12 @@ pub struct Config {
     #[arg(long, env = "CORRAL_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=600))]
     pub shutdown_grace_secs: u32,
 
+    /// Seconds a job's claim lasts without renewal (renewed every third of it): how long
+    /// a job whose process died (kill -9, a lost host) waits before another process
+    /// sharing the database takes it over.
+    #[arg(long, env = "CORRAL_JOB_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(3..=600))]
+    pub job_lease_secs: u32,
+
     /// Minutes after which a container's discovered services are read again in the
     /// background (a few containers at a time per node); 0 turns that off.
     #[arg(long, env = "CORRAL_DISCOVERY_REFRESH_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(0..=1440))]
@@ -225,6 +231,14 @@ impl Config {
             jobs_days: self.retain_jobs_days,
             passwords_days: self.retain_passwords_days,
             audit_days: self.retain_audit_days,
+        }
+    }
+
+    /// How this process's job runner claims and runs jobs.
+    pub fn runner(&self) -> backend::jobs::runner::RunnerConfig {
+        backend::jobs::runner::RunnerConfig {
+            lease: std::time::Duration::from_secs(self.job_lease_secs.into()),
+            ..backend::jobs::runner::RunnerConfig::default()
         }
     }
 

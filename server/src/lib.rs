@@ -98,10 +98,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     state.demo = demo.as_ref().map(|(_, cluster)| cluster.clone());
     data_dir::offer_setup_code(&config, &state.backend).await?;
     let store = state.backend.store.clone();
-    let runner = backend::jobs::runner::Runner::start(
-        state.backend.clone(),
-        backend::jobs::runner::RunnerConfig::default(),
-    );
+    let runner = backend::jobs::runner::Runner::start(state.backend.clone(), config.runner());
     let session_store = sessions::store(&store);
     let cleanup = sessions::spawn_cleanup(session_store.clone());
     let housekeeping = backend::housekeeping::spawn(state.backend.clone(), config.retention());

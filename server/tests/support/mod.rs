@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::time::Instant;
 
 use app::state::{AppState, Clock, SessionPolicy};
