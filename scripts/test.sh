@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README's TEST command: everything CI checks. Installs what is missing first.
-#   formatting, clippy (server and wasm builds, warnings are errors), every cargo test,
+#   formatting, clippy (server and wasm builds, warnings are errors), every cargo test (the
+#   backend and server suites twice: on the embedded engine and on a SurrealDB server),
 #   then the Playwright end-to-end suite in Debian's Chromium against the real binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,7 @@ report() {
 }
 
 step "tools"
-scripts/tools.sh --e2e
+scripts/tools.sh --e2e --surreal
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -55,6 +56,11 @@ step "cargo test"
 # Also builds target/debug/corral, the binary the end-to-end suite runs, and
 # target/debug/pve-sim, which it starts to have clusters it can take offline.
 cargo test --workspace --locked
+
+step "cargo test (backend, server) against a SurrealDB server"
+# The same suites on `surreal start` (tools/surreal) instead of the embedded engine: each
+# test gets a database of its own there (scripts/with-surreal.sh).
+scripts/with-surreal.sh cargo test --locked -p backend -p server
 
 step "site: wasm, JavaScript glue and CSS"
 cargo leptos build --frontend-only

@@ -65,11 +65,12 @@ export async function demoDetails(page: Page): Promise<NodeDetails> {
 
 /**
  * Walks the add-node flow by hand: probe, confirm both fingerprints, credentials.
- * Adds the demo node unless other details are given.
+ * Adds the demo node unless other details are given; on the server at `base` when given
+ * (another process than the suite's).
  */
-export async function addNodeByHand(page: Page, name: string, details?: NodeDetails) {
+export async function addNodeByHand(page: Page, name: string, details?: NodeDetails, base = '') {
   const demo = details ?? (await demoDetails(page));
-  await page.goto('/settings/nodes/new');
+  await page.goto(`${base}/settings/nodes/new`);
   await page.getByLabel('Host name or IP address').fill(demo.host);
   await page.getByLabel('API port').fill(demo.port);
   await page.getByLabel('SSH port').fill(demo.sshPort);

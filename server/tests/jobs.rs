@@ -210,11 +210,10 @@ async fn a_job_run_by_another_process_streams_through_the_database() {
     let (_sim, server, admin, node_id) = lab().await;
     let job = create_through_the_wizard(&server, &admin, &node_id, 151).await;
 
-    // "Another process": the same database and keys, its own event bus and runner.
-    let mut elsewhere = server.state.backend.clone();
-    elsewhere.job_bus = backend::jobs::JobBus::default();
-    elsewhere.job_wakeup = std::sync::Arc::default();
-    let _runner = Runner::start(elsewhere, quick_runner());
+    // "Another process": the same database and keys (its own connection when on a
+    // SurrealDB server), its own event bus and runner.
+    let elsewhere = server.sibling().await;
+    let _runner = Runner::start(elsewhere.state.backend.clone(), quick_runner());
     let streamed = tokio::time::timeout(
         Duration::from_secs(60),
         events(&server, &job, Some(&admin), None),

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod surreal;
 
 use std::time::Instant;
 
@@ -28,6 +29,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestServer {
     pub router: Router,
     pub state: AppState,
+    /// Where its data is (a sibling opens the same).
+    pub database: Database,
     _site: tempfile::TempDir,
 }
 
@@ -123,7 +126,8 @@ async fn server_built(
     std::fs::write(pkg.join("corral.css"), "body { color: red }").unwrap();
     std::fs::write(pkg.join("corral.css.br"), b"brotli bytes").unwrap();
     std::fs::write(pkg.join("corral.css.gz"), b"gzip bytes").unwrap();
-    let (store, _) = Store::open(&Database::for_tests()).await.unwrap();
+    let database = Database::for_tests();
+    let (store, _) = Store::open(&database).await.unwrap();
     let leptos_options = LeptosOptions::builder()
         .output_name("corral")
         .site_root(site.path().display().to_string())
@@ -149,11 +153,43 @@ async fn server_built(
     TestServer {
         router,
         state,
+        database,
         _site: site,
     }
 }
 
 impl TestServer {
+    /// Another dashboard process on the same database and keys: its own connection (on a
+    /// SurrealDB server; the in-memory engine can only be shared), event bus, runner
+    /// wake-up, caches and router, no runner.
+    pub async fn sibling(&self) -> TestServer {
+        let mut backend = self.state.backend.clone();
+        if self.database.url.starts_with("ws") {
+            backend.store = Store::open(&self.database).await.unwrap().0;
+        }
+        backend.job_bus = backend::jobs::JobBus::default();
+        backend.job_wakeup = std::sync::Arc::default();
+        backend.dashboard_push = DashboardPush::default();
+        backend.inventory = Inventory::default();
+        backend.locks = backend::lifecycle::Locks::default();
+        let site = tempfile::tempdir().unwrap();
+        let state = AppState {
+            backend,
+            leptos_options: LeptosOptions::builder()
+                .output_name("corral")
+                .site_root(site.path().display().to_string())
+                .build(),
+            ..self.state.clone()
+        };
+        let security = HttpSecurity::local(server::sessions::store(&state.backend.store));
+        TestServer {
+            router: build(state.clone(), security),
+            state,
+            database: self.database.clone(),
+            _site: site,
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();

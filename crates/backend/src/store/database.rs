@@ -65,10 +65,18 @@ impl Database {
     }
 
     /// For test suites: a database of its own on the SurrealDB server named by
-    /// `CORRAL_TEST_DATABASE` (with `CORRAL_TEST_DATABASE_USER`/`_PASSWORD`), or a fresh
-    /// in-memory one when that is not set. Each call answers a new, empty database.
+    /// `CORRAL_TEST_DATABASE` (with `CORRAL_TEST_DATABASE_USER`/`_PASSWORD`), in a new
+    /// folder under it when that is a `surrealkv://` path (benchmarks), or a fresh
+    /// in-memory one when it is not set. Each call answers a new, empty database.
     pub fn for_tests() -> Database {
+        static NEXT_FOLDER: AtomicU64 = AtomicU64::new(0);
         match std::env::var(TEST_URL_VARIABLE) {
+            Ok(url) if url.starts_with("surrealkv://") => Database::at(format!(
+                "{}/t{}_{}",
+                url.trim_end_matches('/'),
+                std::process::id(),
+                NEXT_FOLDER.fetch_add(1, Ordering::Relaxed)
+            )),
             Ok(url) if !url.is_empty() && url != "mem://" => {
                 static NEXT: AtomicU64 = AtomicU64::new(0);
                 let credentials = DatabaseCredentials {
