@@ -185,11 +185,12 @@ impl Inventory {
         view: &NodeView,
         access: &NodeAccess,
         timeout: Duration,
+        max_age: Duration,
     ) -> (Answer, Duration, HashMap<u32, Vec<String>>) {
         let slot = self.slot(&view.id);
         let mut state = slot.state.lock().await;
         if let Some((at, answer)) = &state.last
-            && at.elapsed() < self.freshness
+            && at.elapsed() < self.freshness.min(max_age)
         {
             let known = slot.known_addresses(&answer.containers);
             return (answer.clone(), at.elapsed(), known);
@@ -406,7 +407,7 @@ pub async fn container(
     let (view, access) = nodes::access(backend, user, node_id).await?;
     let (answer, _, addresses) = backend
         .inventory
-        .node(&view, &access, DEFAULT_NODE_TIMEOUT)
+        .node(&view, &access, DEFAULT_NODE_TIMEOUT, Duration::MAX)
         .await;
     if answer.health != NodeHealth::Ok {
         return Err(ServiceError::Upstream {
@@ -431,12 +432,23 @@ pub async fn for_user(
     user: &User,
     timeout: Duration,
 ) -> ServiceResult<Snapshot> {
+    for_user_within(backend, user, timeout, Duration::MAX).await
+}
+
+/// As [`for_user`], reusing no node answer older than `max_age` (the dashboard pushes
+/// want each interval's own answer).
+pub async fn for_user_within(
+    backend: &Backend,
+    user: &User,
+    timeout: Duration,
+    max_age: Duration,
+) -> ServiceResult<Snapshot> {
     let nodes = nodes::accesses(backend, user).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for (index, (view, access)) in nodes.into_iter().enumerate() {
         let inventory = backend.inventory.clone();
         tasks.spawn(async move {
-            let (answer, age, addresses) = inventory.node(&view, &access, timeout).await;
+            let (answer, age, addresses) = inventory.node(&view, &access, timeout, max_age).await;
             (index, view, answer, age, addresses)
         });
     }

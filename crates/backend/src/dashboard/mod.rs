@@ -21,8 +21,19 @@ pub async fn query(
     search: &str,
     sort: &str,
 ) -> ServiceResult<Dashboard> {
+    query_within(backend, user, search, sort, std::time::Duration::MAX).await
+}
+
+/// As [`query`], with no node answer older than `max_age`.
+async fn query_within(
+    backend: &Backend,
+    user: &User,
+    search: &str,
+    sort: &str,
+    max_age: std::time::Duration,
+) -> ServiceResult<Dashboard> {
     let (mut snapshot, jobs, services, backups) = tokio::try_join!(
-        inventory::for_user(backend, user, inventory::DEFAULT_NODE_TIMEOUT),
+        inventory::for_user_within(backend, user, inventory::DEFAULT_NODE_TIMEOUT, max_age),
         jobs::active(backend, user),
         discovery::running_services(backend, user),
         backup_ages::newest(backend, user),

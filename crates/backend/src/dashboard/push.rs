@@ -131,7 +131,8 @@ async fn refresh(backend: Backend, user: User, sender: broadcast::Sender<u64>, i
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let print = match super::query(&backend, &user, "", "").await {
+        // This interval's own answer: one reused from the last tick would hide a change.
+        let print = match super::query_within(&backend, &user, "", "", interval / 2).await {
             Ok(dashboard) => fingerprint(&dashboard),
             Err(error) => {
                 tracing::debug!(%error, user = %user.username, "dashboard push: cannot read");
