@@ -149,7 +149,7 @@ async fn the_session_cookie_is_strict_cycled_at_login_and_flushed_at_logout() {
             json["database_engine"].as_str(),
             json["database_up"].as_bool()
         ),
-        (Some("mem"), Some(true))
+        (Some(server.state.backend.store.engine()), Some(true))
     );
 
     let logout = server.post("/api/auth/logout", "", Some(&cycled)).await;

@@ -45,7 +45,9 @@ async fn two_processes_share_sessions_limits_cancels_and_take_over_a_killed_ones
     // Three jobs on one node, two at a time: A's runner takes two, the third waits.
     let jobs = [
         a.create_job(&node_id, "cancelled", 180, &cookie).await,
-        a.create_job(&node_id, "taken-over", 181, &cookie).await,
+        // Still running when A dies, whatever the machine's pace: a script that waits.
+        a.create_job_with_script(&node_id, "taken-over", 181, Some("sleep 10\n"), &cookie)
+            .await,
         a.create_job(&node_id, "third", 182, &cookie).await,
     ];
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -132,7 +134,7 @@ async fn two_processes_share_sessions_limits_cancels_and_take_over_a_killed_ones
         .count();
     assert_eq!(created, 1, "the container was created once: {body}");
     assert!(
-        body.contains("Resuming"),
+        body.contains("Taken over after the previous runner stopped (attempt 2)"),
         "taken over, not started again: {body}"
     );
     assert_eq!(sim.container_state(181), Some(("pve".into(), true)));

@@ -194,6 +194,19 @@ impl Corral {
         vmid: u32,
         cookie: &str,
     ) -> String {
+        self.create_job_with_script(node_id, hostname, vmid, None, cookie)
+            .await
+    }
+
+    /// As [`Corral::create_job`], with one script to run in the container.
+    pub async fn create_job_with_script(
+        &self,
+        node_id: &str,
+        hostname: &str,
+        vmid: u32,
+        script: Option<&str>,
+        cookie: &str,
+    ) -> String {
         let (_, body, _) = self.post("/api/wizard/start", "", Some(cookie)).await;
         let draft: String = serde_json::from_str(&body).unwrap();
         let configure = form(&super::configure_form(&draft, node_id, hostname, vmid));
@@ -201,6 +214,17 @@ impl Corral {
             .post("/api/wizard/save", &configure, Some(cookie))
             .await;
         assert_eq!(status, 200, "{body}");
+        if let Some(script) = script {
+            let scripts = form(&[
+                ("draft", draft.clone()),
+                ("step", "scripts".into()),
+                ("go", "next".into()),
+                ("form[scripts][0][name]", "script".into()),
+                ("form[scripts][0][content]", script.to_owned()),
+            ]);
+            let (status, body, _) = self.post("/api/wizard/save", &scripts, Some(cookie)).await;
+            assert_eq!(status, 200, "{body}");
+        }
         let (status, body, _) = self
             .post(
                 "/api/wizard/create",
