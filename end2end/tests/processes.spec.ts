@@ -76,4 +76,35 @@ test.describe.serial('two processes, one database', () => {
     await expect(page.getByTestId('progress')).toHaveAttribute('value', '100');
     await page.screenshot({ path: 'test-results/processes-taken-over.png', fullPage: true });
   });
+
+  test("B's dashboard follows changes made in Proxmox itself, pushed", async ({ page }) => {
+    test.setTimeout(120_000);
+    // Still signed in from the last test? A new page has no cookie: sign in on B.
+    await page.goto(`${b.url}/login`);
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${b.url}/?q=node:iota`);
+    await expect(page.getByTestId('updated')).toHaveAttribute('data-push', 'on');
+    const row = page.locator('tr[data-vmid="140"]');
+    await expect(row).toContainText('running');
+    // Stop and start CT 140 through Proxmox's API, as its web UI would; time from the
+    // task's end (the state changed) to the row showing it.
+    const latencies: number[] = [];
+    for (const [action, shown] of [['stop', 'stopped'], ['start', 'running'], ['stop', 'stopped'], ['start', 'running'], ['stop', 'stopped'], ['start', 'running']]) {
+      // Changes at any moment of the refresher's 3 s interval.
+      await page.waitForTimeout(700 * latencies.length);
+      const upid = (await iota.proxmox('pve', 'POST', `/nodes/pve/lxc/140/status/${action}`)) as string;
+      for (;;) {
+        const task = (await iota.proxmox('pve', 'GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/status`)) as { status: string };
+        if (task.status === 'stopped') break;
+        await page.waitForTimeout(50);
+      }
+      const changed = Date.now();
+      await expect(row.locator('.badge').first()).toHaveText(shown, { timeout: 15_000 });
+      latencies.push(Date.now() - changed);
+    }
+    const sorted = [...latencies].sort((x, y) => x - y);
+    console.log(`dashboard push, Proxmox change → row in the browser: ${latencies.join(', ')} ms (median ${sorted[Math.floor(sorted.length / 2)]} ms)`);
+  });
 });

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { NodeDetails } from './helpers';
 
@@ -14,6 +15,8 @@ type ReadyLine = {
   token_secret: string;
   ssh_password: string;
   ssh_host_public_keys: Record<string, string>;
+  /** The certificate authority the nodes' certificates are issued by. */
+  ca_pem: string;
 };
 
 /** A simulated cluster in its own process, so that a test can take it offline by ending it. */
@@ -81,6 +84,38 @@ export class SimulatedCluster {
       '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'LogLevel=ERROR',
       `root@${host}`, command,
     ]).toString();
+  }
+
+  /**
+   * Calls the Proxmox API of `node` as another client would (the Proxmox web UI, a
+   * script), with the cluster's token, verifying the node's certificate against the
+   * cluster's CA; the answer's `data`.
+   */
+  async proxmox(node: string, method: 'GET' | 'POST', apiPath: string): Promise<unknown> {
+    const api = new URL(this.ready.node_apis[node]);
+    const body = await new Promise<string>((resolve, reject) => {
+      const request = httpsRequest(
+        {
+          host: api.hostname,
+          port: api.port,
+          method,
+          path: `/api2/json${apiPath}`,
+          ca: this.ready.ca_pem,
+          headers: { Authorization: `PVEAPIToken=${this.ready.token_id}=${this.ready.token_secret}` },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () =>
+            (response.statusCode ?? 500) < 300 ? resolve(text) : reject(new Error(`${response.statusCode} ${text}`)),
+          );
+        },
+      );
+      request.once('error', reject);
+      request.end();
+    });
+    return (JSON.parse(body) as { data: unknown }).data;
   }
 
   /** Ends the process: its nodes stop answering (connection refused). */

@@ -533,6 +533,7 @@ impl Simulator {
             "token_id": token_id,
             "token_secret": token_secret,
             "tls_fingerprint": self.tls_fingerprint(&self.addresses[0].0),
+            "ca_pem": self.ca_pem(),
             "root_password": self.root_password(),
             "ssh": self.ssh_addresses[0].1.to_string(),
             "ssh_nodes": self.ssh_addresses.iter().map(|(n, a)| (n.clone(), a.to_string())).collect::<HashMap<_, _>>(),
