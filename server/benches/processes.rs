@@ -32,7 +32,7 @@ use backend::jobs::runner::{Runner, RunnerConfig};
 use http_body_util::BodyExt;
 use model::ids::JobId;
 use pve_sim::{SimConfig, Simulator};
-use support::{PASSWORD, TestServer, configure_form, form, node_form, server};
+use support::{PASSWORD, TestServer, configure_form, form, scripts_form, server};
 use tower::ServiceExt;
 
 /// Lines the streamed job prints.
@@ -87,13 +87,7 @@ async fn job(server: &TestServer, cookie: &str, node_id: &str, vmid: u32, script
         .post("/api/wizard/save", &configure, Some(cookie))
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    let scripts = form(&[
-        ("draft", draft.clone()),
-        ("step", "scripts".into()),
-        ("go", "next".into()),
-        ("form[scripts][0][name]", "lines".into()),
-        ("form[scripts][0][content]", script.to_owned()),
-    ]);
+    let scripts = form(&scripts_form(&draft, "lines", script));
     let saved = server
         .post("/api/wizard/save", &scripts, Some(cookie))
         .await;
@@ -358,15 +352,7 @@ async fn main() {
     .unwrap();
     let a = server().await;
     let cookie = a.setup_admin().await;
-    let node = a
-        .post(
-            "/api/nodes/create",
-            &form(&node_form(&sim, "pve", "bench")),
-            Some(&cookie),
-        )
-        .await;
-    let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
-    let node_id = node["id"].as_str().unwrap().to_owned();
+    let node_id = a.add_node(&sim, "pve", "bench", &cookie).await;
     let b = a.sibling().await;
     let _runner = Runner::start(
         a.state.backend.clone(),

@@ -13,8 +13,8 @@ use axum::http::{Request, StatusCode, header};
 use backend::dashboard::push::DashboardPush;
 use backend::inventory::Inventory;
 use http_body_util::BodyExt;
-use pve_sim::{SimConfig, Simulator, Speed};
-use support::{TestServer, form, node_form, server_pushing};
+use pve_sim::Speed;
+use support::{TestServer, form, server_pushing};
 use tower::ServiceExt;
 
 /// The refresher's interval in this test.
@@ -60,24 +60,11 @@ impl Tab {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tabs_hear_of_a_change_share_one_refresher_and_let_it_go() {
-    let sim = Simulator::start(SimConfig {
-        speed: Speed::Scaled(0.02),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = support::simulator(Speed::Scaled(0.02)).await;
     // Node answers are reused for less than one interval: every tick may ask Proxmox.
     let server = server_pushing(Inventory::new(INTERVAL / 2), DashboardPush::new(INTERVAL)).await;
     let admin = server.setup_admin().await;
-    let node = server
-        .post(
-            "/api/nodes/create",
-            &form(&node_form(&sim, "pve", "lab")),
-            Some(&admin),
-        )
-        .await;
-    let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
-    let node_id = node["id"].as_str().unwrap().to_owned();
+    let node_id = server.add_node(&sim, "pve", "lab", &admin).await;
     let push = server.state.backend.dashboard_push.clone();
     let power = |vmid: u32, action: &'static str| {
         let body = form(&[

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use pve_sim::{SimConfig, Simulator, Speed};
+use pve_sim::Speed;
 use support::process::{Corral, free_port};
 use support::{form, node_form};
 
@@ -39,12 +39,7 @@ async fn write_until_killed(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_burst_loses_no_acknowledged_write_and_the_job_resumes() {
     // Real task times: the job runs throughout the burst.
-    let sim = Simulator::start(SimConfig {
-        speed: Speed::Scaled(1.0),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = support::simulator(Speed::Scaled(1.0)).await;
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("corral");
     let port = free_port();

@@ -11,9 +11,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::jobs::runner::{Runner, RunnerConfig};
 use http_body_util::BodyExt;
-use pve_sim::{SimConfig, Simulator, Speed};
+use pve_sim::{Simulator, Speed};
 use std::time::Duration;
-use support::{Answer, TestServer, configure_form, form, node_form, server};
+use support::{Answer, TestServer, configure_form, form, scripts_form, server};
 use tower::ServiceExt;
 
 /// Walks the wizard as the browser would and returns the new job's id.
@@ -58,18 +58,8 @@ async fn create_through_the_wizard(
         "{}",
         saved.body
     );
-    let scripts = form(&[
-        ("draft", draft.clone()),
-        ("step", "scripts".into()),
-        ("go", "next".into()),
-        ("form[scripts][0][name]", "count".into()),
-        (
-            "form[scripts][0][content]",
-            (1..=30)
-                .map(|i| format!("echo line {i}\n"))
-                .collect::<String>(),
-        ),
-    ]);
+    let count: String = (1..=30).map(|i| format!("echo line {i}\n")).collect();
+    let scripts = form(&scripts_form(&draft, "count", &count));
     let saved = server
         .post("/api/wizard/save", &scripts, Some(cookie))
         .await;
@@ -108,23 +98,10 @@ async fn events(
 /// A simulated node whose tasks take 2 % of real time, and a server whose admin has it:
 /// `(simulator, server, admin cookie, node id)`.
 async fn lab() -> (Simulator, TestServer, String, String) {
-    let sim = Simulator::start(SimConfig {
-        speed: Speed::Scaled(0.02),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = support::simulator(Speed::Scaled(0.02)).await;
     let server = server().await;
     let admin = server.setup_admin().await;
-    let node = server
-        .post(
-            "/api/nodes/create",
-            &form(&node_form(&sim, "pve", "lab")),
-            Some(&admin),
-        )
-        .await;
-    let node: serde_json::Value = serde_json::from_str(&node.body).unwrap();
-    let node_id = node["id"].as_str().unwrap().to_owned();
+    let node_id = server.add_node(&sim, "pve", "lab", &admin).await;
     (sim, server, admin, node_id)
 }
 

@@ -10,19 +10,14 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pve_sim::{SimConfig, Simulator, Speed};
+use pve_sim::Speed;
 use support::form;
 use support::process::{Corral, free_port};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_job_stops_within_the_grace_period_and_the_job_resumes_after_restart() {
     // Tasks take real time: the start task alone runs for a second and a half.
-    let sim = Simulator::start(SimConfig {
-        speed: Speed::Scaled(1.0),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = support::simulator(Speed::Scaled(1.0)).await;
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("corral");
     let port = free_port();

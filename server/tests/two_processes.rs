@@ -10,7 +10,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use pve_sim::{SimConfig, Simulator, Speed};
+use pve_sim::Speed;
 use support::form;
 use support::process::{Corral, free_port, job_state};
 use support::surreal::SurrealServer;
@@ -22,12 +22,7 @@ async fn state(corral: &Corral, job: &str, cookie: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_sessions_limits_cancels_and_take_over_a_killed_ones_job() {
-    let sim = Simulator::start(SimConfig {
-        speed: Speed::Scaled(1.0),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = support::simulator(Speed::Scaled(1.0)).await;
     let database = SurrealServer::shared_or_own().await;
     let name = format!("two_{}", &backend::ids::random_token()[..8]);
     let parent = tempfile::tempdir().unwrap();

@@ -190,6 +190,26 @@ impl TestServer {
         }
     }
 
+    /// Adds simulator node `node` as `name` for the user of `cookie`: its id.
+    pub async fn add_node(
+        &self,
+        sim: &pve_sim::Simulator,
+        node: &str,
+        name: &str,
+        cookie: &str,
+    ) -> String {
+        let created = self
+            .post(
+                "/api/nodes/create",
+                &form(&node_form(sim, node, name)),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+        let node: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+        node["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
@@ -298,6 +318,27 @@ pub fn configure_form(
         ("form[ipv4_mode]", "dhcp".into()),
         ("form[unprivileged]", "on".into()),
     ]
+}
+
+/// The wizard's Scripts step (go on to Review) with one script, `name`, saying `content`.
+pub fn scripts_form(draft: &str, name: &str, content: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("draft", draft.to_owned()),
+        ("step", "scripts".into()),
+        ("go", "next".into()),
+        ("form[scripts][0][name]", name.to_owned()),
+        ("form[scripts][0][content]", content.to_owned()),
+    ]
+}
+
+/// A simulated one-node cluster (`pve`, six containers) whose tasks run at `speed`.
+pub async fn simulator(speed: pve_sim::Speed) -> pve_sim::Simulator {
+    pve_sim::Simulator::start(pve_sim::SimConfig {
+        speed,
+        ..pve_sim::SimConfig::default()
+    })
+    .await
+    .unwrap()
 }
 
 /// Form encoding for test values (fingerprints hold `:`, `+`, `/`, `=`).

@@ -215,13 +215,7 @@ impl Corral {
             .await;
         assert_eq!(status, 200, "{body}");
         if let Some(script) = script {
-            let scripts = form(&[
-                ("draft", draft.clone()),
-                ("step", "scripts".into()),
-                ("go", "next".into()),
-                ("form[scripts][0][name]", "script".into()),
-                ("form[scripts][0][content]", script.to_owned()),
-            ]);
+            let scripts = form(&super::scripts_form(&draft, "script", script));
             let (status, body, _) = self.post("/api/wizard/save", &scripts, Some(cookie)).await;
             assert_eq!(status, 200, "{body}");
         }
