@@ -198,8 +198,26 @@ async fn event_latency(a: &TestServer, b: &TestServer, cookie: &str, node_id: &s
             }
         })
     };
-    let mut live = Vec::new();
-    read_events(&mut stream, |name, data| {
+    let mut here = open_stream(a, &format!("/api/jobs/{job_id}/events"), cookie).await;
+    let (across, local) = tokio::join!(line_latencies(&mut stream), line_latencies(&mut here));
+    let polled = polled.await.unwrap();
+    for (how, latencies) in [
+        ("events, change feed, other process", across),
+        ("events, change feed, same process ", local),
+        ("events, 1 s poll, other process   ", polled),
+    ] {
+        let (p50, p95, max) = spread(latencies.clone());
+        println!(
+            "{how}: {} lines, p50 {p50} ms, p95 {p95} ms, max {max} ms",
+            latencies.len()
+        );
+    }
+}
+
+/// Per `line …` event of a job's progress stream: its receive time − its stored time.
+async fn line_latencies(stream: &mut Body) -> Vec<i64> {
+    let mut latencies = Vec::new();
+    read_events(stream, |name, data| {
         if name == "progress" {
             let event: serde_json::Value = serde_json::from_str(data).unwrap();
             if event["message"]
@@ -207,23 +225,13 @@ async fn event_latency(a: &TestServer, b: &TestServer, cookie: &str, node_id: &s
                 .unwrap_or_default()
                 .starts_with("line ")
             {
-                live.push(now_ms() - epoch_ms(event["at"].as_str().unwrap()));
+                latencies.push(now_ms() - epoch_ms(event["at"].as_str().unwrap()));
             }
         }
         name == "end"
     })
     .await;
-    let polled = polled.await.unwrap();
-    let (p50, p95, max) = spread(live.clone());
-    println!(
-        "events across processes, change feed: {} lines, p50 {p50} ms, p95 {p95} ms, max {max} ms",
-        live.len()
-    );
-    let (p50, p95, max) = spread(polled.clone());
-    println!(
-        "events across processes, 1 s poll:    {} lines, p50 {p50} ms, p95 {p95} ms, max {max} ms",
-        polled.len()
-    );
+    latencies
 }
 
 /// Whether CT `vmid`'s dashboard row on `server` says `status`.
@@ -265,12 +273,14 @@ async fn push_latency(
     }
     let mut stream = open_stream(b, "/api/dashboard/events", cookie).await;
     let (mut pushed, mut shown) = (Vec::new(), Vec::new());
-    for round in 0..20 {
+    for round in 0..20_u64 {
         let (action, status) = if round % 2 == 0 {
             ("start", "running")
         } else {
             ("stop", "stopped")
         };
+        // Changes at any moment of the refresher's interval, not just after its tick.
+        tokio::time::sleep(Duration::from_millis(round * 1237 % 3000)).await;
         let answered = a
             .post(
                 "/api/containers/power",
@@ -287,6 +297,13 @@ async fn push_latency(
             if row_says(b, cookie, vmids[0], status).await {
                 break;
             }
+        }
+        if std::env::var("BENCH_DEBUG").is_ok() {
+            println!(
+                "round {round}: first push {:?}, shown {:?}",
+                first,
+                changed.elapsed()
+            );
         }
         pushed.push(first.unwrap());
         shown.push(changed.elapsed());

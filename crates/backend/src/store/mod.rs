@@ -152,13 +152,18 @@ impl Store {
 
 impl Store {
     /// Shuts the database down and, for the embedded file engine, waits until its files
-    /// are released, so the same directory can be opened again at once. Every clone of
-    /// this store must have been dropped first.
+    /// are released, so the same directory can be opened again at once. Every other clone
+    /// of this store must be on its way out (background tasks being stopped): their end is
+    /// waited for, up to [`CLOSE_TIMEOUT`].
     pub async fn close(self) -> Result<(), StoreError> {
-        if Arc::strong_count(&self.db) > 1 {
-            return Err(StoreError::Close(
-                "other handles to the database are still open".into(),
-            ));
+        let deadline = Instant::now() + CLOSE_TIMEOUT;
+        while Arc::strong_count(&self.db) > 1 {
+            if Instant::now() >= deadline {
+                return Err(StoreError::Close(
+                    "other handles to the database are still open".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let Store { db, lock_file, .. } = self;
         // The engine shuts down when its last handle goes away; that happens in the background.
@@ -166,7 +171,6 @@ impl Store {
         let Some(lock_file) = lock_file else {
             return Ok(());
         };
-        let deadline = Instant::now() + CLOSE_TIMEOUT;
         while !lock_is_free(&lock_file) {
             if Instant::now() >= deadline {
                 return Err(StoreError::Close(format!(
