@@ -44,6 +44,22 @@ test.describe.serial('dashboard across two nodes', () => {
     }
   });
 
+  test('changes are pushed while the stream is up, and polled for when it breaks', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/');
+    const updated = page.getByTestId('updated');
+    await expect(updated).toHaveAttribute('data-push', 'on');
+    await expect(updated).toContainText('· live');
+    // The stream cannot be opened (a buffering proxy, a restart): every 10 s instead.
+    await page.route('**/api/dashboard/events', (route) => route.abort());
+    await page.reload();
+    await expect(updated).toHaveText(/updated \d+ s ago/);
+    await expect(updated).toHaveAttribute('data-push', 'off');
+    await expect(updated).not.toContainText('live');
+    await expect(updated).toHaveText(/updated (8|9) s ago/, { timeout: 15_000 });
+    await expect(updated).toHaveText(/updated (just now|[0-3] s ago)/, { timeout: 5_000 });
+  });
+
   test('an offline node gets a banner and the other node stays listed', async ({ page }) => {
     await beta.stop();
     await signIn(page);

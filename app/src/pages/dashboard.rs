@@ -89,6 +89,8 @@ pub fn DashboardPage() -> impl IntoView {
                     0 => "updated just now".to_owned(),
                     s => format!("updated {s} s ago"),
                 }}
+                // Pushed: nothing has changed since then (the server looks every 3 s).
+                {move || live.streaming.get().then_some(" · live")}
             </span>
         </div>
         {move || done().map(|message| view! { <Notice>{message}</Notice> })}

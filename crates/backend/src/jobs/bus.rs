@@ -216,6 +216,29 @@ mod tests {
         assert_eq!(bus.channels_open(), 0);
     }
 
+    #[tokio::test]
+    async fn a_resync_reaches_every_subscriber_and_events_only_their_job() {
+        let bus = JobBus::default();
+        let mut first = bus.subscribe(&job(1));
+        let mut second = bus.subscribe(&job(2));
+        let event = JobEvent {
+            seq: 1,
+            at: "2026-12-01T00:00:00.000Z".into(),
+            phase: model::job::Phase::Create,
+            level: model::job::Level::Info,
+            message: "one".into(),
+            percent: 0,
+            script: None,
+        };
+        bus.publish(&job(1), event);
+        bus.resync_all();
+        assert!(matches!(first.recv().await, Ok(Delivery::Event(e)) if e.message == "one"));
+        assert!(matches!(first.recv().await, Ok(Delivery::Resync)));
+        assert!(matches!(second.recv().await, Ok(Delivery::Resync)), "job 2 saw no event");
+        bus.close(&job(1));
+        assert!(first.recv().await.is_err(), "closed with its job");
+    }
+
     #[test]
     fn streams_per_user_are_limited_and_come_back() {
         let bus = JobBus::default();
