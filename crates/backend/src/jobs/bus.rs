@@ -234,7 +234,10 @@ mod tests {
         bus.resync_all();
         assert!(matches!(first.recv().await, Ok(Delivery::Event(e)) if e.message == "one"));
         assert!(matches!(first.recv().await, Ok(Delivery::Resync)));
-        assert!(matches!(second.recv().await, Ok(Delivery::Resync)), "job 2 saw no event");
+        assert!(
+            matches!(second.recv().await, Ok(Delivery::Resync)),
+            "job 2 saw no event"
+        );
         bus.close(&job(1));
         assert!(first.recv().await.is_err(), "closed with its job");
     }
