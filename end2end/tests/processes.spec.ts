@@ -8,9 +8,10 @@ import { SimulatedCluster } from './simulator';
 const TEMPLATE = 'debian-12-standard_12.12-1_amd64.tar.zst';
 
 // Two `corral` processes (A and B) on one SurrealDB server, as behind a load balancer, and
-// their own simulated node ("iota", real task times). Signed in on A, the browser's cookie
-// is a session on B too; a job started on A goes on when A is killed (SIGKILL): B takes it
-// over once its lease (3 s here) runs out, and B's progress page shows it to the end.
+// their own simulated node ("iota", real task times). A job started on A (B joins once A
+// runs it, so that A's runner has it); signed in on A, the browser's cookie is a session
+// on B too; the job goes on when A is killed (SIGKILL): B takes it over once its lease
+// (3 s here) runs out, and B's progress page shows it to the end.
 test.describe.serial('two processes, one database', () => {
   let database: SurrealServer;
   let a: CorralProcess;
@@ -21,8 +22,6 @@ test.describe.serial('two processes, one database', () => {
     iota = await SimulatedCluster.start(['--nodes', '1', '--containers', '1', '--speed', 'realistic']);
     database = await SurrealServer.start();
     a = await CorralProcess.start(database, ['--job-lease-secs', '3']);
-    // The same master key: secrets A sealed (the node's token), B opens.
-    b = await CorralProcess.start(database, ['--job-lease-secs', '3', '--key-file', path.join(a.dataDir, 'master.key')]);
   });
 
   test.afterAll(async () => {
@@ -44,13 +43,7 @@ test.describe.serial('two processes, one database', () => {
     await page.getByRole('button', { name: 'Create the administrator' }).click();
     await expect(page).toHaveURL(/\/settings\/nodes$/);
 
-    // The cookie A set is a session on B (cookies are per host, not per port).
-    await page.goto(`${b.url}/`);
-    await expect(page.getByTestId('current-user')).toHaveText(ADMIN.username);
-    const cookies = await page.context().cookies(b.url);
-    expect(cookies.map((c) => c.name)).toContain('corral_session');
-
-    // Back on A: a node and a container job.
+    // A node and a container job, run by A (the only process so far).
     await addNodeByHand(page, 'iota', iota.details('pve'), a.url);
     await page.goto(`${a.url}/containers/new`);
     await page.getByRole('button', { name: 'Start from scratch' }).click();
@@ -67,6 +60,14 @@ test.describe.serial('two processes, one database', () => {
     const progress = new URL(page.url()).pathname;
     // Running on A: the create task has started.
     await expect(page.getByTestId('log')).toContainText('Creating CT 140', { timeout: 30_000 });
+
+    // B joins, with the same master key: secrets A sealed (the node's token), B opens.
+    b = await CorralProcess.start(database, ['--job-lease-secs', '3', '--key-file', path.join(a.dataDir, 'master.key')]);
+    // The cookie A set is a session on B (cookies are per host, not per port).
+    await page.goto(`${b.url}/`);
+    await expect(page.getByTestId('current-user')).toHaveText(ADMIN.username);
+    const cookies = await page.context().cookies(b.url);
+    expect(cookies.map((c) => c.name)).toContain('corral_session');
 
     // A dies. B's progress page shows the job taken over and finished.
     await a.kill9();
