@@ -21,9 +21,9 @@ pub use api::cluster::{
     ClusterResource, CpuInfo, NodeEntry, NodeStatus, ResourceKind, Usage, Version,
 };
 pub use api::lxc::{
-    CreateSpec, DeleteOptions, Interface, IpAddress, LxcConfig, LxcEntry, PendingEntry,
-    PowerAction, RootfsSpec, TermProxy,
+    CreateSpec, DeleteOptions, Interface, IpAddress, LxcEntry, PowerAction, RootfsSpec, TermProxy,
 };
+pub use api::lxc_config::{LxcConfig, PendingEntry};
 pub use api::network::HostInterface;
 pub use api::rrd::{Consolidation, NodeRrdSample, RrdSample, Timeframe};
 pub use api::snapshots::Snapshot;

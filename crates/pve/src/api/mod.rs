@@ -3,6 +3,7 @@
 pub mod backups;
 pub mod cluster;
 pub mod lxc;
+pub mod lxc_config;
 pub mod network;
 pub mod rrd;
 pub mod snapshots;
