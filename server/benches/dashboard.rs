@@ -109,7 +109,7 @@ impl Lab {
             .server
             .post(
                 "/api/inventory/dashboard",
-                "search=&sort=",
+                "search=&sort=&page=1",
                 Some(&self.cookie),
             )
             .await;

@@ -6,14 +6,16 @@ use model::inventory::Dashboard;
 use crate::action::{Call, SignedIn, action};
 use crate::error::AppError;
 
-/// Every container of the caller's nodes matching `search` (`status:`, `node:`, `tag:`,
-/// words), sorted by `sort` (`name`, `-cpu`, …), with each node's outcome.
+/// Page `page` (from 1) of the caller's containers matching `search` (`status:`, `node:`,
+/// `tag:`, words), sorted by `sort` (`name`, `-cpu`, …), with each node's outcome and the
+/// counts over the whole fleet.
 #[action]
 #[server(endpoint = "inventory/dashboard")]
 pub async fn fetch_dashboard(
     call: Call<SignedIn>,
     search: String,
     sort: String,
+    page: usize,
 ) -> Result<Dashboard, AppError> {
-    Ok(backend::dashboard::query(call.backend(), &call.caller, &search, &sort).await?)
+    Ok(backend::dashboard::query(call.backend(), &call.caller, &search, &sort, page).await?)
 }

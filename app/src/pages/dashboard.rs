@@ -1,5 +1,6 @@
-//! `/`: every container on every node, with each node's health. Search (`?q=`) and sort
-//! (`?sort=`) live in the URL and work without JavaScript; once hydrated, the server
+//! `/`: every container on every node, with each node's health. Search (`?q=`), sort
+//! (`?sort=`) and page (`?page=`, 50 rows each; search, sort and counts cover the whole
+//! fleet) live in the URL and work without JavaScript; once hydrated, the server
 //! pushes a note when the user's dashboard changed (`/api/dashboard/events`) and the
 //! page asks for its rows again; while that stream is down it asks every 10 s instead
 //! (only while the tab is visible either way).
@@ -10,7 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use model::inventory::{ContainerRow, Dashboard, NodeHealth, SortKey};
+use model::inventory::{ContainerRow, Dashboard, NodeHealth, Paging, SortKey};
 use model::service::ServiceLink;
 
 use crate::api::containers::{DeleteContainer, Power, SetTags};
@@ -30,6 +31,12 @@ pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let sort = move || query.read().get("sort").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .map_or(1, |text| Paging::parse_page(&text))
+    };
     let tick = RwSignal::new(0_u64);
     let since = RwSignal::new(0_u64);
     let live = Live {
@@ -48,8 +55,8 @@ pub fn DashboardPage() -> impl IntoView {
         )
     };
     let data = Resource::new(
-        move || (search(), sort(), changes()),
-        |(q, s, _)| fetch_dashboard(q, s),
+        move || (search(), sort(), page(), changes()),
+        |(q, s, p, _)| fetch_dashboard(q, s, p),
     );
     // The outcome of whichever action ended last (browser; without JavaScript the page
     // reloads and an error comes back through the URL).
@@ -232,7 +239,16 @@ fn Overview(
         };
         view! { <section class="card empty-state"><p>{text}</p></section> }.into_any()
     } else {
-        view! { <ContainerTable rows=dashboard.containers search sort power delete /> }.into_any()
+        let paging = dashboard.paging;
+        let pager = |place: &'static str| {
+            view! { <Pager paging total=dashboard.total search=search.clone() sort=sort.clone() place /> }
+        };
+        view! {
+            {pager("above")}
+            <ContainerTable rows=dashboard.containers search=search.clone() sort=sort.clone() power delete />
+            {(paging.pages > 1).then(|| pager("below"))}
+        }
+        .into_any()
     };
     let jobs =
         (!dashboard.jobs.is_empty()).then(|| view! { <ActiveJobs jobs=dashboard.jobs.clone() /> });
@@ -295,7 +311,7 @@ fn ContainerTable(
         } else {
             word.to_owned()
         };
-        let href = format!("/?q={}&sort={next}", crate::url::query_value(&search));
+        let href = dashboard_href(&search, &next, 1);
         let marker = match (key == current, descending) {
             (true, false) => " ▲",
             (true, true) => " ▼",
@@ -369,6 +385,85 @@ fn ContainerTable(
     }
 }
 
+/// The dashboard at `page` of `search` sorted by `sort`.
+fn dashboard_href(search: &str, sort: &str, page: usize) -> String {
+    let mut href = format!(
+        "/?q={}&sort={}",
+        crate::url::query_value(search),
+        crate::url::query_value(sort)
+    );
+    if page > 1 {
+        href.push_str(&format!("&page={page}"));
+    }
+    href
+}
+
+/// Which rows are shown of how many, and links to the other pages (plain links and a
+/// page-number form: paging works without JavaScript; hydrated, the router fetches only
+/// the new page's rows).
+#[component]
+fn Pager(
+    paging: Paging,
+    total: usize,
+    search: String,
+    sort: String,
+    /// `above` or `below` the table (test ids).
+    place: &'static str,
+) -> impl IntoView {
+    let rows = paging.range();
+    let shown = format!(
+        "Showing {}–{} of {}",
+        grouped(rows.start + 1),
+        grouped(rows.end),
+        grouped(paging.matched)
+    );
+    let whole = (paging.matched != total).then(|| format!(" matching ({} in all)", grouped(total)));
+    let link = |page: usize, label: &'static str, rel: &'static str, enabled: bool| {
+        if enabled {
+            view! { <a href=dashboard_href(&search, &sort, page) rel=rel>{label}</a> }.into_any()
+        } else {
+            view! { <span class="muted" aria-disabled="true">{label}</span> }.into_any()
+        }
+    };
+    let (page, pages) = (paging.page, paging.pages);
+    let links = (pages > 1).then(|| {
+        view! {
+            {link(1, "« First", "first", page > 1)}
+            {link(page.saturating_sub(1), "‹ Previous", "prev", page > 1)}
+            <form method="get" action="/" class="inline">
+                <input type="hidden" name="q" value=search.clone() />
+                <input type="hidden" name="sort" value=sort.clone() />
+                <label>"Page "
+                    <input class="page-number" name="page" type="number" min="1" max=pages value=page aria-label="Page number" />
+                    {format!(" of {pages}")}
+                </label>
+                " " <button type="submit">"Go"</button>
+            </form>
+            {link(page + 1, "Next ›", "next", page < pages)}
+            {link(pages, "Last »", "last", page < pages)}
+        }
+    });
+    view! {
+        <nav class="pager" aria-label="Pages" data-testid=format!("pager-{place}")>
+            <span class="muted" data-testid="showing">{shown}{whole}</span>
+            {links}
+        </nav>
+    }
+}
+
+/// `5,000`.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// What a row's lifecycle buttons need.
 fn lifecycle_target(row: &ContainerRow) -> LifecycleTarget {
     LifecycleTarget {
@@ -437,5 +532,20 @@ fn services_cell(row: &ContainerRow) -> impl IntoView + use<> {
         {links}
         {names}
         {(more > 0).then(|| format!(" +{more}"))}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_and_links_keep_the_search() {
+        assert_eq!(super::grouped(5), "5");
+        assert_eq!(super::grouped(5000), "5,000");
+        assert_eq!(super::grouped(1_234_567), "1,234,567");
+        assert_eq!(
+            super::dashboard_href("tag:web x", "-cpu", 1),
+            "/?q=tag%3Aweb%20x&sort=-cpu"
+        );
+        assert_eq!(super::dashboard_href("", "", 3), "/?q=&sort=&page=3");
     }
 }

@@ -174,12 +174,12 @@ async fn back_up_list_restore_and_delete() {
     );
 
     // The dashboard knows how old each container's newest backup is.
-    let never = backend::dashboard::query(backend, admin, "backup:none", "")
+    let never = backend::dashboard::query(backend, admin, "backup:none", "", 1)
         .await
         .unwrap();
     let ids: Vec<u32> = never.containers.iter().map(|c| c.vmid.get()).collect();
     assert!(!ids.contains(&vmid.get()) && !ids.is_empty(), "{ids:?}");
-    let recent = backend::dashboard::query(backend, admin, &vmid.to_string(), "")
+    let recent = backend::dashboard::query(backend, admin, &vmid.to_string(), "", 1)
         .await
         .unwrap();
     assert!(

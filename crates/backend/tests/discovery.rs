@@ -243,7 +243,7 @@ async fn web_uis_are_found_by_scheme_with_their_titles() {
     assert!(links("app").is_empty(), "a port that answers nothing");
 
     // The dashboard row carries the links of the running services.
-    let dashboard = backend::dashboard::query(&lab.backend, &lab.admin, &format!("{vmid}"), "")
+    let dashboard = backend::dashboard::query(&lab.backend, &lab.admin, &format!("{vmid}"), "", 1)
         .await
         .unwrap();
     let row = dashboard.containers.iter().find(|r| r.vmid == ct).unwrap();

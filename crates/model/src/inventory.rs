@@ -171,17 +171,19 @@ impl Search {
             .tags
             .iter()
             .all(|t| row.tags.iter().any(|have| have.eq_ignore_ascii_case(t)));
-        let name = row.name.as_deref().unwrap_or_default().to_lowercase();
-        let vmid = row.vmid.to_string();
-        let words_ok = self.words.iter().all(|w| {
-            name.contains(w.as_str())
-                || vmid == *w
-                || row
-                    .tags
-                    .iter()
-                    .any(|t| t.to_lowercase().contains(w.as_str()))
-                || row.addresses.iter().any(|a| a.starts_with(w.as_str()))
-        });
+        let words_ok = self.words.is_empty() || {
+            let name = row.name.as_deref().unwrap_or_default().to_lowercase();
+            let vmid = row.vmid.to_string();
+            self.words.iter().all(|w| {
+                name.contains(w.as_str())
+                    || vmid == *w
+                    || row
+                        .tags
+                        .iter()
+                        .any(|t| t.to_lowercase().contains(w.as_str()))
+                    || row.addresses.iter().any(|a| a.starts_with(w.as_str()))
+            })
+        };
         let services_ok = self.services.iter().all(|wanted| {
             row.services
                 .iter()
@@ -269,12 +271,54 @@ impl SortKey {
     }
 }
 
+/// Rows on one dashboard page.
+pub const PAGE_SIZE: usize = 50;
+
+/// Which slice of the matching containers a dashboard page shows (`?page=`, from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paging {
+    /// This page, from 1; never past the last one.
+    pub page: usize,
+    /// Pages in all (at least 1, even when nothing matches).
+    pub pages: usize,
+    /// Containers matching the search, on every page.
+    pub matched: usize,
+    pub per_page: usize,
+}
+
+impl Paging {
+    /// The page `wanted` of `matched` rows; a page past the end shows the last one.
+    pub fn new(wanted: usize, matched: usize, per_page: usize) -> Paging {
+        let per_page = per_page.max(1);
+        let pages = matched.div_ceil(per_page).max(1);
+        Paging {
+            page: wanted.clamp(1, pages),
+            pages,
+            matched,
+            per_page,
+        }
+    }
+
+    /// `?page=` as typed: anything but a positive number is the first page.
+    pub fn parse_page(text: &str) -> usize {
+        text.trim().parse::<usize>().map_or(1, |page| page.max(1))
+    }
+
+    /// Indexes of this page's rows among the matching ones.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        let start = (self.page - 1) * self.per_page;
+        start.min(self.matched)..(start + self.per_page).min(self.matched)
+    }
+}
+
 /// What the dashboard page needs in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub nodes: Vec<NodeOutcome>,
-    /// The containers that match the search, sorted.
+    /// This page of the containers that match the search, sorted.
     pub containers: Vec<ContainerRow>,
+    /// Where this page is among all matching containers.
+    pub paging: Paging,
     /// Before filtering.
     pub total: usize,
     pub running: usize,
@@ -383,5 +427,36 @@ mod tests {
             rows.iter().map(|r| r.vmid.get()).collect::<Vec<_>>(),
             [100, 101, 102]
         );
+    }
+
+    #[test]
+    fn paging_clamps_and_slices() {
+        let paging = Paging::new(2, 120, 50);
+        assert_eq!((paging.page, paging.pages), (2, 3));
+        assert_eq!(paging.range(), 50..100);
+        assert_eq!(
+            Paging::new(3, 120, 50).range(),
+            100..120,
+            "the last page is short"
+        );
+        assert_eq!(
+            Paging::new(9, 120, 50).page,
+            3,
+            "past the end: the last page"
+        );
+        assert_eq!(Paging::new(0, 120, 50).page, 1);
+        let empty = Paging::new(4, 0, 50);
+        assert_eq!((empty.page, empty.pages, empty.range()), (1, 1, 0..0));
+        assert_eq!(Paging::new(1, 50, 50).pages, 1, "exactly one full page");
+        for (text, page) in [
+            ("3", 3),
+            ("0", 1),
+            ("-2", 1),
+            ("abc", 1),
+            ("", 1),
+            (" 7 ", 7),
+        ] {
+            assert_eq!(Paging::parse_page(text), page, "{text:?}");
+        }
     }
 }

@@ -505,6 +505,17 @@ impl Simulator {
             .unwrap_or(0)
     }
 
+    /// The VMIDs of the containers on `node`, ascending.
+    pub fn vmids_on(&self, node: &str) -> Vec<u32> {
+        let cluster = self.sim.cluster();
+        cluster
+            .containers
+            .values()
+            .filter(|ct| ct.node == node)
+            .map(|ct| ct.vmid)
+            .collect()
+    }
+
     /// Whether container `vmid` exists, and whether it is running.
     pub fn container_state(&self, vmid: u32) -> Option<(String, bool)> {
         let cluster = self.sim.cluster();

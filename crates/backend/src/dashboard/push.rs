@@ -9,12 +9,11 @@
 //! per-user stream permits).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use model::ids::UserId;
-use model::inventory::Dashboard;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -132,8 +131,8 @@ async fn refresh(backend: Backend, user: User, sender: broadcast::Sender<u64>, i
     loop {
         ticks.tick().await;
         // This interval's own answer: one reused from the last tick would hide a change.
-        let print = match super::query_within(&backend, &user, "", "", interval / 2).await {
-            Ok(dashboard) => fingerprint(&dashboard),
+        let print = match super::Fleet::read(&backend, &user, interval / 2).await {
+            Ok(fleet) => fingerprint(fleet),
             Err(error) => {
                 tracing::debug!(%error, user = %user.username, "dashboard push: cannot read");
                 continue;
@@ -147,20 +146,35 @@ async fn refresh(backend: Backend, user: User, sender: broadcast::Sender<u64>, i
     }
 }
 
-/// What the tabs show, without what changes by itself every second (uptimes, the age
-/// of the data, backup ages finer than an hour).
-fn fingerprint(dashboard: &Dashboard) -> u64 {
-    let mut shown = dashboard.clone();
-    for row in &mut shown.containers {
+/// What the tabs show, on any page, without what changes by itself every second
+/// (uptimes, the age of the data, backup ages finer than an hour). Streamed into the
+/// hash: no copy of a 5,000-row fleet as text.
+fn fingerprint(mut fleet: super::Fleet) -> u64 {
+    for row in &mut fleet.containers {
         row.uptime = 0;
         row.backup_age_s = row.backup_age_s.map(|age| age / 3600);
     }
-    for node in &mut shown.nodes {
+    for node in &mut fleet.nodes {
         node.age_ms = 0;
     }
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(&shown)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    hasher.finish()
+    let mut hashing = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    let shown = (&fleet.nodes, &fleet.containers, &fleet.jobs);
+    if serde_json::to_writer(&mut hashing, &shown).is_err() {
+        return 0;
+    }
+    hashing.0.finish()
+}
+
+/// Feeds what is written into a hasher.
+struct HashWriter<H>(H);
+
+impl<H: Hasher> std::io::Write for HashWriter<H> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
