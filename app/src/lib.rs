@@ -27,5 +27,7 @@ pub use root::{App, shell};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy routes (each page its own module in a split build) hydrate once their code
+    // is loaded.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -22,9 +22,14 @@ impl Corral {
 
     /// As [`Corral::start`], with more arguments (another database, say).
     pub async fn start_with(data: &Path, port: u16, extra: &[String]) -> Corral {
+        Corral::start_binary(Path::new(env!("CARGO_BIN_EXE_corral")), data, port, extra).await
+    }
+
+    /// As [`Corral::start_with`], with another build of `corral` (benches compare two).
+    pub async fn start_binary(binary: &Path, data: &Path, port: u16, extra: &[String]) -> Corral {
         let site = data.parent().unwrap().join("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_corral"))
+        let child = Command::new(binary)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--data-dir", &data.display().to_string()])
             .args(["--shutdown-grace-secs", "30", "--log", "warn"])
@@ -89,6 +94,11 @@ impl Corral {
             .find(|c| c.starts_with("corral_session="))
             .map(|c| c.split(';').next().unwrap_or_default().to_owned());
         Ok((status, response.text().await?, cookie))
+    }
+
+    /// The process id (memory figures are read from `/proc/<pid>`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGTERM; waits for the exit and answers how long it took.
@@ -158,6 +168,22 @@ impl Corral {
                     ("username", "admin".into()),
                     ("password", super::PASSWORD.into()),
                     ("password_repeat", super::PASSWORD.into()),
+                ]),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        cookie.unwrap()
+    }
+
+    /// Signs `username` in (with the tests' password): a new session cookie.
+    pub async fn sign_in(&self, username: &str) -> String {
+        let (status, body, cookie) = self
+            .post(
+                "/api/auth/login",
+                &form(&[
+                    ("username", username.to_owned()),
+                    ("password", super::PASSWORD.into()),
                 ]),
                 None,
             )
