@@ -8,7 +8,17 @@ use server::config::Config;
 /// the main thread has, and untouched stack costs no memory.
 const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
+/// Threads of the embedded database's blocking pool unless the operator says otherwise
+/// (`SURREAL_KVS_THREADPOOL_SIZE`; SurrealDB's default is 16 on small hosts, its minimum
+/// 4). A dashboard's storage work is small; 12 idle threads fewer.
+const KVS_THREADS: &str = "4";
+
 fn main() -> std::process::ExitCode {
+    if std::env::var_os("SURREAL_KVS_THREADPOOL_SIZE").is_none() {
+        // SAFETY: the first statement of `main`; no other thread exists yet to read the
+        // environment concurrently.
+        unsafe { std::env::set_var("SURREAL_KVS_THREADPOOL_SIZE", KVS_THREADS) };
+    }
     let config = Config::parse();
     if let Err(error) = server::telemetry::init(&config) {
         eprintln!("corral: {error}");
