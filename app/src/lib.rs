@@ -27,7 +27,5 @@ pub use root::{App, shell};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy routes (each page its own module in a split build) hydrate once their code
-    // is loaded.
-    leptos::mount::hydrate_lazy(App);
+    leptos::mount::hydrate_body(App);
 }

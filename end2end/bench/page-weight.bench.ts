@@ -6,7 +6,7 @@ import { addNodeByHand, signIn } from '../tests/helpers';
 // What the browser downloads for each page, cold (an empty cache per page): every
 // WebAssembly and JavaScript file under /pkg/, raw and as brotli (quality 11, what
 // `cargo leptos build --precompress` stores). Run against a release site built with
-// `cargo leptos build --release --split` (LEPTOS_SITE_ROOT, CORRAL_BIN).
+// `cargo leptos build --release` (LEPTOS_SITE_ROOT, CORRAL_BIN).
 
 type Weight = { files: number; raw: number; brotli: number };
 
@@ -73,4 +73,36 @@ test('wasm and JavaScript per page, raw and brotli', async ({ browser }) => {
   for (const [path, w] of rows) {
     console.log(`${path.padEnd(40)} ${String(w.files).padStart(5)} ${kb(w.raw)} ${kb(w.brotli)}`);
   }
+});
+
+// A slow link (100 ms round trip, 10 Mbit/s down, 2 Mbit/s up; Chromium's throttling):
+// from navigation to the dashboard hydrated (its push stream open), an empty cache each
+// time. Many small modules cost round trips over HTTP/1.1 (six connections a host); one
+// big file costs bandwidth.
+test('the dashboard on a slow link, navigation to hydrated', async ({ browser }) => {
+  const setup = await browser.newContext();
+  const first = await setup.newPage();
+  await signIn(first);
+  const state = await setup.storageState();
+  await setup.close();
+  const times: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const context = await browser.newContext({ storageState: state });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 100,
+      downloadThroughput: 1_250_000,
+      uploadThroughput: 250_000,
+    });
+    const started = Date.now();
+    await page.goto('/');
+    await page.waitForSelector('[data-push="on"]', { timeout: 120_000 });
+    times.push(Date.now() - started);
+    await context.close();
+  }
+  times.sort((a, b) => a - b);
+  console.log(`dashboard on a slow link, navigation to hydrated: ${times.join(', ')} ms (median ${times[1]})`);
 });

@@ -4,8 +4,9 @@
 //! the one this bench was built with), in one run on the same simulated fleet:
 //! 1. **idle**: a fresh data folder (embedded SurrealKV), no node, 10 s after start;
 //! 2. **load**: 50 simulated nodes × 100 containers (5,000) added, 20 signed-in sessions
-//!    (`CORRAL_FOOTPRINT_SESSIONS`), each with its dashboard push stream open and reading
-//!    a dashboard page every second (pages, sorts and searches vary), while 2 jobs run a
+//!    of one account (`CORRAL_FOOTPRINT_SESSIONS`), 16 with the dashboard's push stream
+//!    open (the per-user limit), each reading a dashboard page every second (pages, sorts
+//!    and searches vary), while 2 jobs run a
 //!    script that sleeps — 60 s, resident memory sampled every 500 ms;
 //! 3. **after**: 20 s after the load stopped (streams closed, jobs ended).
 //!
@@ -32,6 +33,8 @@ use support::process::{Corral, free_port};
 const NODES: usize = 50;
 const PER_NODE: usize = 100;
 const LOAD: Duration = Duration::from_secs(60);
+/// Open streams one account may hold (progress pages, log follows and dashboards).
+const STREAMS_PER_USER: usize = 16;
 
 /// Resident memory of a process, in KiB.
 #[derive(Clone, Copy, Default)]
@@ -93,12 +96,21 @@ fn sessions() -> usize {
         .unwrap_or(20)
 }
 
-/// One binary through idle, load and after.
-async fn measure(label: &str, binary: &PathBuf, sim: &Simulator) {
+/// One binary through idle, load and after; its jobs create CTs `vmid_base` + 1 and + 2
+/// (each binary its own, on the one simulated fleet).
+async fn measure(label: &str, binary: &PathBuf, sim: &Simulator, vmid_base: u32) {
     println!("{label}: {}", binary.display());
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
-    let corral = Corral::start_binary(binary, &data, free_port(), &[]).await;
+    // 20 sign-ins of one account in a few seconds: above the production limits.
+    let limits = [
+        "--login-attempts-per-user",
+        "100",
+        "--login-attempts-per-address",
+        "100",
+    ]
+    .map(String::from);
+    let corral = Corral::start_binary(binary, &data, free_port(), &limits).await;
     let pid = corral.pid();
     tokio::time::sleep(Duration::from_secs(10)).await;
     Resident::of(pid).line("idle (empty database, 10 s)");
@@ -118,10 +130,22 @@ async fn measure(label: &str, binary: &PathBuf, sim: &Simulator) {
     // Two jobs that run for most of the load.
     let jobs = [
         corral
-            .create_job_with_script(&node_ids[0], "busy-a", 9001, Some("sleep 40"), &admin)
+            .create_job_with_script(
+                &node_ids[0],
+                "busy-a",
+                vmid_base + 1,
+                Some("sleep 40"),
+                &admin,
+            )
             .await,
         corral
-            .create_job_with_script(&node_ids[1], "busy-b", 9002, Some("sleep 40"), &admin)
+            .create_job_with_script(
+                &node_ids[1],
+                "busy-b",
+                vmid_base + 2,
+                Some("sleep 40"),
+                &admin,
+            )
             .await,
     ];
 
@@ -130,14 +154,20 @@ async fn measure(label: &str, binary: &PathBuf, sim: &Simulator) {
     let mut clients = tokio::task::JoinSet::new();
     let client = reqwest::Client::new();
     for (i, cookie) in cookies.iter().enumerate() {
-        // The tab's push stream, held open for the whole load.
-        let stream = client
-            .get(format!("{}/api/dashboard/events", corral.base))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(stream.status(), 200);
+        // The tab's push stream, held open for the whole load; one account may hold 16
+        // streams (the per-user limit), so the other tabs poll without one.
+        let stream = if i < STREAMS_PER_USER {
+            let stream = client
+                .get(format!("{}/api/dashboard/events", corral.base))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(stream.status(), 200);
+            Some(stream)
+        } else {
+            None
+        };
         let (client, base, cookie) = (client.clone(), corral.base.clone(), cookie.clone());
         let (stop, pages) = (stop.clone(), pages.clone());
         clients.spawn(async move {
@@ -210,7 +240,8 @@ async fn main() {
         sessions(),
         LOAD.as_secs()
     );
-    for (label, binary) in binaries() {
-        measure(&label, &binary, &sim).await;
+    for (index, (label, binary)) in binaries().into_iter().enumerate() {
+        let vmid_base = 9000 + 10 * u32::try_from(index).unwrap();
+        measure(&label, &binary, &sim, vmid_base).await;
     }
 }
