@@ -22,7 +22,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -98,7 +98,7 @@ fn sessions() -> usize {
 
 /// One binary through idle, load and after; its jobs create CTs `vmid_base` + 1 and + 2
 /// (each binary its own, on the one simulated fleet).
-async fn measure(label: &str, binary: &PathBuf, sim: &Simulator, vmid_base: u32) {
+async fn measure(label: &str, binary: &Path, sim: &Simulator, vmid_base: u32) {
     println!("{label}: {}", binary.display());
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
