@@ -9,6 +9,7 @@ mod database;
 mod failure;
 mod migrations;
 
+use std::future::IntoFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,10 +112,19 @@ impl Store {
             .await
             .map_err(connect_error)?;
         }
-        db.use_ns(database.namespace.as_str())
-            .use_db(database.name.as_str())
-            .await
-            .map_err(connect_error)?;
+        // On a server, the first use defines the namespace and the database; processes
+        // (or test runs) defining theirs in one namespace at once can lose a write
+        // conflict, which is worth another try.
+        retry_conflicts(
+            || {
+                db.use_ns(database.namespace.as_str())
+                    .use_db(database.name.as_str())
+                    .into_future()
+            },
+            |error| QueryFailure::of(error) == QueryFailure::WriteConflict,
+        )
+        .await
+        .map_err(connect_error)?;
         let store = Store {
             db: Arc::new(db),
             engine,
