@@ -1,18 +1,17 @@
 //! How old each container's newest backup is, for the dashboard: per node, the content of
 //! every storage holding backups is read at most once per [`FRESHNESS`] (one caller
-//! reads, the others wait for its answer), whoever asks. A node that cannot be read keeps
-//! its last answer; the dashboard never fails for this.
+//! reads, the others wait for its answer or use the last one), whoever asks. A node that
+//! cannot be read keeps its last answer; the dashboard never fails for this.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use model::ids::NodeId;
+use model::node::NodeView;
 
 use crate::Backend;
-use crate::accounts::User;
-use crate::error::ServiceResult;
-use crate::nodes::{self, NodeAccess};
+use crate::nodes::NodeAccess;
 
 /// How long one node's answer is reused.
 pub const FRESHNESS: Duration = Duration::from_secs(60);
@@ -20,18 +19,40 @@ pub const FRESHNESS: Duration = Duration::from_secs(60);
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Newest backup time (Unix seconds) by VMID.
-type Newest = HashMap<u32, u64>;
+pub type Newest = HashMap<u32, u64>;
 
-/// One node's last answer, behind the lock its readers queue on.
-type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Newest)>>>;
+/// One node's last answer, and the lock its reader holds.
+#[derive(Default)]
+struct NodeAges {
+    last: Mutex<Option<(Instant, Arc<Newest>)>>,
+    /// Held while the node is read: one reader per node, whoever asks.
+    reading: tokio::sync::Mutex<()>,
+}
+
+type Slot = Arc<NodeAges>;
 
 /// The per-node answers; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct BackupAges {
     slots: Arc<Mutex<HashMap<NodeId, Slot>>>,
+    freshness: Duration,
+}
+
+impl Default for BackupAges {
+    fn default() -> Self {
+        BackupAges::new(FRESHNESS)
+    }
 }
 
 impl BackupAges {
+    /// Answers read again once they are `freshness` old.
+    pub fn new(freshness: Duration) -> BackupAges {
+        BackupAges {
+            slots: Arc::default(),
+            freshness,
+        }
+    }
+
     fn slot(&self, node_id: &NodeId) -> Slot {
         self.slots
             .lock()
@@ -41,7 +62,8 @@ impl BackupAges {
             .clone()
     }
 
-    /// Forgets a node's answer (a backup was made, restored or deleted there).
+    /// Forgets a node's answer (a backup was made, restored or deleted there): the next
+    /// dashboard waits for a new one.
     pub fn forget(&self, node_id: &NodeId) {
         self.slots
             .lock()
@@ -50,23 +72,57 @@ impl BackupAges {
     }
 }
 
+impl NodeAges {
+    fn last(&self) -> Option<(Instant, Arc<Newest>)> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads the node (the caller holds `reading`); a node that cannot be read keeps its
+    /// last answer until the next try.
+    async fn refresh(&self, access: &NodeAccess, pve_node: &str) -> Arc<Newest> {
+        let read = read(access, pve_node).await.map(Arc::new);
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = last.take().map(|(_, newest)| newest);
+        let newest = read.or(kept).unwrap_or_default();
+        *last = Some((Instant::now(), newest.clone()));
+        newest
+    }
+
+    /// The answer once there is one: read now unless another caller is already reading.
+    async fn first(&self, access: &NodeAccess, pve_node: &str) -> Arc<Newest> {
+        let _reading = self.reading.lock().await;
+        match self.last() {
+            Some((_, newest)) => newest,
+            None => self.refresh(access, pve_node).await,
+        }
+    }
+}
+
+/// Every backup storage's content, the storages asked at the same time.
 async fn read(access: &NodeAccess, pve_node: &str) -> Option<Newest> {
     let client = access.client(TIMEOUT).ok()?;
     let reading = async {
+        let storages = client.storages(pve_node, Some("backup")).await.ok()?;
+        let contents = futures_util::future::join_all(
+            storages
+                .iter()
+                .map(|storage| client.backups(pve_node, &storage.storage, None)),
+        )
+        .await;
         let mut newest = Newest::new();
-        for storage in client.storages(pve_node, Some("backup")).await.ok()? {
-            for item in client
-                .backups(pve_node, &storage.storage, None)
-                .await
-                .ok()?
-            {
-                let (Some(vmid), Some(ctime)) = (item.vmid, item.ctime) else {
-                    continue;
-                };
-                if let Ok(vmid) = u32::try_from(vmid) {
-                    let seen = newest.entry(vmid).or_insert(ctime);
-                    *seen = (*seen).max(ctime);
-                }
+        for item in contents
+            .into_iter()
+            .map(Result::ok)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+        {
+            let (Some(vmid), Some(ctime)) = (item.vmid, item.ctime) else {
+                continue;
+            };
+            if let Ok(vmid) = u32::try_from(vmid) {
+                let seen = newest.entry(vmid).or_insert(ctime);
+                *seen = (*seen).max(ctime);
             }
         }
         Some(newest)
@@ -74,35 +130,44 @@ async fn read(access: &NodeAccess, pve_node: &str) -> Option<Newest> {
     tokio::time::timeout(TIMEOUT, reading).await.ok().flatten()
 }
 
-/// The newest backup time of every container on the user's nodes, by node id and VMID.
-pub async fn newest(backend: &Backend, user: &User) -> ServiceResult<HashMap<(String, u32), u64>> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (view, access) in nodes::accesses(backend, user).await? {
-        let slot = backend.backup_ages.slot(&view.id);
-        tasks.spawn(async move {
-            let mut answer = slot.lock().await;
-            let fresh = answer
-                .as_ref()
-                .is_some_and(|(at, _)| at.elapsed() < FRESHNESS);
-            if !fresh {
-                // A node that cannot be read keeps its last answer until the next try.
-                let read = read(&access, &view.pve_node).await;
-                let kept = answer.take().map(|(_, newest)| newest);
-                *answer = Some((Instant::now(), read.or(kept).unwrap_or_default()));
-            }
-            let newest = answer.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
-            (view.id.to_string(), newest)
-        });
-    }
+/// The newest backup time of every container on `nodes`, by node id and VMID. A node
+/// read before is answered at once; one whose answer is older than [`FRESHNESS`] (or the
+/// freshness [`BackupAges::new`] was given) is read
+/// again in the background (the page shows the last answer meanwhile), so steady use
+/// never waits for the two requests a read takes; only a node never read (or forgotten
+/// after a backup) is waited for.
+pub async fn of_nodes(
+    backend: &Backend,
+    nodes: &[(NodeView, NodeAccess)],
+) -> HashMap<NodeId, Arc<Newest>> {
     let mut all = HashMap::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((node, newest)) = joined {
-            all.extend(
-                newest
-                    .into_iter()
-                    .map(|(vmid, at)| ((node.clone(), vmid), at)),
-            );
+    let mut first_reads = tokio::task::JoinSet::new();
+    for (view, access) in nodes {
+        let slot = backend.backup_ages.slot(&view.id);
+        let (access, pve_node) = (access.clone(), view.pve_node.clone());
+        match slot.last() {
+            Some((at, newest)) => {
+                if at.elapsed() >= backend.backup_ages.freshness && slot.reading.try_lock().is_ok()
+                {
+                    tokio::spawn(async move {
+                        // Whoever gets the lock reads; a reader already at work is enough.
+                        if let Ok(_reading) = slot.reading.try_lock() {
+                            slot.refresh(&access, &pve_node).await;
+                        }
+                    });
+                }
+                all.insert(view.id.clone(), newest);
+            }
+            None => {
+                let node_id = view.id.clone();
+                first_reads.spawn(async move { (node_id, slot.first(&access, &pve_node).await) });
+            }
         }
     }
-    Ok(all)
+    while let Some(joined) = first_reads.join_next().await {
+        if let Ok((node_id, newest)) = joined {
+            all.insert(node_id, newest);
+        }
+    }
+    all
 }

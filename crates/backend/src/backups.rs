@@ -121,7 +121,7 @@ pub async fn create(
         return Err(ServiceError::field("notes", "at most 1 KiB of notes"));
     }
     let about = format!("to {storage}");
-    lifecycle::operate(
+    let done = lifecycle::operate(
         backend,
         user,
         node_id,
@@ -149,7 +149,10 @@ pub async fn create(
             Ok(Some(upid))
         },
     )
-    .await
+    .await;
+    // The dashboard's next page shows the new backup's age.
+    backend.backup_ages.forget(node_id);
+    done
 }
 
 /// Restores backup `volid` of the user's container `vmid` into a new container (its VMID

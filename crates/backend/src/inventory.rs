@@ -10,6 +10,9 @@
 //! Addresses come from each running container's `/interfaces`, one request per container
 //! per boot: they are learned in the background after a list arrives (the page never waits
 //! for them) and shown from then on, so the steady state costs no extra requests.
+//!
+//! Each answer's rows are built once (again only when addresses were learned or the node
+//! renamed) and shared: a dashboard over 5,000 containers copies none of them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -67,6 +70,8 @@ struct Addresses {
     by_vmid: HashMap<u32, Learned>,
     /// Set while a background task is asking; one task per node at a time.
     learning: bool,
+    /// Counts changes to `by_vmid`: rows built before a change are built again.
+    version: u64,
 }
 
 /// A running container's IPv4 addresses as reported during one boot.
@@ -109,13 +114,15 @@ struct SlotState {
     /// The client, reused across intervals (one TLS connection), with what it was made for.
     client: Option<(String, pve::Client)>,
     last: Option<(Instant, Answer)>,
+    /// The last answer's rows, with what they were built from.
+    rows: Option<BuiltRows>,
 }
 
 #[derive(Clone)]
 struct Answer {
     health: NodeHealth,
     message: Option<String>,
-    containers: Vec<LxcEntry>,
+    containers: Arc<[LxcEntry]>,
 }
 
 impl Answer {
@@ -123,16 +130,36 @@ impl Answer {
         Answer {
             health,
             message: Some(message),
-            containers: Vec::new(),
+            containers: Arc::new([]),
         }
     }
 }
 
-/// Everything the dashboard shows: each node's outcome and all containers found.
+/// Rows built from one answer, the addresses known then, and the node's names then.
+struct BuiltRows {
+    answered_at: Instant,
+    addresses_version: u64,
+    node: (String, String),
+    rows: NodeRows,
+}
+
+/// One node's containers (templates left out) as dashboard rows, in its list's order;
+/// shared, cheap to clone.
+pub type NodeRows = Arc<[ContainerRow]>;
+
+/// Everything the dashboard shows: each node's outcome and its containers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     pub nodes: Vec<NodeOutcome>,
-    pub containers: Vec<ContainerRow>,
+    /// Each node's rows, in the order of `nodes` (none for a node that failed).
+    pub rows: Vec<NodeRows>,
+}
+
+impl Snapshot {
+    /// Every container found, node by node.
+    pub fn containers(&self) -> impl Iterator<Item = &ContainerRow> {
+        self.rows.iter().flat_map(|rows| rows.iter())
+    }
 }
 
 fn classify(error: &PveError) -> NodeHealth {
@@ -178,22 +205,23 @@ impl Inventory {
             .clone()
     }
 
-    /// One node's answer: fresh from the cache, or fetched (once, whoever asks), with the
-    /// addresses known so far of its running containers.
+    /// One node's answer: fresh from the cache, or fetched (once, whoever asks), with its
+    /// rows (the addresses known so far of its running containers included).
     async fn node(
         &self,
         view: &NodeView,
         access: &NodeAccess,
         timeout: Duration,
         max_age: Duration,
-    ) -> (Answer, Duration, HashMap<u32, Vec<String>>) {
+    ) -> (Answer, Duration, NodeRows) {
         let slot = self.slot(&view.id);
         let mut state = slot.state.lock().await;
         if let Some((at, answer)) = &state.last
             && at.elapsed() < self.freshness.min(max_age)
         {
-            let known = slot.known_addresses(&answer.containers);
-            return (answer.clone(), at.elapsed(), known);
+            let (at, answer) = (*at, answer.clone());
+            let rows = slot.rows(&mut state, view, at, &answer);
+            return (answer, at.elapsed(), rows);
         }
         let key = client_key(access);
         let client = match &state.client {
@@ -211,7 +239,7 @@ impl Inventory {
                         Answer {
                             health: NodeHealth::Ok,
                             message: None,
-                            containers,
+                            containers: containers.into(),
                         }
                     }
                     Ok(Err(error)) => Answer::failed(classify(&error), error.to_string()),
@@ -222,15 +250,50 @@ impl Inventory {
                 }
             }
         };
-        state.last = Some((Instant::now(), answer.clone()));
-        let known = slot.known_addresses(&answer.containers);
-        (answer, Duration::ZERO, known)
+        let at = Instant::now();
+        state.last = Some((at, answer.clone()));
+        let rows = slot.rows(&mut state, view, at, &answer);
+        (answer, Duration::ZERO, rows)
     }
 }
 
 impl Slot {
     fn addresses(&self) -> std::sync::MutexGuard<'_, Addresses> {
         self.addresses.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The rows of `answer` (given at `at`): those built before, unless addresses were
+    /// learned or the node was renamed since.
+    fn rows(
+        &self,
+        state: &mut SlotState,
+        view: &NodeView,
+        at: Instant,
+        answer: &Answer,
+    ) -> NodeRows {
+        let addresses_version = self.addresses().version;
+        let node = (view.name.clone(), view.pve_node.clone());
+        if let Some(built) = &state.rows
+            && built.answered_at == at
+            && built.addresses_version == addresses_version
+            && built.node == node
+        {
+            return built.rows.clone();
+        }
+        let known = self.known_addresses(&answer.containers);
+        let rows: NodeRows = answer
+            .containers
+            .iter()
+            .filter(|e| !e.template)
+            .filter_map(|e| row(view, e, &known))
+            .collect();
+        state.rows = Some(BuiltRows {
+            answered_at: at,
+            addresses_version,
+            node,
+            rows: rows.clone(),
+        });
+        rows
     }
 
     /// The addresses learned during the current boot of each running container listed.
@@ -253,9 +316,13 @@ impl Slot {
     fn learn_addresses(self: &Arc<Self>, client: &pve::Client, pve_node: &str, list: &[LxcEntry]) {
         let wanted: Vec<(u32, u64)> = {
             let mut addresses = self.addresses();
+            let before = addresses.by_vmid.len();
             addresses
                 .by_vmid
                 .retain(|vmid, _| list.iter().any(|e| e.vmid == *vmid && running(e)));
+            if addresses.by_vmid.len() != before {
+                addresses.version += 1;
+            }
             if addresses.learning {
                 return;
             }
@@ -300,7 +367,9 @@ impl Slot {
                     break;
                 };
                 if let Ok((vmid, boot, ipv4)) = joined {
-                    slot.addresses().by_vmid.insert(
+                    let mut addresses = slot.addresses();
+                    addresses.version += 1;
+                    addresses.by_vmid.insert(
                         vmid,
                         Learned {
                             boot,
@@ -405,7 +474,7 @@ pub async fn container(
     vmid: Vmid,
 ) -> ServiceResult<Option<ContainerRow>> {
     let (view, access) = nodes::access(backend, user, node_id).await?;
-    let (answer, _, addresses) = backend
+    let (answer, _, rows) = backend
         .inventory
         .node(&view, &access, DEFAULT_NODE_TIMEOUT, Duration::MAX)
         .await;
@@ -417,16 +486,12 @@ pub async fn container(
                 .unwrap_or_else(|| "the node did not answer".into()),
         });
     }
-    Ok(answer
-        .containers
-        .iter()
-        .filter(|e| e.vmid == vmid.get() && !e.template)
-        .find_map(|e| row(&view, e, &addresses)))
+    Ok(rows.iter().find(|row| row.vmid == vmid).cloned())
 }
 
 /// Every container on every node of `user`, each node fetched in parallel with its own
 /// `timeout`; failing nodes are reported, the others' containers kept. Nodes keep their
-/// list order (default first); containers are sorted by node, then VMID.
+/// list order (default first), containers their node's.
 pub async fn for_user(
     backend: &Backend,
     user: &User,
@@ -444,12 +509,22 @@ pub async fn for_user_within(
     max_age: Duration,
 ) -> ServiceResult<Snapshot> {
     let nodes = nodes::accesses(backend, user).await?;
+    Ok(of_nodes(backend, nodes, timeout, max_age).await)
+}
+
+/// As [`for_user_within`], for nodes the caller has already read (with their access).
+pub async fn of_nodes(
+    backend: &Backend,
+    nodes: Vec<(NodeView, NodeAccess)>,
+    timeout: Duration,
+    max_age: Duration,
+) -> Snapshot {
     let mut tasks = tokio::task::JoinSet::new();
     for (index, (view, access)) in nodes.into_iter().enumerate() {
         let inventory = backend.inventory.clone();
         tasks.spawn(async move {
-            let (answer, age, addresses) = inventory.node(&view, &access, timeout, max_age).await;
-            (index, view, answer, age, addresses)
+            let (answer, age, rows) = inventory.node(&view, &access, timeout, max_age).await;
+            (index, view, answer, age, rows)
         });
     }
     let mut answers = Vec::new();
@@ -462,16 +537,10 @@ pub async fn for_user_within(
     answers.sort_by_key(|(index, ..)| *index);
     let mut snapshot = Snapshot {
         nodes: Vec::new(),
-        containers: Vec::new(),
+        rows: Vec::new(),
     };
-    for (_, view, answer, age, addresses) in answers {
-        snapshot.containers.extend(
-            answer
-                .containers
-                .iter()
-                .filter(|e| !e.template)
-                .filter_map(|e| row(&view, e, &addresses)),
-        );
+    for (_, view, answer, age, rows) in answers {
+        snapshot.rows.push(rows);
         snapshot.nodes.push(NodeOutcome {
             node_id: view.id.clone(),
             node_name: view.name.clone(),
@@ -481,5 +550,5 @@ pub async fn for_user_within(
             age_ms: u64::try_from(age.as_millis()).unwrap_or(u64::MAX),
         });
     }
-    Ok(snapshot)
+    snapshot
 }

@@ -63,6 +63,8 @@ pub struct Backend {
     pub locks: lifecycle::Locks,
     /// Each node's newest backup per container (a minute's cache, for the dashboard).
     pub backup_ages: backup_ages::BackupAges,
+    /// Each user's discovered services as the dashboard shows them (a short cache).
+    pub row_services: discovery::rows::RowServicesCache,
     /// Live subscribers to job events.
     pub job_bus: jobs::JobBus,
     /// Open dashboards told when their user's dashboard changed.
@@ -92,6 +94,7 @@ impl Backend {
             inventory: inventory::Inventory::default(),
             locks: lifecycle::Locks::default(),
             backup_ages: backup_ages::BackupAges::default(),
+            row_services: discovery::rows::RowServicesCache::default(),
             job_bus: jobs::JobBus::default(),
             dashboard_push: dashboard::push::DashboardPush::default(),
             job_wakeup: Arc::default(),

@@ -247,3 +247,77 @@ async fn a_node_that_goes_away_mid_backup_gets_a_clear_message_and_an_audit_entr
                 .is_some_and(|d| d.starts_with("to nas: "))
     }));
 }
+
+/// Backup ages on the dashboard: a node never read is waited for; an old answer is shown
+/// at once while one read in the background replaces it; a forgotten node (after a backup
+/// through Corral) is waited for again.
+#[tokio::test]
+async fn old_backup_ages_are_shown_while_read_again() {
+    let mut lab = lab(Speed::Instant).await;
+    lab.backend.backup_ages = backend::backup_ages::BackupAges::new(std::time::Duration::ZERO);
+    let vmid = lab.running_debian();
+    let (backend, admin) = (&lab.backend, &lab.admin);
+    let age_of = |dashboard: &model::inventory::Dashboard| {
+        dashboard
+            .containers
+            .iter()
+            .find(|row| row.vmid.get() == vmid)
+            .unwrap()
+            .backup_age_s
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let search = vmid.to_string();
+    let query = || backend::dashboard::query(backend, admin, &search, "", 1);
+    let contents = || {
+        lab.sim
+            .request_count_where("pve", |path| path.contains("/content"))
+    };
+
+    lab.sim.record_backup(vmid, now - 10 * 86_400).unwrap();
+    let first = query().await.unwrap();
+    assert!(
+        age_of(&first).is_some_and(|age| age >= 10 * 86_400),
+        "the first read is waited for: {:?}",
+        age_of(&first)
+    );
+
+    // A newer backup made outside Corral: the next page still shows the old answer (its
+    // read has only begun), and a later one the new.
+    lab.sim.record_backup(vmid, now - 3_600).unwrap();
+    let reads_before = contents();
+    let stale = query().await.unwrap();
+    assert!(age_of(&stale).is_some_and(|age| age >= 10 * 86_400));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let again = query().await.unwrap();
+        if age_of(&again).is_some_and(|age| age < 2 * 3_600) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new backup never showed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(contents() > reads_before, "read again in the background");
+
+    // A backup through Corral forgets the node's answer: the very next page waits for it.
+    backups::create(
+        backend,
+        admin,
+        &lab.node_id,
+        Vmid::new(vmid).unwrap(),
+        request("local", "", false),
+    )
+    .await
+    .unwrap();
+    let after = query().await.unwrap();
+    assert!(
+        age_of(&after).is_some_and(|age| age < 600),
+        "{:?}",
+        age_of(&after)
+    );
+}

@@ -212,6 +212,12 @@ async fn web_uis_are_found_by_scheme_with_their_titles() {
         ),
     )
     .await;
+    // The dashboard before: no services (and that answer is now cached).
+    let before = backend::dashboard::query(&lab.backend, &lab.admin, &format!("{vmid}"), "", 1)
+        .await
+        .unwrap();
+    let row = before.containers.iter().find(|r| r.vmid == ct).unwrap();
+    assert!(row.web.is_empty() && row.services.is_empty());
     let found = discovery::refresh(&lab.backend, &lab.admin, &lab.node_id, ct)
         .await
         .unwrap();
@@ -242,7 +248,8 @@ async fn web_uis_are_found_by_scheme_with_their_titles() {
     assert_eq!(portainer[0].title.as_deref(), Some("Portainer"));
     assert!(links("app").is_empty(), "a port that answers nothing");
 
-    // The dashboard row carries the links of the running services.
+    // The dashboard row carries the links of the running services: the discovery replaced
+    // the cached answer at once.
     let dashboard = backend::dashboard::query(&lab.backend, &lab.admin, &format!("{vmid}"), "", 1)
         .await
         .unwrap();

@@ -159,7 +159,8 @@ impl Search {
     }
 
     /// Whether a container matches every part of the search.
-    pub fn matches(&self, row: &ContainerRow) -> bool {
+    pub fn matches<R: FleetRow + ?Sized>(&self, item: &R) -> bool {
+        let row = item.row();
         let status_ok = self
             .status
             .as_deref()
@@ -185,12 +186,46 @@ impl Search {
             })
         };
         let services_ok = self.services.iter().all(|wanted| {
-            row.services
+            item.services()
                 .iter()
                 .any(|s| s.to_lowercase().contains(wanted.as_str()))
         });
-        let backup_ok = self.backup.is_none_or(|b| b.matches(row.backup_age_s));
+        let backup_ok = self.backup.is_none_or(|b| b.matches(item.backup_age_s()));
         status_ok && node_ok && tags_ok && services_ok && backup_ok && words_ok
+    }
+}
+
+/// What search and sort read of a container: its row, and its services and backup age
+/// (the dashboard joins those to cached rows without copying them).
+pub trait FleetRow {
+    fn row(&self) -> &ContainerRow;
+
+    fn services(&self) -> &[String] {
+        &self.row().services
+    }
+
+    fn backup_age_s(&self) -> Option<u64> {
+        self.row().backup_age_s
+    }
+}
+
+impl FleetRow for ContainerRow {
+    fn row(&self) -> &ContainerRow {
+        self
+    }
+}
+
+impl<R: FleetRow + ?Sized> FleetRow for &R {
+    fn row(&self) -> &ContainerRow {
+        (**self).row()
+    }
+
+    fn services(&self) -> &[String] {
+        (**self).services()
+    }
+
+    fn backup_age_s(&self) -> Option<u64> {
+        (**self).backup_age_s()
     }
 }
 
@@ -233,7 +268,7 @@ impl SortKey {
     }
 
     /// Sorts rows in place; ties fall back to node, then VMID.
-    pub fn sort(self, rows: &mut [ContainerRow], descending: bool) {
+    pub fn sort<R: FleetRow>(self, rows: &mut [R], descending: bool) {
         use std::cmp::Ordering;
         let fraction = |used: u64, max: u64| {
             if max == 0 {
@@ -243,6 +278,7 @@ impl SortKey {
             }
         };
         rows.sort_by(|a, b| {
+            let (a, b) = (a.row(), b.row());
             let primary = match self {
                 SortKey::Name => a
                     .name

@@ -52,6 +52,8 @@ pub enum SimError {
     Tls(String),
     #[error("no node named `{0}`")]
     UnknownNode(String),
+    #[error("no container {0}")]
+    UnknownContainer(u32),
     #[error("SSH setup failed: {0}")]
     Ssh(String),
     #[error("cannot set up the simulator's files: {0}")]
@@ -514,6 +516,31 @@ impl Simulator {
             .filter(|ct| ct.node == node)
             .map(|ct| ct.vmid)
             .collect()
+    }
+
+    /// Records a backup of container `vmid` made at `ctime` (Unix seconds) on its node's
+    /// `local` storage, as if vzdump had run then (its listing only: restoring it fails,
+    /// no files were copied). For benchmarks with a fleet's worth of backups.
+    pub fn record_backup(&self, vmid: u32, ctime: u64) -> Result<(), SimError> {
+        let mut cluster = self.sim.cluster();
+        let ct = cluster
+            .containers
+            .get(&vmid)
+            .ok_or(SimError::UnknownContainer(vmid))?;
+        let file = format!("vzdump-lxc-{vmid}-{ctime}.tar.zst");
+        let archive = tasks::ArchiveDef {
+            volid: format!("local:backup/{file}"),
+            storage: "local".into(),
+            node: ct.node.clone(),
+            vmid,
+            ctime,
+            size: 100 * 1024 * 1024,
+            notes: ct.name(),
+            protected: false,
+            config: ct.config.clone(),
+        };
+        cluster.archives.push(archive);
+        Ok(())
     }
 
     /// Whether container `vmid` exists, and whether it is running.

@@ -2,16 +2,28 @@
 //! search (its services from the last discovery included), sorted, the counts over all of
 //! them, each node's health, and the user's jobs that have not ended; and its pushes
 //! to open tabs ([`push`]).
+//!
+//! The rows, services and backup ages come shared from their caches; search and sort run
+//! over references to them, and only the page's rows are copied.
 
 pub mod push;
 
-use model::inventory::{ContainerRow, Dashboard, NodeOutcome, PAGE_SIZE, Paging, Search, SortKey};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use model::ids::NodeId;
+use model::inventory::{
+    ContainerRow, Dashboard, FleetRow, NodeOutcome, PAGE_SIZE, Paging, Search, SortKey,
+};
 use model::job::JobView;
 
 use crate::Backend;
 use crate::accounts::User;
+use crate::backup_ages::Newest;
+use crate::discovery::rows::{RowServices, ServicesByNode};
 use crate::error::ServiceResult;
-use crate::{backup_ages, discovery, inventory, jobs};
+use crate::inventory::NodeRows;
+use crate::{backup_ages, discovery, inventory, jobs, nodes};
 
 /// Page `page` (from 1; past the end: the last) of the containers matching `search`
 /// (`status:running node:pve tag:web svc:nginx words`), sorted by `sort` (`name`, `-cpu`,
@@ -32,8 +44,47 @@ pub async fn query(
 /// outcome, and the user's jobs that have not ended.
 struct Fleet {
     nodes: Vec<NodeOutcome>,
-    containers: Vec<ContainerRow>,
+    /// Each node's rows, in the order of `nodes`.
+    rows: Vec<NodeRows>,
+    services: Arc<ServicesByNode>,
+    backups: HashMap<NodeId, Arc<Newest>>,
+    /// When the backup ages are counted from (Unix seconds).
+    now: u64,
     jobs: Vec<JobView>,
+}
+
+/// A container with what the dashboard joins to its row, borrowed from the caches.
+struct Joined<'a> {
+    row: &'a ContainerRow,
+    services: Option<&'a RowServices>,
+    backup_age_s: Option<u64>,
+}
+
+impl FleetRow for Joined<'_> {
+    fn row(&self) -> &ContainerRow {
+        self.row
+    }
+
+    fn services(&self) -> &[String] {
+        self.services.map_or(&[], |found| &found.names)
+    }
+
+    fn backup_age_s(&self) -> Option<u64> {
+        self.backup_age_s
+    }
+}
+
+impl Joined<'_> {
+    /// The row as sent, with its services and backup age.
+    fn to_row(&self) -> ContainerRow {
+        let mut row = self.row.clone();
+        if let Some(found) = self.services {
+            row.services = found.names.clone();
+            row.web = found.links.clone();
+        }
+        row.backup_age_s = self.backup_age_s;
+        row
+    }
 }
 
 impl Fleet {
@@ -43,48 +94,67 @@ impl Fleet {
         user: &User,
         max_age: std::time::Duration,
     ) -> ServiceResult<Fleet> {
-        let (mut snapshot, jobs, services, backups) = tokio::try_join!(
-            inventory::for_user_within(backend, user, inventory::DEFAULT_NODE_TIMEOUT, max_age),
+        let nodes = nodes::accesses(backend, user).await?;
+        let backups = backup_ages::of_nodes(backend, &nodes);
+        let snapshot = inventory::of_nodes(
+            backend,
+            nodes.clone(),
+            inventory::DEFAULT_NODE_TIMEOUT,
+            max_age,
+        );
+        let (snapshot, jobs, services, backups) = tokio::try_join!(
+            async { Ok(snapshot.await) },
             jobs::active(backend, user),
-            discovery::running_services(backend, user),
-            backup_ages::newest(backend, user),
+            discovery::rows::running_services(backend, user),
+            async { Ok(backups.await) },
         )?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        for row in &mut snapshot.containers {
-            let key = (row.node_id.to_string(), row.vmid.get());
-            row.backup_age_s = backups.get(&key).map(|at| now.saturating_sub(*at));
-            if let Some(found) = services.get(&key) {
-                row.services = found.names.clone();
-                row.web = found.links.clone();
-            }
-        }
         Ok(Fleet {
             nodes: snapshot.nodes,
-            containers: snapshot.containers,
+            rows: snapshot.rows,
+            services,
+            backups,
+            now,
             jobs,
         })
     }
 
+    /// Every container with its services and backup age, node by node.
+    fn joined(&self) -> Vec<Joined<'_>> {
+        let mut all = Vec::with_capacity(self.rows.iter().map(|rows| rows.len()).sum());
+        for (node, rows) in self.nodes.iter().zip(&self.rows) {
+            let services = self.services.get(&node.node_id);
+            let backups = self.backups.get(&node.node_id);
+            all.extend(rows.iter().map(|row| {
+                let vmid = row.vmid.get();
+                Joined {
+                    row,
+                    services: services.and_then(|found| found.get(&vmid)),
+                    backup_age_s: backups
+                        .and_then(|newest| newest.get(&vmid))
+                        .map(|at| self.now.saturating_sub(*at)),
+                }
+            }));
+        }
+        all
+    }
+
     /// One page of the rows matching `search`, sorted; the counts over the whole fleet.
     fn page(self, search: &str, sort: &str, page: usize, per_page: usize) -> Dashboard {
-        let total = self.containers.len();
-        let running = self
-            .containers
-            .iter()
-            .filter(|c| c.status.is_running())
-            .count();
+        let all = self.joined();
+        let total = all.len();
+        let running = all.iter().filter(|c| c.row.status.is_running()).count();
         let search = Search::parse(search);
-        let mut matching: Vec<_> = self
-            .containers
-            .into_iter()
-            .filter(|c| search.matches(c))
-            .collect();
+        let mut matching: Vec<_> = all.into_iter().filter(|c| search.matches(c)).collect();
         let (key, descending) = SortKey::parse(sort);
         key.sort(&mut matching, descending);
         let paging = Paging::new(page, matching.len(), per_page);
-        let containers = matching.drain(paging.range()).collect();
+        let containers = matching[paging.range()]
+            .iter()
+            .map(Joined::to_row)
+            .collect();
         Dashboard {
             nodes: self.nodes,
             containers,

@@ -7,10 +7,12 @@
 //! and the service, and only ever opened one service at a time on request (audited).
 //! A failed attempt keeps the previous services and records why and when. The ports
 //! services listen on outside loopback are probed for web UIs ([`web`]).
-//! [`refresher`] reads stale discoveries again in the background.
+//! [`refresher`] reads stale discoveries again in the background; [`rows`] is what the
+//! dashboard shows of them.
 
 mod parse;
 pub mod refresher;
+pub mod rows;
 mod web;
 
 use std::collections::BTreeMap;
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use model::audit::AuditAction;
 use model::ids::{NodeId, Vmid};
-use model::service::{Discovery, Service, ServiceKind, ServiceLink, ServiceStatus};
+use model::service::{Discovery, Service, ServiceKind, ServiceStatus};
 use surrealdb::types::SurrealValue;
 use zeroize::Zeroizing;
 
@@ -309,6 +311,7 @@ pub async fn refresh(
                 .check()?;
         }
     }
+    backend.row_services.changed();
     load(backend, user, node_id, vmid)
         .await?
         .ok_or_else(|| ServiceError::Internal("the discovery vanished".into()))?
@@ -392,59 +395,4 @@ pub async fn reseal_all(backend: &Backend) -> ServiceResult<usize> {
         }
     }
     Ok(count)
-}
-
-/// A container's own running services and their web UIs, for its dashboard row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RowServices {
-    pub names: Vec<String>,
-    pub links: Vec<ServiceLink>,
-}
-
-/// Every container's own running services (system ones left out) and their web UIs, by
-/// node id and VMID, for the dashboard: one query over the user's discoveries.
-pub async fn running_services(
-    backend: &Backend,
-    user: &User,
-) -> ServiceResult<BTreeMap<(String, u32), RowServices>> {
-    #[derive(SurrealValue)]
-    struct Row {
-        node: String,
-        vmid: i64,
-        services: String,
-    }
-    let rows: Vec<Row> = backend
-        .store
-        .db()
-        .query(
-            "SELECT record::id(node) AS node, vmid, services FROM discovery
-              WHERE owner = type::record('user', $owner)",
-        )
-        .bind(("owner", user.id.to_string()))
-        .await?
-        .check()?
-        .take(0)?;
-    let mut by_container = BTreeMap::new();
-    for row in rows {
-        let Ok(services) = serde_json::from_str::<Vec<Service>>(&row.services) else {
-            continue;
-        };
-        let mut found = RowServices::default();
-        for service in services
-            .into_iter()
-            .filter(|s| !s.is_system && s.status == ServiceStatus::Running)
-        {
-            found
-                .links
-                .extend(service.web.iter().map(|link| ServiceLink {
-                    service: service.name.clone(),
-                    link: link.clone(),
-                }));
-            found.names.push(service.name);
-        }
-        if let Ok(vmid) = u32::try_from(row.vmid) {
-            by_container.insert((row.node, vmid), found);
-        }
-    }
-    Ok(by_container)
 }
