@@ -94,19 +94,23 @@ impl Fleet {
         user: &User,
         max_age: std::time::Duration,
     ) -> ServiceResult<Fleet> {
-        let nodes = nodes::accesses(backend, user).await?;
-        let backups = backup_ages::of_nodes(backend, &nodes);
-        let snapshot = inventory::of_nodes(
-            backend,
-            nodes.clone(),
-            inventory::DEFAULT_NODE_TIMEOUT,
-            max_age,
-        );
-        let (snapshot, jobs, services, backups) = tokio::try_join!(
-            async { Ok(snapshot.await) },
+        // The node list is read while the jobs and services are.
+        let from_nodes = async {
+            let nodes = nodes::accesses(backend, user).await?;
+            Ok(tokio::join!(
+                inventory::of_nodes(
+                    backend,
+                    nodes.clone(),
+                    inventory::DEFAULT_NODE_TIMEOUT,
+                    max_age
+                ),
+                backup_ages::of_nodes(backend, &nodes),
+            ))
+        };
+        let ((snapshot, backups), jobs, services) = tokio::try_join!(
+            from_nodes,
             jobs::active(backend, user),
             discovery::rows::running_services(backend, user),
-            async { Ok(backups.await) },
         )?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -133,3 +133,64 @@ async fn an_answer_over_the_size_limit_is_refused_not_buffered() {
     // The same answer passes the default limit.
     assert!(client(&sim).cluster_resources(None).await.is_ok());
 }
+
+/// pveproxy gzips a body over 1 KiB for a client that accepts it, and only then; the
+/// client (which accepts gzip) reads both.
+#[tokio::test]
+async fn large_bodies_are_gzipped_when_the_client_accepts_it() {
+    use std::io::Read;
+    let sim = simulator(SimConfig::default()).await;
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).unwrap();
+    // The workspace's reqwest can decompress (the client's feature); this one must not.
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .no_gzip()
+        .build()
+        .unwrap();
+    let (id, secret) = sim.token();
+    let auth = format!("PVEAPIToken={id}={secret}");
+    let get = |path: &str, accept: Option<&str>| {
+        let mut request = http
+            .get(format!("{}/api2/json{path}", sim.api_url()))
+            .header("Authorization", &auth);
+        if let Some(accept) = accept {
+            request = request.header("Accept-Encoding", accept);
+        }
+        request.send()
+    };
+
+    let plain = get("/nodes/pve/lxc", None).await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    assert!(plain.len() > 1024, "a list worth compressing");
+
+    let gzipped = get("/nodes/pve/lxc", Some("gzip, deflate")).await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let body = gzipped.bytes().await.unwrap();
+    assert!(body.len() < plain.len());
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut unpacked)
+        .unwrap();
+    // The same list (its figures move between two reads).
+    let vmids = |body: &[u8]| {
+        let list: serde_json::Value = serde_json::from_slice(body).unwrap();
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["vmid"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(vmids(&unpacked), vmids(&plain));
+
+    let small = get("/cluster/nextid", Some("gzip")).await.unwrap();
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "1 KiB or less stays plain"
+    );
+    assert_eq!(small.text().await.unwrap(), r#"{"data":"106"}"#);
+
+    let listed = client(&sim).lxc_list("pve").await.unwrap();
+    assert!(!listed.is_empty(), "the client reads the gzipped list");
+}

@@ -70,7 +70,8 @@ pub(crate) async fn handle(
         tokio::time::sleep(latency).await;
     }
     let style = sim.config.error_style;
-    match answer(&sim, &serving, request).await {
+    let gzip = reply::accepts_gzip(request.headers());
+    let response = match answer(&sim, &serving, request).await {
         Ok(reply) => reply::success(reply),
         Err(error) => {
             if error.status == 401 && !sim.config.auth_failure_delay.is_zero() {
@@ -78,6 +79,11 @@ pub(crate) async fn handle(
             }
             reply::failure(error, style)
         }
+    };
+    if gzip {
+        reply::compressed(response).await
+    } else {
+        response
     }
 }
 

@@ -139,3 +139,41 @@ pub fn failure(error: ApiError, style: ErrorStyle) -> Response<Body> {
     }
     response
 }
+
+/// Bodies larger than this are compressed for a client that accepts it (pveproxy's rule).
+const COMPRESS_ABOVE: usize = 1024;
+
+/// Whether the request's `Accept-Encoding` names gzip.
+pub fn accepts_gzip(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| coding.split(';').next().is_some_and(|c| c.trim() == "gzip"))
+}
+
+/// The response with its body gzip-compressed when it is over 1 KiB, as pveproxy sends
+/// it to a client that accepts gzip.
+pub async fn compressed(response: Response<Body>) -> Response<Body> {
+    use std::io::Write;
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if bytes.len() <= COMPRESS_ABOVE {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    match encoder.write_all(&bytes).and_then(|()| encoder.finish()) {
+        Ok(gzipped) => {
+            parts.headers.insert(
+                hyper::header::CONTENT_ENCODING,
+                hyper::header::HeaderValue::from_static("gzip"),
+            );
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(gzipped))
+        }
+        Err(_) => Response::from_parts(parts, Body::from(bytes)),
+    }
+}
