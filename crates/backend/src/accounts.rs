@@ -574,6 +574,7 @@ pub async fn delete(
         .bind(("id", target.id.to_string()))
         .await?
         .check()?;
+    backend.node_lists.changed();
     audit::record(
         backend,
         Entry::ok(

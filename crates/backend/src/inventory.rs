@@ -509,18 +509,19 @@ pub async fn for_user_within(
     max_age: Duration,
 ) -> ServiceResult<Snapshot> {
     let nodes = nodes::accesses(backend, user).await?;
-    Ok(of_nodes(backend, nodes, timeout, max_age).await)
+    Ok(of_nodes(backend, &nodes, timeout, max_age).await)
 }
 
 /// As [`for_user_within`], for nodes the caller has already read (with their access).
 pub async fn of_nodes(
     backend: &Backend,
-    nodes: Vec<(NodeView, NodeAccess)>,
+    nodes: &[(NodeView, NodeAccess)],
     timeout: Duration,
     max_age: Duration,
 ) -> Snapshot {
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, (view, access)) in nodes.into_iter().enumerate() {
+    for (index, (view, access)) in nodes.iter().enumerate() {
+        let (view, access) = (view.clone(), access.clone());
         let inventory = backend.inventory.clone();
         tasks.spawn(async move {
             let (answer, age, rows) = inventory.node(&view, &access, timeout, max_age).await;

@@ -28,6 +28,7 @@ pub mod net;
 pub mod nodes;
 pub mod offerings;
 pub mod password;
+pub mod per_user;
 pub mod setup_code;
 pub mod snapshots;
 pub mod ssh;
@@ -65,6 +66,8 @@ pub struct Backend {
     pub backup_ages: backup_ages::BackupAges,
     /// Each user's discovered services as the dashboard shows them (a short cache).
     pub row_services: discovery::rows::RowServicesCache,
+    /// Each user's nodes with their opened credentials, for the dashboard (a short cache).
+    pub node_lists: nodes::NodeListCache,
     /// Live subscribers to job events.
     pub job_bus: jobs::JobBus,
     /// Open dashboards told when their user's dashboard changed.
@@ -94,7 +97,8 @@ impl Backend {
             inventory: inventory::Inventory::default(),
             locks: lifecycle::Locks::default(),
             backup_ages: backup_ages::BackupAges::default(),
-            row_services: discovery::rows::RowServicesCache::default(),
+            row_services: discovery::rows::RowServicesCache::new(discovery::rows::FRESHNESS),
+            node_lists: nodes::NodeListCache::new(nodes::LIST_FRESHNESS),
             job_bus: jobs::JobBus::default(),
             dashboard_push: dashboard::push::DashboardPush::default(),
             job_wakeup: Arc::default(),

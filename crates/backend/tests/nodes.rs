@@ -414,3 +414,65 @@ async fn nodes_outside_the_allowed_ranges_are_refused_at_probe_add_and_edit() {
         Err(ServiceError::Conflict(_))
     ));
 }
+
+/// The dashboard keeps each user's opened node list for a few seconds, yet every change
+/// to a node through Corral shows on the very next page: an added node, a rename, a new
+/// default, a delete.
+#[tokio::test]
+async fn the_dashboard_sees_every_node_change_at_once() {
+    let sim = Simulator::start(SimConfig {
+        nodes: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    let names = || async {
+        backend::dashboard::query(&backend, &admin, "", "", 1)
+            .await
+            .unwrap()
+            .nodes
+            .iter()
+            .map(|node| node.node_name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(names().await.is_empty());
+    let first = nodes::create(&backend, &admin, &form(&sim, "pve"))
+        .await
+        .unwrap();
+    assert_eq!(names().await, [first.name.clone()]);
+    let second = nodes::create(&backend, &admin, &form(&sim, "pve2"))
+        .await
+        .unwrap();
+    assert_eq!(names().await, [first.name.clone(), second.name.clone()]);
+
+    let mut edit = form(&sim, "pve");
+    edit.name = "Renamed".into();
+    edit.token_secret.clear();
+    edit.ssh_password.clear();
+    edit.confirm = None;
+    nodes::update(&backend, &admin, &first.id, &edit)
+        .await
+        .unwrap();
+    assert_eq!(names().await, ["Renamed".to_owned(), second.name.clone()]);
+    let rows = backend::dashboard::query(&backend, &admin, "node:Renamed", "", 1)
+        .await
+        .unwrap();
+    assert!(
+        !rows.containers.is_empty() && rows.containers.iter().all(|r| r.node_name == "Renamed")
+    );
+
+    nodes::set_default(&backend, &admin, &second.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        names().await,
+        [second.name.clone(), "Renamed".to_owned()],
+        "the default first"
+    );
+    nodes::delete(&backend, &admin, &second.id, &second.name)
+        .await
+        .unwrap();
+    assert_eq!(names().await, ["Renamed"]);
+}

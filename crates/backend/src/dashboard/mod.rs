@@ -96,14 +96,9 @@ impl Fleet {
     ) -> ServiceResult<Fleet> {
         // The node list is read while the jobs and services are.
         let from_nodes = async {
-            let nodes = nodes::accesses(backend, user).await?;
+            let nodes = nodes::shared_accesses(backend, user).await?;
             Ok(tokio::join!(
-                inventory::of_nodes(
-                    backend,
-                    nodes.clone(),
-                    inventory::DEFAULT_NODE_TIMEOUT,
-                    max_age
-                ),
+                inventory::of_nodes(backend, &nodes, inventory::DEFAULT_NODE_TIMEOUT, max_age),
                 backup_ages::of_nodes(backend, &nodes),
             ))
         };

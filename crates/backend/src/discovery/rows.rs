@@ -1,20 +1,20 @@
 //! What the dashboard shows of discoveries: each container's own running services and
 //! their web UIs. Read from the database at most once per [`FRESHNESS`] per user, and
-//! again at once after this process wrote a discovery; a 5,000-container dashboard does
-//! not parse 5,000 stored discoveries per page.
+//! again at once after this process wrote a discovery ([`PerUser`]); a 5,000-container
+//! dashboard does not parse 5,000 stored discoveries per page.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use model::ids::{NodeId, UserId};
+use model::ids::NodeId;
 use model::service::{Service, ServiceLink, ServiceStatus};
 use surrealdb::types::SurrealValue;
 
 use crate::Backend;
 use crate::accounts::User;
 use crate::error::ServiceResult;
+use crate::per_user::PerUser;
 
 /// How long a user's services are reused; a discovery written by another process shows
 /// after at most this long.
@@ -30,59 +30,21 @@ pub struct RowServices {
 /// Services by node and VMID.
 pub type ServicesByNode = HashMap<NodeId, HashMap<u32, RowServices>>;
 
-/// Each user's last read; cheap to clone.
-#[derive(Clone, Default)]
-pub struct RowServicesCache {
-    read: Arc<Mutex<HashMap<UserId, Kept>>>,
-    /// Counts discovery writes in this process: a read from before one is read again.
-    writes: Arc<AtomicU64>,
-}
-
-struct Kept {
-    at: Instant,
-    writes: u64,
-    services: Arc<ServicesByNode>,
-}
-
-impl RowServicesCache {
-    /// Called after a discovery was written. (Deleting a node or an account deletes its
-    /// discoveries too; its rows leave the dashboard with the node, so nothing stale shows.)
-    pub fn changed(&self) {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn read(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Kept>> {
-        self.read.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+/// Each user's services as the dashboard shows them; [`PerUser::changed`] after a
+/// discovery was written. (Deleting a node or an account deletes its discoveries too; its
+/// rows leave the dashboard with the node, so nothing stale shows.)
+pub type RowServicesCache = PerUser<ServicesByNode>;
 
 /// Every container's own running services (system ones left out) and their web UIs, by
-/// node id and VMID: from the cache, or one query over the user's discoveries.
+/// node id and VMID: kept, or one query over the user's discoveries.
 pub async fn running_services(
     backend: &Backend,
     user: &User,
 ) -> ServiceResult<Arc<ServicesByNode>> {
-    let cache = &backend.row_services;
-    let writes = cache.writes.load(Ordering::SeqCst);
-    if let Some(kept) = cache.read().get(&user.id)
-        && kept.writes == writes
-        && kept.at.elapsed() < FRESHNESS
-    {
-        return Ok(kept.services.clone());
-    }
-    let services = Arc::new(query(backend, user).await?);
-    let mut read = cache.read();
-    // Users who left no longer hold memory.
-    read.retain(|_, kept| kept.at.elapsed() < FRESHNESS);
-    read.insert(
-        user.id.clone(),
-        Kept {
-            at: Instant::now(),
-            writes,
-            services: services.clone(),
-        },
-    );
-    Ok(services)
+    backend
+        .row_services
+        .get(&user.id, || query(backend, user))
+        .await
 }
 
 async fn query(backend: &Backend, user: &User) -> ServiceResult<ServicesByNode> {

@@ -14,6 +14,9 @@ mod records;
 mod repin;
 mod secrets;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use model::ids::NodeId;
 use model::node::{ConnectionReport, NodeForm, NodeView, ProbeReport, SshAuthKind};
 use model::validate;
@@ -24,6 +27,7 @@ use crate::accounts::User;
 use crate::audit::{self, AuditAction, AuditOutcome, Entry, Target};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::new_id;
+use crate::per_user::PerUser;
 use crate::ssh::SshAuth;
 use records::{NewNode, NodeContent, StoredNode, load, load_all, name_is_free, port_of};
 use secrets::{access_from, seal, typed_ssh_auth};
@@ -32,6 +36,14 @@ pub use connect::{NodeAccess, Verified, probe, verify};
 pub use demo::{DemoCluster, add_demo};
 pub use repin::{repin, repin_check};
 pub use secrets::reseal_all;
+
+/// How long the dashboard reuses a user's opened node list; a node changed through
+/// another process shows that much later (this process's changes at once).
+pub const LIST_FRESHNESS: Duration = Duration::from_secs(5);
+
+/// Each user's nodes with their opened credentials, for the dashboard's pages; every
+/// write to a node record calls [`PerUser::changed`].
+pub type NodeListCache = PerUser<Vec<(NodeView, NodeAccess)>>;
 
 /// After node `id` (as it was: `stored`; now called `name`) was changed by `action`: its
 /// pooled SSH sessions and the inventory's cached answer and client go (credentials,
@@ -95,6 +107,19 @@ pub async fn accesses(
         .iter()
         .map(|node| Ok((node.view()?, secrets::access(backend, node)?)))
         .collect()
+}
+
+/// [`accesses`] for the dashboard, kept a few seconds ([`LIST_FRESHNESS`]): its pages
+/// over a 50-node fleet do not read and open 50 node records each. Actions on a node
+/// always read it afresh ([`access`]).
+pub async fn shared_accesses(
+    backend: &Backend,
+    owner: &User,
+) -> ServiceResult<Arc<Vec<(NodeView, NodeAccess)>>> {
+    backend
+        .node_lists
+        .get(&owner.id, || accesses(backend, owner))
+        .await
 }
 
 /// Probes `host` before anything secret is sent; the user compares the fingerprints.
@@ -265,6 +290,7 @@ pub async fn set_default(backend: &Backend, owner: &User, id: &NodeId) -> Servic
         .bind(("owner", owner.id.to_string()))
         .await?
         .check()?;
+    backend.node_lists.changed();
     audit::record(
         backend,
         Entry::ok(
@@ -311,6 +337,7 @@ pub async fn delete(
         .bind(("owner", owner.id.to_string()))
         .await?
         .check()?;
+    backend.node_lists.changed();
     changed(
         backend,
         owner,

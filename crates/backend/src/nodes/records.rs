@@ -220,6 +220,7 @@ pub(super) async fn insert(backend: &Backend, node: NewNode<'_>) -> ServiceResul
         .bind(("ssh_host_key", node.ssh_host_key.to_owned()))
         .bind(("demo", node.demo))
         .await?;
+    backend.node_lists.changed();
     match QueryFailure::of_response(&mut response) {
         None => Ok(()),
         Some(QueryFailure::Duplicate { .. }) => Err(name_taken()),
@@ -247,5 +248,6 @@ pub(super) async fn update(
         .bind(("content", content))
         .await?
         .check()?;
+    backend.node_lists.changed();
     Ok(())
 }

@@ -75,6 +75,7 @@ pub async fn repin(
         .bind(("ssh", ssh_host_key.clone()))
         .await?
         .check()?;
+    backend.node_lists.changed();
     let detail = format!(
         "TLS {} → {tls_fingerprint}; SSH {} → {ssh_host_key}",
         stored.tls_fingerprint, stored.ssh_host_key

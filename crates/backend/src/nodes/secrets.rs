@@ -153,5 +153,6 @@ pub async fn reseal_all(backend: &Backend) -> ServiceResult<usize> {
             resealed += 1;
         }
     }
+    backend.node_lists.changed();
     Ok(resealed)
 }
