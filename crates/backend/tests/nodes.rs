@@ -441,7 +441,7 @@ async fn the_dashboard_sees_every_node_change_at_once() {
     let first = nodes::create(&backend, &admin, &form(&sim, "pve"))
         .await
         .unwrap();
-    assert_eq!(names().await, [first.name.clone()]);
+    assert_eq!(names().await, std::slice::from_ref(&first.name));
     let second = nodes::create(&backend, &admin, &form(&sim, "pve2"))
         .await
         .unwrap();
