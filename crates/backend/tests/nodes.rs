@@ -28,6 +28,19 @@ async fn lab() -> (Simulator, Backend, User, NodeView) {
     (sim, backend, admin, node)
 }
 
+/// A simulator of two nodes, a backend and its admin (no node added yet).
+async fn two_nodes() -> (Simulator, Backend, User) {
+    let sim = Simulator::start(SimConfig {
+        nodes: 2,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let backend = backend().await;
+    let admin = admin(&backend).await;
+    (sim, backend, admin)
+}
+
 #[tokio::test]
 async fn the_probe_reports_both_fingerprints_before_anything_is_sent() {
     let sim = sim().await;
@@ -191,14 +204,7 @@ async fn editing_with_empty_secrets_keeps_them_and_test_reports_the_version() {
 
 #[tokio::test]
 async fn the_default_moves_and_survives_deletes() {
-    let sim = Simulator::start(SimConfig {
-        nodes: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let backend = backend().await;
-    let admin = admin(&backend).await;
+    let (sim, backend, admin) = two_nodes().await;
     let first = nodes::create(&backend, &admin, &form(&sim, "pve"))
         .await
         .unwrap();
@@ -420,14 +426,7 @@ async fn nodes_outside_the_allowed_ranges_are_refused_at_probe_add_and_edit() {
 /// default, a delete.
 #[tokio::test]
 async fn the_dashboard_sees_every_node_change_at_once() {
-    let sim = Simulator::start(SimConfig {
-        nodes: 2,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let backend = backend().await;
-    let admin = admin(&backend).await;
+    let (sim, backend, admin) = two_nodes().await;
     let names = || async {
         backend::dashboard::query(&backend, &admin, "", "", 1)
             .await

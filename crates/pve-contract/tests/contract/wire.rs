@@ -25,17 +25,25 @@ async fn old_servers_put_the_message_only_in_the_reason_phrase() {
     );
 }
 
+/// A plain HTTP client trusting the simulator's CA (it neither asks for nor unpacks
+/// compressed bodies: the workspace's reqwest could, for the client), and the token's
+/// `Authorization` value.
+fn plain_http(sim: &pve_sim::Simulator) -> (reqwest::Client, String) {
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .no_gzip()
+        .build()
+        .unwrap();
+    let (id, secret) = sim.token();
+    (http, format!("PVEAPIToken={id}={secret}"))
+}
+
 /// Wire details the client never produces, checked with a plain HTTP client trusting the CA.
 #[tokio::test]
 async fn the_wire_format_matches_pve() {
     let sim = simulator(SimConfig::default()).await;
-    let ca = reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).unwrap();
-    let http = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .build()
-        .unwrap();
-    let (id, secret) = sim.token();
-    let auth = format!("PVEAPIToken={id}={secret}");
+    let (http, auth) = plain_http(&sim);
     let url = |path: &str| format!("{}/api2/json{path}", sim.api_url());
 
     let response = http
@@ -140,15 +148,7 @@ async fn an_answer_over_the_size_limit_is_refused_not_buffered() {
 async fn large_bodies_are_gzipped_when_the_client_accepts_it() {
     use std::io::Read;
     let sim = simulator(SimConfig::default()).await;
-    let ca = reqwest::Certificate::from_pem(sim.ca_pem().as_bytes()).unwrap();
-    // The workspace's reqwest can decompress (the client's feature); this one must not.
-    let http = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .no_gzip()
-        .build()
-        .unwrap();
-    let (id, secret) = sim.token();
-    let auth = format!("PVEAPIToken={id}={secret}");
+    let (http, auth) = plain_http(&sim);
     let get = |path: &str, accept: Option<&str>| {
         let mut request = http
             .get(format!("{}/api2/json{path}", sim.api_url()))
