@@ -132,10 +132,9 @@ async fn read(access: &NodeAccess, pve_node: &str) -> Option<Newest> {
 
 /// The newest backup time of every container on `nodes`, by node id and VMID. A node
 /// read before is answered at once; one whose answer is older than [`FRESHNESS`] (or the
-/// freshness [`BackupAges::new`] was given) is read
-/// again in the background (the page shows the last answer meanwhile), so steady use
-/// never waits for the two requests a read takes; only a node never read (or forgotten
-/// after a backup) is waited for.
+/// freshness [`BackupAges::new`] was given) is read again in the background (the page
+/// shows the last answer meanwhile), so steady use never waits for the two requests a
+/// read takes; only a node never read (or forgotten after a backup) is waited for.
 pub async fn of_nodes(
     backend: &Backend,
     nodes: &[(NodeView, NodeAccess)],

@@ -497,22 +497,12 @@ pub async fn for_user(
     user: &User,
     timeout: Duration,
 ) -> ServiceResult<Snapshot> {
-    for_user_within(backend, user, timeout, Duration::MAX).await
-}
-
-/// As [`for_user`], reusing no node answer older than `max_age` (the dashboard pushes
-/// want each interval's own answer).
-pub async fn for_user_within(
-    backend: &Backend,
-    user: &User,
-    timeout: Duration,
-    max_age: Duration,
-) -> ServiceResult<Snapshot> {
     let nodes = nodes::accesses(backend, user).await?;
-    Ok(of_nodes(backend, &nodes, timeout, max_age).await)
+    Ok(of_nodes(backend, &nodes, timeout, Duration::MAX).await)
 }
 
-/// As [`for_user_within`], for nodes the caller has already read (with their access).
+/// As [`for_user`], for nodes the caller has already read (with their access), reusing no
+/// node answer older than `max_age` (the dashboard's pushes want each interval's own).
 pub async fn of_nodes(
     backend: &Backend,
     nodes: &[(NodeView, NodeAccess)],
