@@ -14,6 +14,7 @@ pub mod layout;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod redirect;
+pub mod resource;
 pub mod root;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -68,7 +68,13 @@ pub fn decode<'a, T: serde::de::DeserializeOwned + Default>(
     for (name, values) in arrays {
         fields.insert(name, Value::Array(values));
     }
-    serde_json::from_value(Value::Object(fields)).unwrap_or_default()
+    // Read back from bytes rather than with `from_value`: the form types' deserializers
+    // for `from_slice` are in the wasm already (server functions return them), a third
+    // reader would compile them all once more.
+    serde_json::to_vec(&Value::Object(fields))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// The wizard's form from a form's `(input name, value)` pairs (see [`decode`]).

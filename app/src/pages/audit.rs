@@ -20,7 +20,7 @@ pub fn AuditLogPage() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     };
-    let entries = Resource::new(page, list_audit);
+    let entries = crate::resource::new(page, list_audit);
     view! {
         <Title text="Audit log" />
         <div class="page-head">

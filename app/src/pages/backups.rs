@@ -58,7 +58,7 @@ pub fn BackupsSection(node_id: NodeId, vmid: Vmid, name: String) -> impl IntoVie
     ]);
     let error = Signal::derive(move || action_error(latest.get()));
     let node = node_id.clone();
-    let backups = Resource::new(
+    let backups = crate::resource::new(
         move || {
             (
                 actions.create.version().get(),

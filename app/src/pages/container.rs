@@ -34,7 +34,7 @@ pub fn ContainerPage() -> impl IntoView {
     let edit = ServerAction::<EditContainer>::new();
     let grow = ServerAction::<GrowDisk>::new();
     let reloaded = RwSignal::new(0_u32);
-    let detail = Resource::new(
+    let detail = crate::resource::new(
         move || {
             (
                 node_id(),

@@ -31,7 +31,7 @@ pub fn HistorySection(subject: Subject, path: String) -> impl IntoView {
         Consolidation::parse(&query.read().get("cf").unwrap_or_default())
             .unwrap_or(Consolidation::Average)
     };
-    let history = Resource::new(
+    let history = crate::resource::new(
         move || (timeframe(), cf()),
         move |(timeframe, cf)| {
             let subject = subject.clone();

@@ -31,7 +31,7 @@ pub fn JobProgressPage() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<u64>().ok())
     };
-    let page = Resource::new(
+    let page = crate::resource::new(
         move || (id(), before()),
         |(id, before)| load_named(id, async move |id| get_job(id, before).await),
     );

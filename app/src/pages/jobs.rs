@@ -25,7 +25,7 @@ const STATES: [JobState; 5] = [
 pub fn JobsPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
-    let history = Resource::new(
+    let history = crate::resource::new(
         move || {
             (
                 param("state"),

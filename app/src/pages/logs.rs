@@ -26,7 +26,7 @@ pub fn LogsPage() -> impl IntoView {
     let query = use_query_map();
     let node_id = move || route_param::<NodeId>(params, "node");
     let vmid = move || route_param::<Vmid>(params, "vmid");
-    let log = Resource::new(
+    let log = crate::resource::new(
         move || {
             let q = query.read();
             (node_id(), vmid(), q.get("unit"), q.get("lines"))

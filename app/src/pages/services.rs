@@ -30,7 +30,7 @@ pub fn ServicesSection(node_id: NodeId, vmid: Vmid, running: bool) -> impl IntoV
     let refresh = ServerAction::<RefreshServices>::new();
     let error = Signal::derive(move || action_error(refresh.value().get()));
     let (node, ct) = (node_id.clone(), vmid);
-    let found = Resource::new(
+    let found = crate::resource::new(
         move || refresh.version().get(),
         move |_| get_services(node.clone(), ct),
     );
@@ -232,7 +232,7 @@ pub fn CredentialsPage() -> impl IntoView {
     let node_id = move || route_param::<NodeId>(params, "node");
     let vmid = move || route_param::<Vmid>(params, "vmid");
     let service = move || params.read().get("service").unwrap_or_default();
-    let pairs = Resource::new(
+    let pairs = crate::resource::new(
         move || (node_id(), vmid(), service()),
         |(node, vmid, service)| {
             load_named(node.zip(vmid), async move |(node, vmid)| {

@@ -42,7 +42,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// (the setting is refused to them).
 #[component]
 fn NodeRangesCard() -> impl IntoView {
-    let current = Resource::new(|| (), |_| node_ranges());
+    let current = crate::resource::new(|| (), |_| node_ranges());
     let action = ServerAction::<SetNodeRanges>::new();
     let error = Signal::derive(move || action_error(action.value().get()));
     let query = use_query_map();

@@ -49,7 +49,7 @@ pub fn SnapshotsSection(node_id: NodeId, vmid: Vmid) -> impl IntoView {
     let error = Signal::derive(move || action_error(latest.get()));
     let done = Signal::derive(move || latest.get().and_then(Result::ok));
     let node = node_id.clone();
-    let snapshots = Resource::new(
+    let snapshots = crate::resource::new(
         move || {
             (
                 actions.take.version().get(),

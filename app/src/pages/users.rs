@@ -17,7 +17,7 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let toggle = ServerAction::<SetUserDisabled>::new();
     let delete = ServerAction::<DeleteUser>::new();
-    let users = Resource::new(
+    let users = crate::resource::new(
         move || {
             (
                 create.version().get(),

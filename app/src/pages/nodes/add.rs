@@ -26,7 +26,7 @@ pub fn AddNodePage() -> impl IntoView {
             )
         })
     };
-    let probe = Resource::new(address, |address| async move {
+    let probe = crate::resource::new(address, |address| async move {
         match address {
             Some((host, port, ssh_port)) => probe_node(host, port, ssh_port).await.map(Some),
             None => Ok(None),

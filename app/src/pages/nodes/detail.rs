@@ -38,7 +38,7 @@ pub fn NodePage() -> impl IntoView {
             repin.version().get(),
         )
     };
-    let node = Resource::new(
+    let node = crate::resource::new(
         move || (id(), changes()),
         |(id, _)| load_named(id, get_node),
     );
@@ -109,7 +109,7 @@ fn ConnectionCard(id: NodeId) -> impl IntoView {
     let query = use_query_map();
     let wanted = move || query.read().get("test").is_some();
     let node_id = id.clone();
-    let report = Resource::new(wanted, move |wanted| {
+    let report = crate::resource::new(wanted, move |wanted| {
         let id = node_id.clone();
         async move {
             if wanted {
@@ -151,7 +151,7 @@ fn PinsCard(node: NodeView, repin: ServerAction<RepinNode>) -> impl IntoView {
     let query = use_query_map();
     let wanted = move || query.read().get("repin").is_some();
     let node_id = node.id.clone();
-    let check = Resource::new(wanted, move |wanted| {
+    let check = crate::resource::new(wanted, move |wanted| {
         let id = node_id.clone();
         async move {
             if wanted {

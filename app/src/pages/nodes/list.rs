@@ -11,8 +11,8 @@ use crate::components::{FormError, Notice, action_error};
 /// Every node of the signed-in user.
 #[component]
 pub fn NodesPage() -> impl IntoView {
-    let nodes = Resource::new(|| (), |_| list_nodes());
-    let demo = Resource::new(|| (), |_| demo_info());
+    let nodes = crate::resource::new(|| (), |_| list_nodes());
+    let demo = crate::resource::new(|| (), |_| demo_info());
     let query = use_query_map();
     let deleted = move || query.read().get("deleted").is_some();
     view! {

@@ -34,7 +34,7 @@ pub fn BucketsPage() -> impl IntoView {
         remove: ServerAction::new(),
         paste: ServerAction::new(),
     };
-    let buckets = Resource::new(
+    let buckets = crate::resource::new(
         move || {
             (
                 create.version().get(),

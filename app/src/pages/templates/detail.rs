@@ -38,7 +38,7 @@ pub fn TemplatePage() -> impl IntoView {
     let error = Signal::derive(move || {
         action_error(duplicate.value().get()).or_else(|| action_error(delete.value().get()))
     });
-    let template = Resource::new(id, |id| load_named(id, get_template));
+    let template = crate::resource::new(id, |id| load_named(id, get_template));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -39,7 +39,7 @@ fn url_draft() -> impl Fn() -> Option<TemplateDraftId> + Copy {
 #[component]
 pub fn NewTemplatePage() -> impl IntoView {
     let draft = url_draft();
-    let form = Resource::new(draft, |draft| async move {
+    let form = crate::resource::new(draft, |draft| async move {
         match draft {
             Some(id) => get_template_draft(id).await.map(|d| d.form),
             None => Ok(TemplateForm::new_template()),
@@ -58,7 +58,7 @@ pub fn EditTemplatePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || route_param::<TemplateId>(params, "id");
     let draft = url_draft();
-    let form = Resource::new(
+    let form = crate::resource::new(
         move || (id(), draft()),
         |(id, draft)| async move {
             match (id, draft) {
@@ -81,11 +81,11 @@ pub fn EditTemplatePage() -> impl IntoView {
 
 #[component]
 fn FormLoader(
-    form: Resource<Result<TemplateForm, AppError>>,
+    form: crate::resource::PageResource<Result<TemplateForm, AppError>>,
     draft: impl Fn() -> Option<TemplateDraftId> + Copy + Send + Sync + 'static,
     template: Option<TemplateId>,
 ) -> impl IntoView {
-    let buckets = Resource::new(|| (), |_| list_buckets());
+    let buckets = crate::resource::new(|| (), |_| list_buckets());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {

@@ -15,7 +15,7 @@ use crate::api::templates::last_import;
 pub fn ImportTemplatesPage() -> impl IntoView {
     let query = use_query_map();
     let refused = move || query.read().get("error");
-    let report = Resource::new(|| (), |_| last_import());
+    let report = crate::resource::new(|| (), |_| last_import());
     view! {
         <Title text="Import templates" />
         <div class="page-head">

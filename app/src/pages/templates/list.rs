@@ -19,7 +19,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let deleted = move || query.read().get("deleted").is_some();
     let add = ServerAction::<AddStarter>::new();
     let error = Signal::derive(move || action_error(add.value().get()));
-    let listing = Resource::new(
+    let listing = crate::resource::new(
         move || (q(), tag()),
         |(q, tag)| list_templates(Some(q), Some(tag)),
     );

@@ -38,8 +38,8 @@ fn checkbox(name: &'static str, label: &'static str, value: &str) -> impl IntoVi
 pub(super) fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) -> impl IntoView {
     let node = RwSignal::new(form.node_id.clone());
     let vmid = RwSignal::new(form.vmid.clone());
-    let nodes = Resource::new(|| (), |_| list_nodes());
-    let offerings = Resource::new(
+    let nodes = crate::resource::new(|| (), |_| list_nodes());
+    let offerings = crate::resource::new(
         move || NodeId::parse(&node.get()),
         |node| async move {
             match node {
@@ -49,7 +49,7 @@ pub(super) fn Configure(form: ContainerForm, error: Signal<Option<AppError>>) ->
         },
     );
     // Live check (the server checks everything again on Next).
-    let vmid_state = Resource::new(
+    let vmid_state = crate::resource::new(
         move || (NodeId::parse(&node.get()), vmid.get()),
         |(node, vmid)| async move {
             match node {

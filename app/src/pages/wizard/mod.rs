@@ -33,7 +33,7 @@ use template::{Chooser, TemplateChoices};
 pub fn WizardStartPage() -> impl IntoView {
     let start = ServerAction::<StartWizard>::new();
     let error = Signal::derive(move || action_error(start.value().get()));
-    let nodes = Resource::new(|| (), |_| list_nodes());
+    let nodes = crate::resource::new(|| (), |_| list_nodes());
     view! {
         <Title text="New container" />
         <div class="page-head"><h1>"New container"</h1></div>
@@ -101,7 +101,7 @@ pub fn WizardPage() -> impl IntoView {
     let step = move || params.read().get("step").and_then(|s| Step::parse(&s));
     let save = ServerAction::<SaveWizardStep>::new();
     let create = ServerAction::<CreateFromDraft>::new();
-    let draft = Resource::new(
+    let draft = crate::resource::new(
         move || (draft_id(), save.version().get()),
         |(id, _)| load_named(id, get_draft),
     );

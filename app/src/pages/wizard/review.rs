@@ -163,7 +163,7 @@ pub(super) fn Review(
 /// A node's display name, looked up among the caller's nodes.
 #[component]
 fn NodeName(id: String) -> impl IntoView {
-    let nodes = Resource::new(|| (), |_| list_nodes());
+    let nodes = crate::resource::new(|| (), |_| list_nodes());
     view! {
         <Suspense fallback=|| "…">
             {move || {

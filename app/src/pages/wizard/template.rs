@@ -54,7 +54,7 @@ pub(super) fn TemplateChoices(chooser: Chooser) -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let tag = move || query.read().get("tag").unwrap_or_default();
     let replace = move || query.read().get("replace");
-    let listing = Resource::new(
+    let listing = crate::resource::new(
         move || (q(), tag()),
         |(q, tag)| list_templates(Some(q), Some(tag)),
     );
