@@ -240,6 +240,21 @@ fn back_up_all(sim: &Simulator) {
 }
 
 /// Container-list requests each node has served so far.
+/// Every node's container list asked at once by bare clients: how long until the last
+/// answer is in (they must list `containers` in all).
+async fn ask_all(clients: &[(String, pve::Client)], containers: usize) -> Duration {
+    let started = Instant::now();
+    let asked = clients
+        .iter()
+        .map(|(node, client)| async move { client.lxc_list(node).await.unwrap().len() });
+    let listed: usize = futures_util::future::join_all(asked)
+        .await
+        .into_iter()
+        .sum();
+    assert_eq!(listed, containers);
+    started.elapsed()
+}
+
 fn lists_per_node(sim: &Simulator) -> Vec<u64> {
     sim.node_names()
         .iter()
@@ -329,7 +344,8 @@ async fn measure(fleet: Fleet) {
         // Let the background address lookups of this round finish.
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    Spread::of(cold).line("SSR cold (no cache, new connections)", 10);
+    let first_visit = Spread::of(cold);
+    first_visit.line("SSR cold (no cache, new connections)", 10);
 
     // Cold data, kept connections: what a page sees every few seconds in steady use.
     expired.page().await;
@@ -403,7 +419,49 @@ async fn measure(fleet: Fleet) {
         steady.p50 / alone.p50
     );
 
-    // Warm: every node's answer from the cache.
+    // Every node's list asked at once by bare clients (no Corral around them): how long
+    // the slowest node takes to answer when all are asked together, which is what any
+    // page over the whole fleet must wait for (here the nodes share this machine's cores).
+    let accesses = backend::nodes::accesses(&expired.server.state.backend, &admin)
+        .await
+        .unwrap();
+    let new_clients = || -> Vec<_> {
+        accesses
+            .iter()
+            .map(|(view, access)| {
+                let client = access.client(Duration::from_secs(5)).unwrap();
+                (view.pve_node.clone(), client)
+            })
+            .collect()
+    };
+    let mut runs = Vec::new();
+    for _ in 0..10 {
+        runs.push(ask_all(&new_clients(), fleet.containers()).await);
+    }
+    let slowest_new = Spread::of(runs);
+    slowest_new.line("slowest node, all asked at once, bare, new connections", 10);
+    let clients = new_clients();
+    ask_all(&clients, fleet.containers()).await;
+    let mut runs = Vec::new();
+    for _ in 0..20 {
+        runs.push(ask_all(&clients, fleet.containers()).await);
+    }
+    let slowest = Spread::of(runs);
+    slowest.line(
+        "slowest node, all asked at once, bare, connections kept",
+        20,
+    );
+    println!(
+        "  SSR cold / slowest node asked with the others: first visit {:.2}, steady {:.2}",
+        first_visit.p50 / slowest_new.p50,
+        steady.p50 / slowest.p50
+    );
+
+    // Warm: every node's answer from the cache. The backup ages are read afresh first, so
+    // that none falls due (a minute) and is read in the background while this is measured.
+    warm.forget_all();
+    warm.page().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     warm.page().await;
     let html = warm.server.get("/", Some(&warm.cookie)).await.body;
     let rows = html.matches("<tr data-vmid=").count();

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use model::inventory::{ContainerRow, Dashboard, NodeHealth, Paging, SortKey};
+use model::inventory::{BackupAge, ContainerRow, Dashboard, NodeHealth, Paging, Search, SortKey};
 use model::service::ServiceLink;
 
 use crate::api::containers::{DeleteContainer, Power, SetTags};
@@ -54,7 +54,7 @@ pub fn DashboardPage() -> impl IntoView {
             tags.version().get(),
         )
     };
-    let data = Resource::new(
+    let data = crate::resource::new(
         move || (search(), sort(), page(), changes()),
         |(q, s, p, _)| fetch_dashboard(q, s, p),
     );
@@ -231,6 +231,16 @@ fn Overview(
             <div><dt>"Nodes ok"</dt><dd>{format!("{nodes_ok} / {}", dashboard.nodes.len())}</dd></div>
         </dl>
     };
+    // Containers whose backups are still being read match no `backup:` search yet.
+    let reading = dashboard.backup_ages_reading;
+    let backups_unknown = (reading > 0 && Search::parse(&search).backup.is_some()).then(|| {
+        let nodes = if reading == 1 { "1 node".to_owned() } else { format!("{reading} nodes") };
+        view! {
+            <p class="muted" role="status" data-testid="backup-ages-reading">
+                {format!("Backups are still being read on {nodes}; their containers join this search once they are known.")}
+            </p>
+        }
+    });
     let table = if dashboard.containers.is_empty() {
         let text = if dashboard.total == 0 {
             "No containers on your nodes yet."
@@ -256,6 +266,7 @@ fn Overview(
         {banners}
         {summary}
         {jobs}
+        {backups_unknown}
         {table}
     }
     .into_any()
@@ -324,10 +335,11 @@ fn ContainerTable(
         .map(|row| {
             let tags_cell = view! { <TagsCell row=row.clone() /> };
             // A week without a backup is worth noticing.
-            let (backup, backup_class) = match row.backup_age_s {
-                None => ("never".to_owned(), "stale"),
-                Some(age) if age > 7 * 86_400 => (crate::system::ago(age), "stale"),
-                Some(age) => (crate::system::ago(age), ""),
+            let (backup, backup_class) = match row.backup_age {
+                BackupAge::Reading => ("reading…".to_owned(), "muted"),
+                BackupAge::Never => ("never".to_owned(), "stale"),
+                BackupAge::Seconds(age) if age > 7 * 86_400 => (crate::system::ago(age), "stale"),
+                BackupAge::Seconds(age) => (crate::system::ago(age), ""),
             };
             let name = row.name.clone().unwrap_or_else(|| format!("CT {}", row.vmid));
             let status_class = if row.status.is_running() { "badge ok" } else { "badge" };

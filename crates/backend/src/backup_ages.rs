@@ -1,7 +1,9 @@
 //! How old each container's newest backup is, for the dashboard: per node, the content of
-//! every storage holding backups is read at most once per [`FRESHNESS`] (one caller
-//! reads, the others wait for its answer or use the last one), whoever asks. A node that
-//! cannot be read keeps its last answer; the dashboard never fails for this.
+//! every storage holding backups is read at most once per [`FRESHNESS`] (one reader at a
+//! time, whoever asks), always in the background: the dashboard never waits for it (a
+//! node's first read takes two round trips after its container list, and a hung backup
+//! storage up to [`TIMEOUT`]) and shows "reading…" until the first answer is in. A node
+//! that cannot be read keeps its last answer; the dashboard never fails for this.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -63,7 +65,7 @@ impl BackupAges {
     }
 
     /// Forgets a node's answer (a backup was made, restored or deleted there): the next
-    /// dashboard waits for a new one.
+    /// dashboard reads it again and shows "reading…" meanwhile.
     pub fn forget(&self, node_id: &NodeId) {
         self.slots
             .lock()
@@ -86,15 +88,6 @@ impl NodeAges {
         let newest = read.or(kept).unwrap_or_default();
         *last = Some((Instant::now(), newest.clone()));
         newest
-    }
-
-    /// The answer once there is one: read now unless another caller is already reading.
-    async fn first(&self, access: &NodeAccess, pve_node: &str) -> Arc<Newest> {
-        let _reading = self.reading.lock().await;
-        match self.last() {
-            Some((_, newest)) => newest,
-            None => self.refresh(access, pve_node).await,
-        }
     }
 }
 
@@ -130,43 +123,32 @@ async fn read(access: &NodeAccess, pve_node: &str) -> Option<Newest> {
     tokio::time::timeout(TIMEOUT, reading).await.ok().flatten()
 }
 
-/// The newest backup time of every container on `nodes`, by node id and VMID. A node
-/// read before is answered at once; one whose answer is older than [`FRESHNESS`] (or the
-/// freshness [`BackupAges::new`] was given) is read again in the background (the page
-/// shows the last answer meanwhile), so steady use never waits for the two requests a
-/// read takes; only a node never read (or forgotten after a backup) is waited for.
-pub async fn of_nodes(
+/// The newest backup time of every container on `nodes` known now, by node id and VMID;
+/// a node missing from the answer is still being read. Never waits: a node never read
+/// (or forgotten after a backup), or whose answer is older than [`FRESHNESS`] (or the
+/// freshness [`BackupAges::new`] was given), is read in the background, and an old
+/// answer is shown meanwhile.
+pub fn of_nodes(
     backend: &Backend,
     nodes: &[(NodeView, NodeAccess)],
 ) -> HashMap<NodeId, Arc<Newest>> {
-    let mut all = HashMap::new();
-    let mut first_reads = tokio::task::JoinSet::new();
+    let mut known = HashMap::new();
     for (view, access) in nodes {
         let slot = backend.backup_ages.slot(&view.id);
-        let (access, pve_node) = (access.clone(), view.pve_node.clone());
-        match slot.last() {
-            Some((at, newest)) => {
-                if at.elapsed() >= backend.backup_ages.freshness && slot.reading.try_lock().is_ok()
-                {
-                    tokio::spawn(async move {
-                        // Whoever gets the lock reads; a reader already at work is enough.
-                        if let Ok(_reading) = slot.reading.try_lock() {
-                            slot.refresh(&access, &pve_node).await;
-                        }
-                    });
+        let last = slot.last();
+        if let Some((_, newest)) = &last {
+            known.insert(view.id.clone(), newest.clone());
+        }
+        let due = last.is_none_or(|(at, _)| at.elapsed() >= backend.backup_ages.freshness);
+        if due && slot.reading.try_lock().is_ok() {
+            let (access, pve_node) = (access.clone(), view.pve_node.clone());
+            tokio::spawn(async move {
+                // Whoever gets the lock reads; a reader already at work is enough.
+                if let Ok(_reading) = slot.reading.try_lock() {
+                    slot.refresh(&access, &pve_node).await;
                 }
-                all.insert(view.id.clone(), newest);
-            }
-            None => {
-                let node_id = view.id.clone();
-                first_reads.spawn(async move { (node_id, slot.first(&access, &pve_node).await) });
-            }
+            });
         }
     }
-    while let Some(joined) = first_reads.join_next().await {
-        if let Ok((node_id, newest)) = joined {
-            all.insert(node_id, newest);
-        }
-    }
-    all
+    known
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use model::container::LxcStatus;
 use model::ids::{NodeId, Vmid};
-use model::inventory::{ContainerRow, NodeHealth, NodeOutcome};
+use model::inventory::{BackupAge, ContainerRow, NodeHealth, NodeOutcome};
 use model::node::NodeView;
 use pve::{LxcEntry, PveError};
 
@@ -459,7 +459,7 @@ fn row(
         addresses: addresses.get(&entry.vmid).cloned().unwrap_or_default(),
         services: Vec::new(),
         web: Vec::new(),
-        backup_age_s: None,
+        backup_age: BackupAge::default(),
     })
 }
 

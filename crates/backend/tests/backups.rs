@@ -12,6 +12,7 @@ use backend::backups::{self, BackupRequest, RestoreTarget};
 use model::audit::{AuditAction, AuditOutcome};
 use model::backup::BackupMode;
 use model::ids::Vmid;
+use model::inventory::BackupAge;
 use pve_sim::Speed;
 use support::lab::lab;
 
@@ -174,19 +175,11 @@ async fn back_up_list_restore_and_delete() {
     );
 
     // The dashboard knows how old each container's newest backup is.
-    let never = backend::dashboard::query(backend, admin, "backup:none", "", 1)
-        .await
-        .unwrap();
+    let never = dashboard_once_backups_are_read(backend, admin, "backup:none").await;
     let ids: Vec<u32> = never.containers.iter().map(|c| c.vmid.get()).collect();
     assert!(!ids.contains(&vmid.get()) && !ids.is_empty(), "{ids:?}");
-    let recent = backend::dashboard::query(backend, admin, &vmid.to_string(), "", 1)
-        .await
-        .unwrap();
-    assert!(
-        recent.containers[0]
-            .backup_age_s
-            .is_some_and(|age| age < 600)
-    );
+    let recent = dashboard_once_backups_are_read(backend, admin, &vmid.to_string()).await;
+    assert!(matches!(recent.containers[0].backup_age, BackupAge::Seconds(age) if age < 600));
 
     let bob = support::user(backend, admin, "bob").await;
     assert!(matches!(
@@ -248,11 +241,32 @@ async fn a_node_that_goes_away_mid_backup_gets_a_clear_message_and_an_audit_entr
     }));
 }
 
-/// Backup ages on the dashboard: a node never read is waited for; an old answer is shown
-/// at once while one read in the background replaces it; a forgotten node (after a backup
-/// through Corral) is waited for again.
+/// The dashboard for `search` once no node's backups are being read any more (it never
+/// waits for them itself; each page starts the reads that are due).
+async fn dashboard_once_backups_are_read(
+    backend: &backend::Backend,
+    user: &backend::accounts::User,
+    search: &str,
+) -> model::inventory::Dashboard {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let dashboard = backend::dashboard::query(backend, user, search, "", 1)
+            .await
+            .unwrap();
+        if dashboard.backup_ages_reading == 0 {
+            return dashboard;
+        }
+        assert!(std::time::Instant::now() < deadline, "backups never read");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Backup ages on the dashboard, never waited for: a node never read shows "reading…"
+/// (and its containers match no `backup:` search) until its first answer is in; an old
+/// answer is shown while one read in the background replaces it; a node forgotten after a
+/// backup through Corral is read again.
 #[tokio::test]
-async fn old_backup_ages_are_shown_while_read_again() {
+async fn backup_ages_are_read_in_the_background() {
     let mut lab = lab(Speed::Instant).await;
     lab.backend.backup_ages = backend::backup_ages::BackupAges::new(std::time::Duration::ZERO);
     let vmid = lab.running_debian();
@@ -262,49 +276,74 @@ async fn old_backup_ages_are_shown_while_read_again() {
             .containers
             .iter()
             .find(|row| row.vmid.get() == vmid)
-            .unwrap()
-            .backup_age_s
+            .map(|row| row.backup_age)
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
     let search = vmid.to_string();
-    let query = || backend::dashboard::query(backend, admin, &search, "", 1);
+    let query = |search: String| async move {
+        backend::dashboard::query(backend, admin, &search, "", 1).await
+    };
     let contents = || {
         lab.sim
             .request_count_where("pve", |path| path.contains("/content"))
     };
+    // Pages until the container's age passes `check`.
+    let until = |check: fn(BackupAge) -> bool, what: &'static str| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let page = query(vmid.to_string()).await.unwrap();
+            if age_of(&page).is_some_and(check) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: {:?}",
+                age_of(&page)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
 
     lab.sim.record_backup(vmid, now - 10 * 86_400).unwrap();
-    let first = query().await.unwrap();
+    let first = query("backup:>7d".into()).await.unwrap();
+    assert_eq!(first.backup_ages_reading, 1, "the first page does not wait");
     assert!(
-        age_of(&first).is_some_and(|age| age >= 10 * 86_400),
-        "the first read is waited for: {:?}",
-        age_of(&first)
+        first.containers.is_empty(),
+        "an unknown age matches no backup search"
+    );
+    assert_eq!(
+        age_of(&query(search.clone()).await.unwrap()),
+        Some(BackupAge::Reading)
+    );
+    until(
+        |age| matches!(age, BackupAge::Seconds(age) if age >= 10 * 86_400),
+        "the first read",
+    )
+    .await;
+    let found = query("backup:>7d".into()).await.unwrap();
+    assert_eq!(found.backup_ages_reading, 0);
+    assert_eq!(
+        age_of(&found),
+        age_of(&query(search.clone()).await.unwrap())
     );
 
     // A newer backup made outside Corral: the next page still shows the old answer (its
     // read has only begun), and a later one the new.
     lab.sim.record_backup(vmid, now - 3_600).unwrap();
     let reads_before = contents();
-    let stale = query().await.unwrap();
-    assert!(age_of(&stale).is_some_and(|age| age >= 10 * 86_400));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let again = query().await.unwrap();
-        if age_of(&again).is_some_and(|age| age < 2 * 3_600) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the new backup never showed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let stale = query(search.clone()).await.unwrap();
+    assert!(matches!(age_of(&stale), Some(BackupAge::Seconds(age)) if age >= 10 * 86_400));
+    until(
+        |age| matches!(age, BackupAge::Seconds(age) if age < 2 * 3_600),
+        "the new backup",
+    )
+    .await;
     assert!(contents() > reads_before, "read again in the background");
 
-    // A backup through Corral forgets the node's answer: the very next page waits for it.
+    // A backup through Corral forgets the node's answer: it is read again at once.
     backups::create(
         backend,
         admin,
@@ -314,10 +353,9 @@ async fn old_backup_ages_are_shown_while_read_again() {
     )
     .await
     .unwrap();
-    let after = query().await.unwrap();
-    assert!(
-        age_of(&after).is_some_and(|age| age < 600),
-        "{:?}",
-        age_of(&after)
-    );
+    until(
+        |age| matches!(age, BackupAge::Seconds(age) if age < 600),
+        "the backup through Corral",
+    )
+    .await;
 }

@@ -67,9 +67,22 @@ pub struct ContainerRow {
     /// Their web UIs, from the same discovery.
     #[serde(default)]
     pub web: Vec<crate::service::ServiceLink>,
-    /// Seconds since its newest backup on any backup storage of its node; `None`: none.
+    /// How old its newest backup on any backup storage of its node is.
     #[serde(default)]
-    pub backup_age_s: Option<u64>,
+    pub backup_age: BackupAge,
+}
+
+/// How old a container's newest backup is, as far as the dashboard knows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackupAge {
+    /// Its node's backup storages are still being read (the first page after start-up, or
+    /// after a backup through Corral): the page does not wait for them.
+    #[default]
+    Reading,
+    /// No backup of it on any backup storage of its node.
+    Never,
+    /// Seconds since its newest backup.
+    Seconds(u64),
 }
 
 /// How one node answered.
@@ -127,11 +140,14 @@ impl BackupFilter {
         Some(BackupFilter::OlderThan(count.saturating_mul(seconds)))
     }
 
-    fn matches(self, age_s: Option<u64>) -> bool {
-        match (self, age_s) {
-            (BackupFilter::None, age) => age.is_none(),
-            (BackupFilter::OlderThan(_), None) => true,
-            (BackupFilter::OlderThan(limit), Some(age)) => age > limit,
+    /// Whether a container with this backup age matches; one whose age is still being
+    /// read matches neither (the page says that ages are being read).
+    fn matches(self, age: BackupAge) -> bool {
+        match (self, age) {
+            (_, BackupAge::Reading) => false,
+            (BackupFilter::None, age) => age == BackupAge::Never,
+            (BackupFilter::OlderThan(_), BackupAge::Never) => true,
+            (BackupFilter::OlderThan(limit), BackupAge::Seconds(age)) => age > limit,
         }
     }
 }
@@ -190,7 +206,7 @@ impl Search {
                 .iter()
                 .any(|s| s.to_lowercase().contains(wanted.as_str()))
         });
-        let backup_ok = self.backup.is_none_or(|b| b.matches(item.backup_age_s()));
+        let backup_ok = self.backup.is_none_or(|b| b.matches(item.backup_age()));
         status_ok && node_ok && tags_ok && services_ok && backup_ok && words_ok
     }
 }
@@ -204,8 +220,8 @@ pub trait FleetRow {
         &self.row().services
     }
 
-    fn backup_age_s(&self) -> Option<u64> {
-        self.row().backup_age_s
+    fn backup_age(&self) -> BackupAge {
+        self.row().backup_age
     }
 }
 
@@ -224,8 +240,8 @@ impl<R: FleetRow + ?Sized> FleetRow for &R {
         (**self).services()
     }
 
-    fn backup_age_s(&self) -> Option<u64> {
-        (**self).backup_age_s()
+    fn backup_age(&self) -> BackupAge {
+        (**self).backup_age()
     }
 }
 
@@ -362,6 +378,9 @@ pub struct Dashboard {
     /// The user's provisioning jobs that have not ended.
     #[serde(default)]
     pub jobs: Vec<crate::job::JobView>,
+    /// Nodes whose backup ages are still being read (their rows say so).
+    #[serde(default)]
+    pub backup_ages_reading: usize,
 }
 
 #[cfg(test)]
@@ -399,7 +418,11 @@ mod tests {
                 Vec::new()
             },
             web: Vec::new(),
-            backup_age_s: (vmid == 101).then_some(10 * 86_400),
+            backup_age: match vmid {
+                101 => BackupAge::Seconds(10 * 86_400),
+                104 => BackupAge::Reading,
+                _ => BackupAge::Never,
+            },
         }
     }
 
@@ -409,6 +432,7 @@ mod tests {
             row(100, "web-1", "running", "pve", &["web"], 0.2),
             row(101, "db-1", "stopped", "pve", &["db"], 0.0),
             row(102, "web-2", "stopped", "pve2", &["web", "edge"], 0.0),
+            row(104, "cache", "running", "pve3", &[], 0.0),
         ];
         let hits = |text: &str| -> Vec<u32> {
             let search = Search::parse(text);
@@ -417,7 +441,7 @@ mod tests {
                 .map(|r| r.vmid.get())
                 .collect()
         };
-        assert_eq!(hits(""), [100, 101, 102]);
+        assert_eq!(hits(""), [100, 101, 102, 104]);
         assert_eq!(hits("status:stopped node:pve"), [101]);
         assert_eq!(hits("svc:ngi"), [100]);
         assert!(hits("svc:postgres").is_empty());
@@ -427,7 +451,8 @@ mod tests {
         assert_eq!(hits("101"), [101]);
         assert_eq!(hits("10.0.0.2"), [102], "the start of an address");
         assert_eq!(hits("status:paused"), Vec::<u32>::new());
-        // 101's newest backup is 10 days old; the others have none.
+        // 101's newest backup is 10 days old; 104's node is still being read (it
+        // matches no backup search); the others have none.
         assert_eq!(hits("backup:none"), [100, 102]);
         assert_eq!(hits("backup:>7d"), [100, 101, 102]);
         assert_eq!(hits("backup:>11d"), [100, 102]);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use model::ids::NodeId;
 use model::inventory::{
-    ContainerRow, Dashboard, FleetRow, NodeOutcome, PAGE_SIZE, Paging, Search, SortKey,
+    BackupAge, ContainerRow, Dashboard, FleetRow, NodeOutcome, PAGE_SIZE, Paging, Search, SortKey,
 };
 use model::job::JobView;
 
@@ -57,7 +57,7 @@ struct Fleet {
 struct Joined<'a> {
     row: &'a ContainerRow,
     services: Option<&'a RowServices>,
-    backup_age_s: Option<u64>,
+    backup_age: BackupAge,
 }
 
 impl FleetRow for Joined<'_> {
@@ -69,8 +69,8 @@ impl FleetRow for Joined<'_> {
         self.services.map_or(&[], |found| &found.names)
     }
 
-    fn backup_age_s(&self) -> Option<u64> {
-        self.backup_age_s
+    fn backup_age(&self) -> BackupAge {
+        self.backup_age
     }
 }
 
@@ -82,7 +82,7 @@ impl Joined<'_> {
             row.services = found.names.clone();
             row.web = found.links.clone();
         }
-        row.backup_age_s = self.backup_age_s;
+        row.backup_age = self.backup_age;
         row
     }
 }
@@ -97,10 +97,11 @@ impl Fleet {
         // The node list is read while the jobs and services are.
         let from_nodes = async {
             let nodes = nodes::shared_accesses(backend, user).await?;
-            Ok(tokio::join!(
-                inventory::of_nodes(backend, &nodes, inventory::DEFAULT_NODE_TIMEOUT, max_age),
-                backup_ages::of_nodes(backend, &nodes),
-            ))
+            let backups = backup_ages::of_nodes(backend, &nodes);
+            let snapshot =
+                inventory::of_nodes(backend, &nodes, inventory::DEFAULT_NODE_TIMEOUT, max_age)
+                    .await;
+            Ok((snapshot, backups))
         };
         let ((snapshot, backups), jobs, services) = tokio::try_join!(
             from_nodes,
@@ -131,9 +132,12 @@ impl Fleet {
                 Joined {
                     row,
                     services: services.and_then(|found| found.get(&vmid)),
-                    backup_age_s: backups
-                        .and_then(|newest| newest.get(&vmid))
-                        .map(|at| self.now.saturating_sub(*at)),
+                    backup_age: match backups {
+                        None => BackupAge::Reading,
+                        Some(newest) => newest.get(&vmid).map_or(BackupAge::Never, |at| {
+                            BackupAge::Seconds(self.now.saturating_sub(*at))
+                        }),
+                    },
                 }
             }));
         }
@@ -142,6 +146,11 @@ impl Fleet {
 
     /// One page of the rows matching `search`, sorted; the counts over the whole fleet.
     fn page(self, search: &str, sort: &str, page: usize, per_page: usize) -> Dashboard {
+        let backup_ages_reading = self
+            .nodes
+            .iter()
+            .filter(|node| !self.backups.contains_key(&node.node_id))
+            .count();
         let all = self.joined();
         let total = all.len();
         let running = all.iter().filter(|c| c.row.status.is_running()).count();
@@ -162,6 +171,7 @@ impl Fleet {
             running,
             stopped: total - running,
             jobs: self.jobs,
+            backup_ages_reading,
         }
     }
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use model::ids::UserId;
+use model::inventory::BackupAge;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -158,7 +159,9 @@ fn fingerprint(mut fleet: super::Fleet) -> u64 {
     for joined in fleet.joined() {
         let mut row = joined.to_row();
         row.uptime = 0;
-        row.backup_age_s = row.backup_age_s.map(|age| age / 3600);
+        if let BackupAge::Seconds(age) = row.backup_age {
+            row.backup_age = BackupAge::Seconds(age / 3600);
+        }
         written = written && hashing.feed(&row);
     }
     if !written {
