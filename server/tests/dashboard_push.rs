@@ -94,6 +94,7 @@ async fn tabs_hear_of_a_change_share_one_refresher_and_let_it_go() {
         }
     }
 
+    server.await_backup_ages(&admin).await;
     let mut tabs = Vec::new();
     for _ in 0..TABS {
         tabs.push(Tab::open(&server, &admin).await);

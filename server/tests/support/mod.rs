@@ -210,6 +210,25 @@ impl TestServer {
         node["id"].as_str().unwrap().to_owned()
     }
 
+    /// Loads the dashboard of the user of `cookie` until no node's backup ages are still
+    /// being read (pages never wait for them; each starts the reads that are due), so that
+    /// what a test watches next does not change because they came in.
+    pub async fn await_backup_ages(&self, cookie: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let page = self.get("/", Some(cookie)).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            if !page.body.contains("reading…") {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "backup ages never read"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
