@@ -14,7 +14,7 @@ use crate::api::auth::{Logout, current_visitor};
 /// Sidebar, top bar and the page itself in `children`.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let visitor = crate::resource::new_blocking(|| (), |_| current_visitor());
+    let visitor = crate::resource::blocking(current_visitor);
     let signed_in = move || async move {
         match visitor.await {
             Ok(Visitor::SignedIn(user)) => Some(user),

@@ -49,16 +49,13 @@ where
     Resource::new_with_options(source, fetcher, false)
 }
 
-/// Like `Resource::new_blocking`: the server sends nothing before it has loaded.
+/// Like `Resource::new_blocking` with no source: loaded once, and the server sends
+/// nothing of the page before it has.
 #[track_caller]
-pub fn new_blocking<T, S, Fut>(
-    source: impl Fn() -> S + Send + Sync + 'static,
-    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> PageResource<T>
+pub fn blocking<T, Fut>(fetcher: impl Fn() -> Fut + Send + Sync + 'static) -> PageResource<T>
 where
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
-    Resource::new_with_options(source, fetcher, true)
+    Resource::new_with_options(|| (), move |()| fetcher(), true)
 }

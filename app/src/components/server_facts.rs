@@ -9,7 +9,7 @@ use crate::system::{fetch_system_status, human_duration, short_utc};
 /// Loads [`SystemStatus`] during server rendering and shows it; works without JavaScript.
 #[component]
 pub fn ServerFacts() -> impl IntoView {
-    let status = crate::resource::new_blocking(|| (), |_| fetch_system_status());
+    let status = crate::resource::blocking(fetch_system_status);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
