@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/tools.sh
-exec cargo leptos serve -- --demo "$@"
+exec cargo leptos serve --split -- --demo "$@"

@@ -76,7 +76,7 @@ scripts/with-surreal.sh cargo test --workspace --locked -- \
   --skip keys_from_the_environment --skip two_processes_share
 
 step "site: wasm, JavaScript glue and CSS"
-cargo leptos build --frontend-only
+cargo leptos build --split --frontend-only
 
 report
 # Last, so that the output ends with Playwright's summary line.

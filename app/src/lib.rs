@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod error;
+pub mod later;
 pub mod layout;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -28,5 +29,6 @@ pub use root::{App, shell};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // A visit that starts on a later page hydrates once that page's module is loaded.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -3,15 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
+use crate::later;
 use crate::layout::Layout;
-use crate::pages::{
-    AccountPage, AddNodePage, AuditLogPage, BucketsPage, ContainerPage, CredentialsPage,
-    DashboardPage, EditTemplatePage, ImportTemplatesPage, JobProgressPage, JobsPage, LoginPage,
-    LogsPage, NewTemplatePage, NodePage, NodesPage, NotFoundPage, SettingsPage, SetupPage,
-    TemplatePage, TemplatesPage, UsersPage, WizardPage, WizardStartPage,
-};
+use crate::pages::{DashboardPage, LoginPage, NotFoundPage};
 
 /// The whole HTML document; the server renders it around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,28 +48,28 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/containers/new") view=WizardStartPage ssr=SsrMode::Async />
-                    <Route path=path!("/containers/new/:draft/:step") view=WizardPage ssr=SsrMode::Async />
-                    <Route path=path!("/containers/:node/:vmid") view=ContainerPage ssr=SsrMode::Async />
-                    <Route path=path!("/containers/:node/:vmid/credentials/:service") view=CredentialsPage ssr=SsrMode::Async />
-                    <Route path=path!("/containers/:node/:vmid/logs") view=LogsPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
-                    <Route path=path!("/jobs/:id") view=JobProgressPage ssr=SsrMode::Async />
-                    <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
-                    <Route path=path!("/templates/new") view=NewTemplatePage ssr=SsrMode::Async />
-                    <Route path=path!("/templates/buckets") view=BucketsPage ssr=SsrMode::Async />
-                    <Route path=path!("/templates/import") view=ImportTemplatesPage ssr=SsrMode::Async />
-                    <Route path=path!("/templates/:id") view=TemplatePage ssr=SsrMode::Async />
-                    <Route path=path!("/templates/:id/edit") view=EditTemplatePage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/nodes") view=NodesPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/nodes/new") view=AddNodePage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/nodes/:id") view=NodePage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/containers/new") view={Lazy::<later::WizardStart>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/containers/new/:draft/:step") view={Lazy::<later::Wizard>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/containers/:node/:vmid") view={Lazy::<later::Container>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/containers/:node/:vmid/credentials/:service") view={Lazy::<later::Credentials>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/containers/:node/:vmid/logs") view={Lazy::<later::Logs>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view={Lazy::<later::Jobs>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view={Lazy::<later::JobProgress>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/templates") view={Lazy::<later::Templates>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/templates/new") view={Lazy::<later::NewTemplate>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/templates/buckets") view={Lazy::<later::Buckets>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/templates/import") view={Lazy::<later::ImportTemplates>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/templates/:id") view={Lazy::<later::Template>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/templates/:id/edit") view={Lazy::<later::EditTemplate>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<later::Settings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/nodes") view={Lazy::<later::Nodes>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/nodes/new") view={Lazy::<later::AddNode>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/nodes/:id") view={Lazy::<later::Node>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<later::Account>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users") view={Lazy::<later::Users>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<later::AuditLog>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view={Lazy::<later::Setup>::new()} ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

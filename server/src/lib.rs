@@ -210,6 +210,7 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
         .map_err(|error| StartError::Leptos(error.to_string()))?
         .leptos_options;
     leptos_options.site_addr = config.listen;
+    warn_if_not_split(&leptos_options);
     Ok(AppState {
         clock: app::state::Clock::default(),
         leptos_options,
@@ -230,6 +231,20 @@ pub async fn open_state(config: &Config) -> Result<AppState, StartError> {
         demo: None,
         started_at: Instant::now(),
     })
+}
+
+/// Most pages are in a lazily loaded module (app/src/later.rs): a site built without
+/// `cargo leptos build --split` has a WebAssembly file that cannot load it, so the page
+/// would not hydrate. Says so at start instead of leaving it to the browser console.
+fn warn_if_not_split(options: &leptos::config::LeptosOptions) {
+    let pkg = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let built = pkg.join(format!("{}.wasm", options.output_name)).exists();
+    if built && !pkg.join("__wasm_split_manifest.json").exists() {
+        tracing::warn!(
+            site = %pkg.display(),
+            "the site was built without --split: pages will not hydrate (rebuild with `cargo leptos build --split`)"
+        );
+    }
 }
 
 /// `corral import-templates DIR --user NAME`: imports template folders for an account

@@ -5,9 +5,9 @@
 //! `<form method="post">` for every power action (the pressed button's `value` names it)
 //! and one for delete, posting to their server functions (which is all that works without
 //! JavaScript anyway), with no per-form reactive state. An element around them listens for
-//! `submit` ([`lifecycle_submit`]) and, in the browser, turns a submit into a dispatch of
-//! the matching [`ServerAction`]: no page load, and the action's outcome reaches the page
-//! as with `ActionForm`. A 500-row page renders in half the time per-row `ActionForm`s
+//! `submit` ([`lifecycle_submit`]) and, in the browser, posts the form in place: no page
+//! load, and the answer reaches the page through the matching [`ServerAction`], as with
+//! `ActionForm`. A 500-row page renders in half the time per-row `ActionForm`s
 //! took (docs/performance.md).
 
 use leptos::ev::SubmitEvent;
@@ -78,8 +78,8 @@ pub fn LifecycleButtons(target: LifecycleTarget) -> impl IntoView {
 }
 
 /// The `submit` listener for an element holding [`LifecycleButtons`]: a submitted power or
-/// delete form is dispatched to `power` or `delete` instead of loading a page. Other forms
-/// are left alone.
+/// delete form is posted in place ([`post_in_place`]) instead of loading a page, its answer
+/// going to `power` or `delete`. Other forms are left alone.
 pub fn lifecycle_submit(
     power: ServerAction<Power>,
     delete: ServerAction<DeleteContainer>,
@@ -93,26 +93,25 @@ pub fn lifecycle_submit(
         };
         if action_url == Power::url() {
             event.prevent_default();
-            dispatch_from_form(&event, power);
+            post_in_place(&event, power);
         } else if action_url == DeleteContainer::url() {
             event.prevent_default();
-            dispatch_from_form(&event, delete);
+            post_in_place(&event, delete);
         }
     }
 }
 
 /// The `submit` listener for an element holding plain forms posting to `F`: such a form
-/// is dispatched to `action` instead of loading a page; other forms are left alone.
+/// is posted in place, its answer going to `action`; other forms are left alone.
 pub fn dispatch_submit<F>(action: ServerAction<F>) -> impl Fn(SubmitEvent) + Clone + 'static
 where
-    F: ServerFn<Error = AppError> + leptos::form::FromFormData + Clone + Send + Sync + 'static,
-    F::Output: Send + Sync + 'static,
+    F: ServerFn<Output = String, Error = AppError> + Clone + Send + Sync + 'static,
 {
     move |event: SubmitEvent| {
         if !event.default_prevented() && submitted_form_action(&event).as_deref() == Some(F::url())
         {
             event.prevent_default();
-            dispatch_from_form(&event, action);
+            post_in_place(&event, action);
         }
     }
 }
@@ -127,21 +126,78 @@ fn submitted_form_action(event: &SubmitEvent) -> Option<String> {
     form.get_attribute("action")
 }
 
-/// Reads the submitted form into the server function's arguments and dispatches them; a
-/// form that does not fit becomes the action's error, as `ActionForm` does it.
-fn dispatch_from_form<F>(event: &SubmitEvent, action: ServerAction<F>)
+/// Posts the submitted form to `F` as the browser would without JavaScript (its fields
+/// URL-encoded, with the pressed button's name and value), asks for JSON, and records the
+/// answer on `action` as a dispatch does: its value, then its version.
+///
+/// The fields go as they are and the server reads and checks them, as it does for a plain
+/// form post. Decoding them into `F` first (`FromFormData`, what `ActionForm` does) would
+/// compile a form decoder into the page for every such function: about a tenth of the
+/// first page's WebAssembly (docs/performance.md).
+///
+/// The action's `pending` and `input` stay as they were: nothing on these pages reads them.
+fn post_in_place<F>(event: &SubmitEvent, action: ServerAction<F>)
 where
-    F: ServerFn<Error = AppError> + leptos::form::FromFormData + Clone + Send + Sync + 'static,
-    F::Output: Send + Sync + 'static,
+    F: ServerFn<Output = String, Error = AppError> + Clone + Send + Sync + 'static,
 {
-    match F::from_event(event) {
-        Ok(arguments) => {
-            action.dispatch(arguments);
+    #[cfg(feature = "hydrate")]
+    {
+        let body = browser::form_body(event);
+        leptos::task::spawn_local(async move {
+            let outcome = match body {
+                Ok(body) => browser::post(F::url(), body).await,
+                Err(error) => Err(error),
+            };
+            // The page may have gone meanwhile: then nobody waits for the answer.
+            if action.value().try_set(Some(outcome)).is_none() {
+                action.version().try_update(|version| *version += 1);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (event, action);
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::ev::SubmitEvent;
+    use leptos::server_fn::ContentType;
+    use leptos::server_fn::client::Client;
+    use leptos::server_fn::client::browser::BrowserClient;
+    use leptos::server_fn::codec::{FromRes, Json, PostUrl};
+    use leptos::server_fn::error::FromServerFnError;
+    use leptos::server_fn::request::ClientReq;
+    use leptos::server_fn::response::ClientRes;
+
+    use crate::error::AppError;
+
+    /// The submitted form's fields (and the pressed button), URL-encoded.
+    pub fn form_body(event: &SubmitEvent) -> Result<String, AppError> {
+        let unreadable =
+            |error: String| AppError::Request(format!("the form could not be read: {error}"));
+        let data =
+            leptos::form::form_data_from_event(event).map_err(|e| unreadable(e.to_string()))?;
+        let fields = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+            .map_err(|e| unreadable(format!("{e:?}")))?;
+        Ok(fields.to_string().into())
+    }
+
+    /// Posts `body` to the server function at `url` the way its own client does (the
+    /// same request, the same reading of the answer and of errors). Not generic: one copy
+    /// serves every form.
+    pub async fn post(url: &str, body: String) -> Result<String, AppError> {
+        type Request = <BrowserClient as Client<AppError>>::Request;
+        let request = <Request as ClientReq<AppError>>::try_new_post(
+            url,
+            PostUrl::CONTENT_TYPE,
+            Json::CONTENT_TYPE,
+            body,
+        )?;
+        let response = <BrowserClient as Client<AppError>>::send(request).await?;
+        if (400..=599).contains(&ClientRes::<AppError>::status(&response)) {
+            let bytes = ClientRes::<AppError>::try_into_bytes(response).await?;
+            return Err(AppError::de(bytes));
         }
-        Err(error) => {
-            action.value().set(Some(Err(AppError::Request(format!(
-                "the form could not be read: {error}"
-            )))));
-        }
+        <String as FromRes<Json, _, AppError>>::from_res(response).await
     }
 }

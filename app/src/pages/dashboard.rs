@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use model::inventory::{BackupAge, ContainerRow, Dashboard, NodeHealth, Paging, Search, SortKey};
+use model::inventory::{BackupAge, ContainerRow, Dashboard, NodeHealth, Paging, SortKey};
 use model::service::ServiceLink;
 
 use crate::api::containers::{DeleteContainer, Power, SetTags};
@@ -233,7 +233,7 @@ fn Overview(
     };
     // Containers whose backups are still being read match no `backup:` search yet.
     let reading = dashboard.backup_ages_reading;
-    let backups_unknown = (reading > 0 && Search::parse(&search).backup.is_some()).then(|| {
+    let backups_unknown = (reading > 0 && dashboard.backup_search).then(|| {
         let nodes = if reading == 1 { "1 node".to_owned() } else { format!("{reading} nodes") };
         view! {
             <p class="muted" role="status" data-testid="backup-ages-reading">

@@ -311,13 +311,16 @@ async fn backup_ages_are_read_in_the_background() {
     let first = query("backup:>7d".into()).await.unwrap();
     assert_eq!(first.backup_ages_reading, 1, "the first page does not wait");
     assert!(
+        first.backup_search,
+        "the page is told the search is on backups"
+    );
+    assert!(
         first.containers.is_empty(),
         "an unknown age matches no backup search"
     );
-    assert_eq!(
-        age_of(&query(search.clone()).await.unwrap()),
-        Some(BackupAge::Reading)
-    );
+    let plain = query(search.clone()).await.unwrap();
+    assert_eq!(age_of(&plain), Some(BackupAge::Reading));
+    assert!(!plain.backup_search);
     until(
         |age| matches!(age, BackupAge::Seconds(age) if age >= 10 * 86_400),
         "the first read",

@@ -381,6 +381,10 @@ pub struct Dashboard {
     /// Nodes whose backup ages are still being read (their rows say so).
     #[serde(default)]
     pub backup_ages_reading: usize,
+    /// The search has a `backup:` qualifier, which rows still being read match not yet.
+    /// (The page says so; the browser need not parse searches itself.)
+    #[serde(default)]
+    pub backup_search: bool,
 }
 
 #[cfg(test)]

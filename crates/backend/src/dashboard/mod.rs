@@ -172,6 +172,7 @@ impl Fleet {
             stopped: total - running,
             jobs: self.jobs,
             backup_ages_reading,
+            backup_search: search.backup.is_some(),
         }
     }
 }
