@@ -26,6 +26,8 @@ test.describe.serial('day-2 operations', () => {
     await addNodeByHand(page, 'theta', node.details('pve'));
     await page.goto('/?q=node:theta');
     await page.getByRole('link', { name: 'web-01' }).click();
+    // The click navigates in the browser: the URL changes once the page's module is in.
+    await expect(page).toHaveURL(/\/containers\/[^/]+\/100$/);
     container = new URL(page.url()).pathname;
     const snapshots = page.getByTestId('snapshots');
     await expect(snapshots).toContainText('No snapshots yet.');

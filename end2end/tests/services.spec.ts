@@ -45,6 +45,7 @@ test.describe.serial('services', () => {
     await expect(page.getByTestId('job-state')).toHaveText('succeeded', { timeout: 90_000 });
     await expect(page.getByTestId('log')).toContainText('Services: postgresql (5432 local, credentials)');
     await page.getByRole('link', { name: 'Open container' }).click();
+    await expect(page).toHaveURL(/\/containers\/[^/]+\/\d+$/);
     container = new URL(page.url()).pathname;
 
     // The dashboard lists it with its services and finds it by them.
@@ -100,6 +101,7 @@ test.describe.serial('services', () => {
     await expect(page.getByTestId('job-state')).toHaveText('succeeded', { timeout: 90_000 });
     await expect(page.getByTestId('log')).toContainText('Services: nginx (80 http, credentials)');
     await page.getByRole('link', { name: 'Open container' }).click();
+    await expect(page).toHaveURL(/\/containers\/[^/]+\/\d+$/);
     web = new URL(page.url()).pathname;
 
     // The dashboard links its web UI by the page's title; the link opens the container's page.
