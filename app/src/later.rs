@@ -1,13 +1,12 @@
 //! The pages a visit seldom starts on, loaded as one WebAssembly module of their own.
 //!
-//! The site is always built with `cargo leptos build --split`. The first module holds
-//! the shell, the router and the pages a visit starts on (dashboard and sign-in); every
-//! other page (first-run setup too: once in a server's life) is reached through one split
-//! point, [`later_page`], so their code
-//! loads with the first of them (the server names that module in a `modulepreload` link
-//! when a visit starts there). One split point, not one per page: the splitter gives
-//! each *set* of split points that share code a module of its own, and one per page made
-//! the dashboard load 299 modules (docs/performance.md).
+//! The site is always built with `cargo leptos build --split`. The first module holds the
+//! shell, the router and the pages a visit starts on (dashboard and sign-in); every other
+//! page (first-run setup too: once in a server's life) is reached through one split point,
+//! [`later_page`], so their code loads with the first of them (the server names that module
+//! in a preload link when a visit starts there). One split point, not one per page: the
+//! splitter gives each *set* of split points that share code a module of its own, and one
+//! per page made the dashboard load 299 modules (docs/performance.md).
 
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
